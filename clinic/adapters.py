@@ -1,0 +1,27 @@
+"""allauth customisation, only through its adapter (house style)."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from . import roles
+from .models import ClinicProfile
+
+
+class ClinicAccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Everyone who signs up online is a client; staff are created by a manager."""
+        user = super().save_user(request, user, form, commit=False)
+        user.first_name = form.cleaned_data.get("first_name", "")
+        user.last_name = form.cleaned_data.get("last_name", "")
+        user.phone = form.cleaned_data.get("phone", "")
+        if commit:
+            user.save()
+            user.groups.add(Group.objects.get(name=roles.Role.CLIENT))
+        return user
+
+    def get_login_redirect_url(self, request):
+        return reverse("dashboard")
+
+    def format_email_subject(self, subject):
+        return f"{ClinicProfile.get().name}: {subject}"

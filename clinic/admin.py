@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import AuditEntry, ClinicProfile, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "phone", "role_names", "is_active", "date_joined"]
+    list_filter = ["groups", "is_active", "is_staff"]
+    search_fields = ["email", "first_name", "last_name", "phone"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "phone", "preferred_channel", "marketing_opt_out")}),
+        ("Roles and access", {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups")}),)
+    filter_horizontal = ("groups",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="roles")
+    def role_names(self, obj):
+        return ", ".join(group.name for group in obj.groups.all())
+
+
+@admin.register(ClinicProfile)
+class ClinicProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "late_cancellation_hours", "paper_size"]
+
+    def has_add_permission(self, request):
+        return not ClinicProfile.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "target_type", "target_repr", "subject", "ip_address"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor__email", "subject__email", "target_repr", "action"]
+    date_hierarchy = "at"
+    list_select_related = ["actor", "subject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,20 @@
+from pathlib import Path
+
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    verbose_name = "Clinic"
+
+    def ready(self):
+        # The filesystem broker and the file e-mail backend need their folders.
+        transport = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            if transport.get(key):
+                Path(transport[key]).mkdir(parents=True, exist_ok=True)
+        if getattr(settings, "STATIC_ROOT", None):
+            Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        if getattr(settings, "EMAIL_FILE_PATH", None):
+            Path(settings.EMAIL_FILE_PATH).mkdir(parents=True, exist_ok=True)

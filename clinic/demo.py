@@ -1,0 +1,101 @@
+"""Demo people and the clinic itself, for `make run`. Idempotent: run it as often as you like.
+
+Staff get a TOTP authenticator with a known secret, so that a person trying the demo can log in
+without an authenticator app: `python manage.py demo_totp EMAIL` prints the current code.
+"""
+
+import base64
+import hashlib
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
+from django.contrib.auth.models import Group
+
+from . import roles
+from .models import ClinicProfile, User
+
+DEMO_PASSWORD = "demo-clinic-2026"
+
+STAFF = [
+    ("manager@clinic.example", "Morgan", "Hale", roles.Role.MANAGER),
+    ("desk1@clinic.example", "Fran", "Desai", roles.Role.FRONT_DESK),
+    ("desk2@clinic.example", "Ola", "Brennan", roles.Role.FRONT_DESK),
+    ("anna@clinic.example", "Anna", "Kowalska", roles.Role.PRACTITIONER),
+    ("ben@clinic.example", "Ben", "Okafor", roles.Role.PRACTITIONER),
+    ("chloe@clinic.example", "Chloe", "Martin", roles.Role.PRACTITIONER),
+]
+
+CLIENT_NAMES = [
+    ("Amelia", "Clarke"),
+    ("Noah", "Patel"),
+    ("Isla", "Murphy"),
+    ("Leo", "Nguyen"),
+    ("Ava", "Hughes"),
+    ("Oliver", "Rossi"),
+    ("Mia", "Kaur"),
+    ("Jack", "O'Neill"),
+    ("Sofia", "Ahmed"),
+    ("Harry", "Wilson"),
+    ("Grace", "Lopez"),
+    ("Arthur", "Evans"),
+    ("Lily", "Chen"),
+    ("Oscar", "Walsh"),
+    ("Freya", "Silva"),
+    ("George", "Ward"),
+    ("Emily", "Novak"),
+    ("Theo", "Baker"),
+    ("Ruby", "Jensen"),
+    ("Alfie", "Moreau"),
+]
+
+
+def demo_totp_secret(email: str) -> str:
+    return base64.b32encode(hashlib.sha1(f"demo-totp:{email}".encode()).digest()).decode()  # noqa: S324 - demo only
+
+
+def client_email(index: int) -> str:
+    first, last = CLIENT_NAMES[index]
+    slug = f"{first}.{last}".lower().replace("'", "")
+    return f"{slug}@example.com"
+
+
+def _person(email, first, last, role, *, phone=""):
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first, "last_name": last, "phone": phone}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=role))
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def seed(stdout=None) -> dict:
+    profile = ClinicProfile.get()
+    if profile.name == "Clinic":
+        profile.name = "Lumen Skin Clinic"
+        profile.address = "14 Harbour Street\nBristol BS1 4RT"
+        profile.phone = "+44 117 496 0123"
+        profile.email = "hello@lumenskin.example"
+        profile.save()
+
+    staff = {}
+    for email, first, last, role in STAFF:
+        user = _person(email, first, last, role)
+        if role == roles.Role.MANAGER and not user.is_staff:
+            user.is_staff = True
+            user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            Authenticator.objects.create(
+                user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(demo_totp_secret(email))}
+            )
+        staff.setdefault(role, []).append(user)
+
+    clients = [
+        _person(client_email(i), first, last, roles.Role.CLIENT, phone=f"+44 7700 900{i:03d}")
+        for i, (first, last) in enumerate(CLIENT_NAMES)
+    ]
+    return {"staff": staff, "clients": clients}

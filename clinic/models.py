@@ -1,0 +1,167 @@
+"""The core: people, the clinic itself, and the audit log."""
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(DjangoUserManager):
+    """Users log in with their e-mail address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who logs in: a client, or a member of staff (front desk, practitioner, manager).
+
+    The role is a group (see ``clinic.roles``); ``is_staff`` only opens the Django admin.
+    """
+
+    class ContactChannel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "Text message (SMS)"
+
+    email = models.EmailField("e-mail address", unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    preferred_channel = models.CharField(max_length=8, choices=ContactChannel.choices, default=ContactChannel.EMAIL)
+    marketing_opt_out = models.BooleanField(
+        "no messages that are not essential",
+        default=False,
+        help_text="Essential messages about an appointment are always sent.",
+    )
+    is_staff = models.BooleanField("admin access", default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(email=""), name="user_email_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = type(self).objects.normalize_email(self.email).lower()
+
+
+def _validate_time_zone(value):
+    if value not in available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
+
+
+class ClinicProfile(models.Model):
+    """The clinic itself: one row. Read it with ``ClinicProfile.get()``."""
+
+    class PaperSize(models.TextChoices):
+        A4 = "A4", "A4"
+        LETTER = "Letter", "US Letter"
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    name = models.CharField(max_length=120, default="Clinic")
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[_validate_time_zone])
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        "late-cancellation window (hours)",
+        default=48,
+        help_text="A cancellation closer to the appointment than this counts as late.",
+    )
+    paper_size = models.CharField(max_length=8, choices=PaperSize.choices, default=PaperSize.A4)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "clinic profile"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(singleton=True), name="clinic_profile_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(late_cancellation_hours__lte=24 * 14),
+                name="clinic_profile_late_cancellation_at_most_two_weeks",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def get(cls) -> "ClinicProfile":
+        profile, _ = cls.objects.get_or_create(
+            singleton=True, defaults={"time_zone": settings.CLINIC_DEFAULT_TIME_ZONE}
+        )
+        return profile
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, from where. Never edited, never deleted by the app."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField(max_length=200, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The client whose record was touched, where there is one.",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"

@@ -1,0 +1,6 @@
+"""`make run`: a laptop or a demo machine. No services needed."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -1,0 +1,111 @@
+"""Staff need MFA before any staff page; sessions end by role; the role table."""
+
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.urls import reverse
+
+from clinic import roles
+from clinic.tests.factories import PASSWORD, ClientFactory, FrontDeskFactory, ManagerFactory, PractitionerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def totp_now(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def test_staff_without_mfa_is_sent_to_set_it_up_before_any_staff_page(client, clinic_profile):
+    desk = FrontDeskFactory(mfa=False)
+    client.force_login(desk)
+
+    for url in (reverse("dashboard"), reverse("clinic_profile_edit"), "/admin/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+def test_staff_with_mfa_logs_in_with_password_then_code(client, clinic_profile):
+    desk = FrontDeskFactory(email="fran@clinic.example", first_name="Fran")
+    response = client.post(reverse("account_login"), {"login": desk.email, "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "Incorrect code" in wrong.content.decode()
+
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_now(desk.totp_secret)}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("dashboard")
+    assert "Good to see you, Fran" in response.content.decode()
+
+
+def test_a_client_needs_no_mfa(client, clinic_profile):
+    client.force_login(ClientFactory())
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_staff_sessions_end_after_30_idle_minutes_and_clients_after_12_hours(client, clinic_profile, settings):
+    client.force_login(FrontDeskFactory())
+    client.get(reverse("dashboard"))
+    assert client.session.get_expiry_age() == 30 * 60
+
+    client.logout()
+    client.force_login(ClientFactory())
+    client.get(reverse("dashboard"))
+    assert client.session.get_expiry_age() == 12 * 60 * 60
+
+    settings.CLIENT_SESSION_IDLE_MINUTES = 60
+    client.get(reverse("dashboard"))
+    assert client.session.get_expiry_age() == 60 * 60
+
+
+def test_role_table_matches_who_may_see_what():
+    table = {
+        roles.Role.CLIENT: (False, False, False),
+        roles.Role.FRONT_DESK: (True, False, False),
+        roles.Role.PRACTITIONER: (True, True, False),
+        roles.Role.MANAGER: (True, True, True),
+    }
+    for role, (schedule, medical, manage) in table.items():
+        caps = roles.CAPABILITIES[role]
+        assert (roles.Capability.VIEW_SCHEDULE in caps) == schedule, role
+        assert (roles.Capability.VIEW_MEDICAL in caps) == medical, role
+        assert (roles.Capability.MANAGE_CLINIC in caps) == manage, role
+
+
+def test_navigation_changes_with_the_role(client, clinic_profile):
+    client.force_login(ManagerFactory())
+    assert "Clinic profile" in client.get(reverse("dashboard")).content.decode()
+    client.logout()
+    client.force_login(PractitionerFactory())
+    assert "Clinic profile" not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_a_manager_edits_the_clinic_profile_and_front_desk_may_not(client, clinic_profile):
+    client.force_login(FrontDeskFactory())
+    assert client.get(reverse("clinic_profile_edit")).status_code == 403
+    client.logout()
+
+    manager = ManagerFactory()
+    client.force_login(manager)
+    data = {
+        "name": "Lumen Skin",
+        "address": "1 Road",
+        "phone": "+44 1",
+        "email": "a@b.example",
+        "time_zone": "Mars/Olympus",
+        "late_cancellation_hours": 48,
+        "paper_size": "A4",
+    }
+    response = client.post(reverse("clinic_profile_edit"), data)
+    assert "is not a time zone name" in response.content.decode()
+    clinic_profile.refresh_from_db()
+    assert clinic_profile.name == "Lumen Skin Clinic"
+
+    client.post(reverse("clinic_profile_edit"), {**data, "time_zone": "America/New_York"})
+    clinic_profile.refresh_from_db()
+    assert (clinic_profile.name, clinic_profile.time_zone) == ("Lumen Skin", "America/New_York")
+    from clinic.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="clinic_profile.update")
+    assert entry.actor == manager and entry.ip_address == "127.0.0.1"

@@ -1,0 +1,68 @@
+from importlib import import_module
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import roles
+from .forms import ClinicProfileForm
+from .health import health_report
+from .models import ClinicProfile
+from .navigation import APPS_WITH_NAVIGATION
+from .services import clinic_profile_update
+
+
+def home(request):
+    """The public front page: what the clinic offers, and the way to a consultation."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "clinic/home.html")
+
+
+def _dashboard_panels(request) -> list[dict]:
+    panels = []
+    for app in APPS_WITH_NAVIGATION:
+        try:
+            module = import_module(f"{app}.navigation")
+        except ModuleNotFoundError:
+            continue
+        builder = getattr(module, "dashboard_panels", None)
+        if builder is not None:
+            panels.extend(builder(request))
+    return panels
+
+
+@login_required
+def dashboard(request):
+    """The first page after login: the client's home, or the staff member's."""
+    template = "clinic/dashboard_staff.html" if roles.is_staff_member(request.user) else "clinic/dashboard_client.html"
+    return render(request, template, {"panels": _dashboard_panels(request)})
+
+
+@login_required
+def clinic_profile_edit(request):
+    roles.require(request.user, roles.Capability.MANAGE_CLINIC)
+    profile = ClinicProfile.get()
+    form = ClinicProfileForm(request.POST or None, instance=ClinicProfile.objects.get(pk=profile.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinic_profile_update(
+                actor=request.user, request=request, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "The clinic's profile is saved.")
+            return redirect("clinic_profile_edit")
+    return render(request, "clinic/profile_form.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
