@@ -49,7 +49,9 @@ def main(selected: list[str]) -> int:
         value = r["value"]
         shown = f"{value:,.1f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
         ok = {True: "yes", False: "NO", None: ""}[r.get("ok")]
-        print(f"{r['bench']:<14} {r['name']:<{width}} {shown:>12} {r.get('unit', ''):<10} {r.get('target', ''):<12} {ok}")
+        print(
+            f"{r['bench']:<14} {r['name']:<{width}} {shown:>12} {r.get('unit', ''):<10} {r.get('target', ''):<12} {ok}"
+        )
 
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)

@@ -165,3 +165,66 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
+
+
+class OutboundMessage(models.Model):
+    """One message to one person: the outbox. Written in the same transaction as the change that
+    causes it (``clinic.outbox.outbox_enqueue``); sent by the dispatcher when due."""
+
+    class Kind(models.TextChoices):
+        BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
+        APPOINTMENT_RESCHEDULED = "appointment_rescheduled", "Appointment moved"
+        APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
+        REMINDER = "reminder", "Reminder with pre-care (48 hours before)"
+        HEALTH_UPDATE_REQUEST = "health_update_request", "Health update request (3 days before)"
+        AFTERCARE = "aftercare", "Aftercare plan"
+        AFTERCARE_CHECKIN = "aftercare_checkin", "Aftercare check-in"
+        NEXT_WINDOW_OPENS = "next_window_opens", "Next session window opens"
+        WINDOW_CLOSING = "window_closing", "Next session window closes soon"
+        CLEARANCE_EXPIRING = "clearance_expiring", "Clearance expiring"
+        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+        HEALTH_CHANGE_ALERT = "health_change_alert", "Client reported a health change (to practitioner)"
+        INTAKE_DECISION = "intake_decision", "Consultation decision"
+        COURSE_REVIEW = "course_review", "Course review proposal"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages")
+    # Plain ids, not foreign keys: clinic sits below bookings and aftercare.
+    appointment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    context = models.JSONField(default=dict, blank=True)
+    essential = models.BooleanField(default=True, help_text="Sent even to people who opted out.")
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="outbox_status_due"),
+            models.Index(fields=["recipient", "-created_at"], name="outbox_recipient_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(attempts__lte=50), name="outbox_attempts_bounded"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient_id} at {self.due_at:%Y-%m-%d %H:%M}"
