@@ -27,8 +27,10 @@ class StaticFilesOnlyFetcher(URLFetcher):
         if not url.startswith(_STATIC_PREFIX):
             raise ValueError(f"PDF rendering fetches only the app's static files, not {url[:80]}")
         relative = url.removeprefix(_STATIC_PREFIX).split("?", 1)[0].split("#", 1)[0]
+        if ".." in Path(relative).parts or relative.startswith("/"):
+            raise ValueError(f"No static file {relative[:80]}")
         found = finders.find(relative)
-        if not found or ".." in Path(relative).parts:
+        if not found:
             raise ValueError(f"No static file {relative[:80]}")
         mime_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
         return URLFetcherResponse(url, Path(found).read_bytes(), {"Content-Type": mime_type})
