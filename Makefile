@@ -46,6 +46,7 @@ run: venv sysdeps-run
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(VENV)/bin/celery -A clinic worker --beat --concurrency 2 --loglevel INFO \
 	    --schedule var/celerybeat-schedule >var/celery.log 2>&1 & \
+	  (sleep 4; echo; echo "Open http://$(HOST):$(PORT)"; cat var/demo-logins.txt) & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv sysdeps-test services

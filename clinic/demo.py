@@ -99,3 +99,12 @@ def seed(stdout=None) -> dict:
         for i, (first, last) in enumerate(CLIENT_NAMES)
     ]
     return {"staff": staff, "clients": clients}
+
+
+def logins_text() -> str:
+    lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD})"]
+    for email, first, last, role in STAFF:
+        lines.append(f"  {role.value:<13} {email:<28} {first} {last}")
+    lines.append(f"  {'client':<13} {client_email(0):<28} and 19 more clients (firstname.lastname@example.com)")
+    lines.append("Staff log in with a one-time code: `make totp EMAIL=anna@clinic.example` prints the current one.")
+    return "\n".join(lines)

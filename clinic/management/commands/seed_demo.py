@@ -1,5 +1,6 @@
 from importlib import import_module
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -22,9 +23,9 @@ class Command(BaseCommand):
                     continue
                 module.seed(people, self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
-        self.stdout.write("")
-        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
-        for email, first, last, role in demo.STAFF:
-            self.stdout.write(f"  {role.value:<13} {email:<28} {first} {last}")
-        self.stdout.write(f"  {'client':<13} {demo.client_email(0):<28} and 19 more clients")
-        self.stdout.write("Staff log in with a one-time code: `make totp EMAIL=anna@clinic.example` prints it.")
+        logins = demo.logins_text()
+        self.stdout.write(logins)
+        # `make run` prints this file again once the server is up, so the logins are the last thing
+        # on the screen.
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        (settings.VAR_DIR / "demo-logins.txt").write_text(logins + "\n")
