@@ -17,7 +17,7 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
         user.phone = form.cleaned_data.get("phone", "")
         if commit:
             user.save()
-            user.groups.add(Group.objects.get(name=roles.Role.CLIENT))
+            user.groups.add(Group.objects.get_or_create(name=roles.Role.CLIENT)[0])
         return user
 
     def get_login_redirect_url(self, request):

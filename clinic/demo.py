@@ -67,7 +67,7 @@ def _person(email, first, last, role, *, phone=""):
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 

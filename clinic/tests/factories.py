@@ -34,7 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def _add_role(user, create, role):
     if create and role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
         roles.forget_roles(user)
 
 

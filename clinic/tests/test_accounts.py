@@ -114,3 +114,23 @@ def test_client_login_with_password(client, clinic_profile):
     ClientFactory(email="kim@example.com", first_name="Kim")
     response = client.post(reverse("account_login"), {"login": "kim@example.com", "password": PASSWORD}, follow=True)
     assert "Welcome, Kim" in response.content.decode()
+
+
+def test_failed_logins_are_rate_limited_through_the_shared_redis_cache(client, clinic_profile, settings):
+    """The counter lives in Redis, so every web process sees the same limit."""
+    import redis
+    from django.core.cache import cache
+
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/5m/key"}
+    ClientFactory(email="kim@example.com")
+    for _ in range(3):
+        response = client.post(reverse("account_login"), {"login": "kim@example.com", "password": "wrong-password"})
+        assert "not correct" in response.content.decode()
+
+    response = client.post(reverse("account_login"), {"login": "kim@example.com", "password": PASSWORD})
+    assert "Too many failed login attempts" in response.content.decode()
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    prefix = cache.make_key("")
+    assert any(b"login_failed" in key for key in server.scan_iter(f"{prefix}*"))
