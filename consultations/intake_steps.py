@@ -1,0 +1,215 @@
+"""The intake's steps, the answers each one holds, and the rules a step's answers must meet.
+
+Pure: ``step_errors`` takes typed values (dates, booleans, lists) and returns field errors in
+plain words; the service calls it, so the rules hold whatever form or script sends the answers.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from .areas import Area
+
+MINIMUM_AGE = 18
+
+
+class Fitzpatrick:
+    CHOICES = [
+        ("I", "I: very fair, always burns, never tans"),
+        ("II", "II: fair, usually burns, tans with difficulty"),
+        ("III", "III: medium, sometimes burns, tans gradually"),
+        ("IV", "IV: olive, rarely burns, tans easily"),
+        ("V", "V: brown, very rarely burns, tans darkly"),
+        ("VI", "VI: dark brown or black, never burns"),
+    ]
+
+
+SKIN_TYPES = [
+    ("normal", "Normal"),
+    ("oily", "Oily"),
+    ("dry", "Dry"),
+    ("combination", "Combination"),
+    ("sensitive", "Sensitive"),
+]
+
+CONCERNS = [
+    ("texture", "Texture"),
+    ("fine_lines", "Fine lines and wrinkles"),
+    ("acne_scars", "Acne scars"),
+    ("pores", "Enlarged pores"),
+    ("stretch_marks", "Stretch marks"),
+    ("pigmentation", "Pigmentation"),
+]
+
+# Skin conditions asked area by area: (answer key, label).
+CONDITIONS = [
+    ("condition_acne", "Active acne"),
+    ("condition_eczema", "Eczema"),
+    ("condition_psoriasis", "Psoriasis"),
+    ("condition_rosacea", "Rosacea"),
+    ("condition_cold_sores", "Cold sores (herpes simplex) right now"),
+    ("condition_infection", "Skin infection"),
+    ("condition_open_wounds", "Open wounds, cuts or grazes"),
+    ("condition_skin_cancer", "Skin cancer, or a mole being checked"),
+    ("condition_sunburn", "Sunburn"),
+]
+
+HEALTH_YES_NO = [
+    ("blood_thinners", "I take blood thinners (for example warfarin, aspirin every day)"),
+    ("bleeding_disorder", "I have a bleeding or clotting disorder"),
+    ("diabetes", "I have diabetes"),
+    ("autoimmune_or_immunosuppressed", "I have an autoimmune disease or take medicine that suppresses immunity"),
+]
+
+MORE_YES_NO = [
+    ("pregnant_or_breastfeeding", "I am pregnant, may be pregnant, or am breastfeeding"),
+    ("allergy_lidocaine", "I am allergic to lidocaine or numbing cream"),
+    ("allergy_metals", "I am allergic to metals (for example nickel)"),
+    ("keloid_scarring", "I form raised (keloid or hypertrophic) scars"),
+]
+
+RECENT_TREATMENTS = [
+    ("botox_last", "Last botox injection"),
+    ("filler_last", "Last dermal filler"),
+    ("peel_last", "Last chemical peel"),
+    ("laser_last", "Last laser treatment"),
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    title: str
+    intro: str
+    keys: tuple[str, ...]
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "about",
+        "About you",
+        "How to reach you, and someone we can call in an emergency.",
+        ("date_of_birth", "phone", "emergency_contact_name", "emergency_contact_phone"),
+    ),
+    Step(
+        "skin",
+        "Your skin and goals",
+        "Your skin type, what you would like to improve, and where.",
+        ("fitzpatrick", "skin_type", "concerns", "areas"),
+    ),
+    Step(
+        "health",
+        "Health and medication",
+        "Some medicines and recent treatments change when micro-needling is safe.",
+        (
+            "medical_history",
+            "medications",
+            "isotretinoin",
+            "isotretinoin_current",
+            "isotretinoin_stopped",
+            *(key for key, _ in RECENT_TREATMENTS),
+            *(key for key, _ in HEALTH_YES_NO),
+            "radiation_therapy",
+            "radiation_last",
+        ),
+    ),
+    Step(
+        "conditions",
+        "Skin conditions",
+        "Tick the areas where you have each condition now. Leave a row empty if it does not apply.",
+        tuple(key for key, _ in CONDITIONS),
+    ),
+    Step(
+        "more",
+        "Pregnancy, allergies and scarring",
+        "A few last questions.",
+        (*(key for key, _ in MORE_YES_NO), "other_allergies"),
+    ),
+)
+
+STEP_CODES = tuple(step.code for step in STEPS)
+STEPS_BY_CODE = {step.code: step for step in STEPS}
+DATE_KEYS = frozenset({"date_of_birth", "isotretinoin_stopped", "radiation_last", *(k for k, _ in RECENT_TREATMENTS)})
+
+
+def _age_on(birth: date, today: date) -> int:
+    return relativedelta(today, birth).years
+
+
+def step_errors(step_code: str, values: dict, today: date) -> dict[str, list[str]]:
+    """Plain-words problems with one step's answers, by field ({} when they are fine)."""
+    errors: dict[str, list[str]] = {}
+
+    def add(key, message):
+        errors.setdefault(key, []).append(message)
+
+    def required(key, message):
+        if values.get(key) in (None, "", [], ()):
+            add(key, message)
+
+    for key in DATE_KEYS & set(values):
+        when = values.get(key)
+        if when and key != "date_of_birth" and when > today:
+            add(key, "This date is in the future: please give the date it last happened.")
+
+    if step_code == "about":
+        required("date_of_birth", "Please give your date of birth.")
+        required("phone", "Please give a phone number we can reach you on.")
+        required("emergency_contact_name", "Please give the name of an emergency contact.")
+        required("emergency_contact_phone", "Please give your emergency contact's phone number.")
+        birth = values.get("date_of_birth")
+        if birth:
+            if birth > today:
+                add("date_of_birth", "This date of birth is in the future: please check it.")
+            else:
+                age = _age_on(birth, today)
+                if age < MINIMUM_AGE:
+                    add(
+                        "date_of_birth",
+                        f"This date of birth makes you {age} years old. Treatment is for adults "
+                        f"({MINIMUM_AGE} and over): please check the year.",
+                    )
+                elif age > 110:
+                    add("date_of_birth", "Please check the year of your date of birth.")
+    elif step_code == "skin":
+        required("fitzpatrick", "Please choose the skin type closest to yours.")
+        required("skin_type", "Please say whether your skin is normal, oily, dry, combination or sensitive.")
+        required("concerns", "Please choose at least one thing you would like to improve.")
+        required("areas", "Please choose at least one area to treat.")
+        unknown = set(values.get("areas") or ()) - set(Area.values)
+        if unknown:
+            add("areas", "Please choose areas from the list.")
+    elif step_code == "health":
+        if values.get("isotretinoin"):
+            if values.get("isotretinoin_current") and values.get("isotretinoin_stopped"):
+                add("isotretinoin_stopped", "You said you still take isotretinoin: leave the date it stopped empty.")
+            elif not values.get("isotretinoin_current") and not values.get("isotretinoin_stopped"):
+                add(
+                    "isotretinoin_stopped",
+                    "Please give the date you stopped isotretinoin, or tick that you still take it.",
+                )
+        if values.get("radiation_therapy"):
+            required("radiation_last", "Please give the date of your last radiation therapy.")
+    elif step_code == "conditions":
+        for key in STEPS_BY_CODE["conditions"].keys:
+            if set(values.get(key) or ()) - set(Area.values):
+                add(key, "Please choose areas from the list.")
+    return errors
+
+
+def to_json(values: dict) -> dict:
+    """Typed answers as JSON: dates become ISO strings."""
+    return {key: value.isoformat() if isinstance(value, date) else value for key, value in values.items()}
+
+
+def from_json(answers: dict) -> dict:
+    """Stored answers back to typed values (for forms and re-validation)."""
+    typed = dict(answers)
+    for key in DATE_KEYS:
+        if typed.get(key):
+            try:
+                typed[key] = date.fromisoformat(typed[key])
+            except (TypeError, ValueError):
+                typed[key] = None
+    return typed
