@@ -109,3 +109,26 @@ def test_a_manager_edits_the_clinic_profile_and_front_desk_may_not(client, clini
 
     entry = AuditEntry.objects.get(action="clinic_profile.update")
     assert entry.actor == manager and entry.ip_address == "127.0.0.1"
+
+
+def test_an_idle_staff_session_is_over_after_31_minutes_but_a_client_one_is_not(client, clinic_profile):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client.force_login(FrontDeskFactory())
+        assert client.get(reverse("dashboard")).status_code == 200
+        traveller.shift(dt.timedelta(minutes=29))
+        assert client.get(reverse("dashboard")).status_code == 200  # activity moves the expiry on
+        traveller.shift(dt.timedelta(minutes=31))
+        response = client.get(reverse("dashboard"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+    with time_machine.travel(start, tick=False) as traveller:
+        client.force_login(ClientFactory())
+        traveller.shift(dt.timedelta(hours=11))
+        assert client.get(reverse("dashboard")).status_code == 200
