@@ -1,0 +1,465 @@
+"""Reads: what the availability engine needs, and the schedules the screens show.
+
+Each selector runs a fixed number of queries whatever the number of days, practitioners or
+appointments (tests in ``tests/test_selectors.py`` hold them to it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import F, IntegerField, JSONField, Q, Value
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from clinic.models import ClinicProfile, User
+from consultations.selectors import ClearanceCheck, clearance_check, clearance_statuses, health_update_statuses
+
+from .availability import (
+    AvailabilityInputs,
+    ClearanceWindow,
+    DayAvailability,
+    PractitionerDiary,
+    RoomDiary,
+    Session,
+    SessionTiming,
+    SpacingRule,
+    find_availability,
+    local_instant,
+    needling_minutes,
+)
+from .models import Appointment, Practitioner, Room, TimeOff, Treatment, TreatmentArea, WorkingHours
+
+ACTIVE = Appointment.ACTIVE_STATUSES
+
+
+def booking_settings() -> dict:
+    """Booking limits, read when used (never at import): slot step, online notice, horizon."""
+    return {
+        "step_minutes": getattr(settings, "BOOKING_SLOT_STEP_MINUTES", 15),
+        "online_notice": timedelta(hours=getattr(settings, "BOOKING_ONLINE_NOTICE_HOURS", 24)),
+        "online_horizon": timedelta(days=getattr(settings, "BOOKING_ONLINE_HORIZON_DAYS", 90)),
+    }
+
+
+def _day_bounds(first_day: date, last_day: date, tz) -> tuple[datetime, datetime]:
+    # A day of margin each side: local days straddle UTC midnight.
+    return (
+        local_instant(first_day - timedelta(days=1), time(0), tz),
+        local_instant(last_day + timedelta(days=2), time(0), tz),
+    )
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    area_minutes: dict[str, int]
+    room_ids: list[int]
+
+
+def treatment_catalogue(*, treatment: Treatment) -> Catalogue:
+    """The treatment's area minutes and the rooms equipped for it: one query (a union, since
+    availability must stay within its query budget)."""
+    areas = (
+        TreatmentArea.objects.filter(treatment=treatment)
+        .annotate(kind=Value("area"), number=Value(0, output_field=IntegerField()))
+        .values_list("kind", "area", "needling_minutes")
+    )
+    rooms = (
+        Room.objects.filter(treatments=treatment, is_active=True)
+        .annotate(kind=Value("room"), code=Value(""))
+        .values_list("kind", "code", "pk")
+    )
+    area_minutes: dict[str, int] = {}
+    room_ids: list[int] = []
+    for kind, code, number in areas.union(rooms, all=True):
+        if kind == "area":
+            area_minutes[code] = number
+        else:
+            room_ids.append(number)
+    return Catalogue(area_minutes=area_minutes, room_ids=sorted(room_ids))
+
+
+def session_timing(*, treatment: Treatment, areas, area_minutes: dict[str, int]) -> SessionTiming:
+    return SessionTiming(
+        numbing=timedelta(minutes=treatment.numbing_minutes),
+        needling=timedelta(minutes=needling_minutes(area_minutes, areas, treatment.max_needling_minutes)),
+        turnover=timedelta(minutes=treatment.turnover_minutes),
+    )
+
+
+def clearance_window(check: ClearanceCheck) -> ClearanceWindow:
+    """The engine's view of consultations' answer for the first day asked about."""
+    if check.ok:
+        return ClearanceWindow(ok=True, code=check.code, message=check.message, valid_until=check.valid_until)
+    if check.code == "pending" and check.available_from and check.clearance_id:
+        # An approved clearance that starts later: bookable from then.
+        return ClearanceWindow(
+            ok=True,
+            code=check.code,
+            message=check.message,
+            valid_from=check.available_from,
+            valid_until=check.valid_until,
+        )
+    return ClearanceWindow(ok=False, code=check.code, message=check.message)
+
+
+def availability_inputs(
+    *,
+    treatment: Treatment,
+    areas,
+    client: User | None,
+    first_day: date,
+    last_day: date,
+    online: bool,
+    practitioner_id: int | None = None,
+    exclude_appointment_id: int | None = None,
+    now: datetime | None = None,
+    tz=None,
+    catalogue: Catalogue | None = None,
+) -> AvailabilityInputs:
+    """Load what ``find_availability`` needs for these days: the clinic's zone, the catalogue, the
+    working hours, everything busy (appointments holding time and time off, one union query),
+    and the client's clearance. Six queries at most, whatever the days or practitioners."""
+    now = now or timezone.now()
+    tz = tz or ClinicProfile.get().tz
+    catalogue = catalogue or treatment_catalogue(treatment=treatment)
+    areas = frozenset(areas)
+    limits = booking_settings()
+    range_start, range_end = _day_bounds(first_day, last_day, tz)
+
+    hours_rows = WorkingHours.objects.filter(practitioner__treatments=treatment, practitioner__is_active=True).order_by(
+        "practitioner__user__first_name", "practitioner__user__last_name", "practitioner_id", "weekday", "start_time"
+    )
+    if practitioner_id is not None:
+        hours_rows = hours_rows.filter(practitioner_id=practitioner_id)
+    hours: dict[int, dict[int, list]] = {}
+    for practitioner_pk, weekday, start, end in hours_rows.values_list(
+        "practitioner_id", "weekday", "start_time", "end_time"
+    ):
+        hours.setdefault(practitioner_pk, defaultdict(list))[weekday].append((start, end))
+
+    practitioner_busy, room_busy, client_busy, closures, sessions = _busy_times(
+        treatment=treatment,
+        client=client,
+        range_start=range_start,
+        range_end=range_end,
+        exclude_appointment_id=exclude_appointment_id,
+        tz=tz,
+    )
+
+    clearance = None
+    if treatment.needs_clearance:
+        if client is None:
+            clearance = ClearanceWindow(ok=False, code="no_intake", message="Choose a client first.")
+        else:
+            clearance = clearance_window(
+                clearance_check(client=client, treatment_slug=treatment.slug, areas=areas, on=first_day)
+            )
+
+    return AvailabilityInputs(
+        tz=tz,
+        now=now,
+        timing=session_timing(treatment=treatment, areas=areas, area_minutes=catalogue.area_minutes),
+        areas=areas,
+        practitioners=tuple(
+            PractitionerDiary(
+                practitioner_id=pk,
+                hours={day: tuple(sorted(blocks)) for day, blocks in by_day.items()},
+                busy=tuple(practitioner_busy.get(pk, ())),
+            )
+            for pk, by_day in hours.items()
+        ),
+        rooms=tuple(RoomDiary(room_id=pk, busy=tuple(room_busy.get(pk, ()))) for pk in catalogue.room_ids),
+        client_busy=tuple(client_busy),
+        closures=tuple(closures),
+        sessions=tuple(sessions),
+        spacing=SpacingRule(min_days=treatment.spacing_min_days, max_days=treatment.spacing_max_days),
+        clearance=clearance,
+        online=online,
+        notice=limits["online_notice"] if online else timedelta(0),
+        horizon=limits["online_horizon"] if online else None,
+        step_minutes=limits["step_minutes"],
+    )
+
+
+def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz):
+    """One union query: appointments holding time in the range (and all the client's sessions
+    of this treatment, for spacing), and time off in the range."""
+    overlapping = Q(starts_at__lt=range_end, ends_at__gt=range_start)
+    wanted = overlapping
+    if client is not None:
+        wanted |= Q(client=client, treatment=treatment)
+    appointments = Appointment.objects.filter(wanted, status__in=ACTIVE)
+    if exclude_appointment_id is not None:
+        appointments = appointments.exclude(pk=exclude_appointment_id)
+    appointment_rows = appointments.annotate(kind=Value("appointment")).values_list(
+        "kind",
+        "practitioner_id",
+        "room_id",
+        "client_id",
+        "treatment_id",
+        "course_id",
+        "course__planned_sessions",
+        "areas",
+        "starts_at",
+        "needling_starts_at",
+        "needling_ends_at",
+        "ends_at",
+    )
+    none_int = Value(None, output_field=IntegerField())
+    time_off_rows = (
+        TimeOff.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start)
+        .annotate(
+            kind=Value("time_off"),
+            client_pk=none_int,
+            treatment_pk=none_int,
+            course_pk=none_int,
+            planned=none_int,
+            no_areas=Value(None, output_field=JSONField()),
+            starts_again=F("starts_at"),
+            ends_again=F("ends_at"),
+        )
+        .values_list(
+            "kind",
+            "practitioner_id",
+            "room_id",
+            "client_pk",
+            "treatment_pk",
+            "course_pk",
+            "planned",
+            "no_areas",
+            "starts_at",
+            "starts_again",
+            "ends_again",
+            "ends_at",
+        )
+    )
+    practitioner_busy: dict[int, list] = defaultdict(list)
+    room_busy: dict[int, list] = defaultdict(list)
+    client_busy: list = []
+    closures: list = []
+    sessions: list[Session] = []
+    client_pk = client.pk if client is not None else None
+    for (
+        kind,
+        practitioner_pk,
+        room_pk,
+        row_client,
+        treatment_pk,
+        course_pk,
+        planned,
+        areas,
+        starts_at,
+        needling_starts_at,
+        needling_ends_at,
+        ends_at,
+    ) in appointment_rows.union(time_off_rows, all=True):
+        if kind == "time_off":
+            if practitioner_pk is not None:
+                practitioner_busy[practitioner_pk].append((starts_at, ends_at))
+            elif room_pk is not None:
+                room_busy[room_pk].append((starts_at, ends_at))
+            else:
+                closures.append((starts_at, ends_at))
+            continue
+        if starts_at < range_end and ends_at > range_start:
+            practitioner_busy[practitioner_pk].append((needling_starts_at, needling_ends_at))
+            room_busy[room_pk].append((starts_at, ends_at))
+            if row_client == client_pk:
+                client_busy.append((starts_at, needling_ends_at))
+        if row_client == client_pk and treatment_pk == treatment.pk:
+            sessions.append(
+                Session(
+                    day=starts_at.astimezone(tz).date(),
+                    areas=frozenset(_as_list(areas)),
+                    course_id=course_pk,
+                    course_planned_sessions=planned,
+                )
+            )
+    return practitioner_busy, room_busy, client_busy, closures, sessions
+
+
+def _as_list(value) -> list:
+    # A JSON column read through a union comes back already decoded on PostgreSQL, as text on SQLite.
+    if isinstance(value, str):
+        return json.loads(value)
+    return list(value or ())
+
+
+def availability(
+    *,
+    treatment: Treatment,
+    areas,
+    client: User | None,
+    first_day: date,
+    last_day: date,
+    online: bool,
+    practitioner: Practitioner | None = None,
+    exclude_appointment_id: int | None = None,
+) -> list[DayAvailability]:
+    """Bookable start times from ``first_day`` to ``last_day`` (clinic-local dates), each with a
+    practitioner and a room, and for each empty day the reason. Six queries at most."""
+    practitioner_id = practitioner.pk if practitioner is not None else None
+    inputs = availability_inputs(
+        treatment=treatment,
+        areas=areas,
+        client=client,
+        first_day=first_day,
+        last_day=last_day,
+        online=online,
+        practitioner_id=practitioner_id,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    return find_availability(inputs, first_day, last_day, practitioner_id=practitioner_id)
+
+
+# --- Schedules ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduledAppointment:
+    appointment: Appointment
+    clearance: ClearanceCheck | None
+    health_update: object | None  # consultations.selectors.HealthUpdateStatus
+
+
+@dataclass
+class PractitionerDay:
+    practitioner: Practitioner
+    blocks: list[tuple[datetime, datetime]]  # working blocks as aware instants
+    appointments: list[ScheduledAppointment] = field(default_factory=list)
+
+
+@dataclass
+class DaySchedule:
+    day: date
+    tz: object
+    practitioners: list[PractitionerDay]
+    rooms: list[Room]
+    appointments: list[ScheduledAppointment]
+    closures: list[TimeOff]
+
+    def for_room(self, room: Room) -> list[ScheduledAppointment]:
+        return [item for item in self.appointments if item.appointment.room_id == room.pk]
+
+
+def _scheduled(appointments: list[Appointment], on: date) -> list[ScheduledAppointment]:
+    """Attach clearance and health-update badges with consultations' bulk selectors: a fixed
+    number of queries per treatment, none per appointment."""
+    clearances: dict[tuple[str, int], ClearanceCheck] = {}
+    by_slug: dict[str, set[int]] = defaultdict(set)
+    for appointment in appointments:
+        if appointment.treatment.needs_clearance:
+            by_slug[appointment.treatment.slug].add(appointment.client_id)
+    for slug, client_ids in by_slug.items():
+        for client_id, check in clearance_statuses(client_ids=client_ids, treatment_slug=slug, on=on).items():
+            clearances[(slug, client_id)] = check
+    health = health_update_statuses(
+        appointments=[(a.client_id, a.pk, a.starts_at) for a in appointments if a.status in ACTIVE]
+    )
+    return [
+        ScheduledAppointment(
+            appointment=a,
+            clearance=clearances.get((a.treatment.slug, a.client_id)),
+            health_update=health.get(a.pk),
+        )
+        for a in appointments
+    ]
+
+
+def _appointments_between(start: datetime, end: datetime, *, practitioner_id: int | None = None):
+    rows = (
+        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .select_related("client", "treatment", "practitioner__user", "room", "course")
+        .order_by("starts_at", "pk")
+    )
+    if practitioner_id is not None:
+        rows = rows.filter(practitioner_id=practitioner_id)
+    return list(rows)
+
+
+def day_schedule(*, day: date, include_cancelled: bool = True) -> DaySchedule:
+    """The day across all practitioners and rooms: working blocks, appointments with client,
+    treatment, clearance and health-update badges. Fixed queries (about nine) whatever the
+    number of appointments."""
+    tz = ClinicProfile.get().tz
+    start, end = local_instant(day, time(0), tz), local_instant(day + timedelta(days=1), time(0), tz)
+    practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
+    blocks: dict[int, list] = defaultdict(list)
+    for practitioner_pk, start_time, end_time in WorkingHours.objects.filter(
+        weekday=day.weekday(), practitioner__is_active=True
+    ).values_list("practitioner_id", "start_time", "end_time"):
+        blocks[practitioner_pk].append((local_instant(day, start_time, tz), local_instant(day, end_time, tz)))
+    rooms = list(Room.objects.filter(is_active=True))
+    appointments = _appointments_between(start, end)
+    if not include_cancelled:
+        appointments = [a for a in appointments if a.status in ACTIVE]
+    closures = list(
+        TimeOff.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("practitioner__user", "room")
+    )
+    scheduled = _scheduled(appointments, day)
+    columns = []
+    for practitioner in practitioners:
+        columns.append(
+            PractitionerDay(
+                practitioner=practitioner,
+                blocks=sorted(blocks.get(practitioner.pk, [])),
+                appointments=[s for s in scheduled if s.appointment.practitioner_id == practitioner.pk],
+            )
+        )
+    return DaySchedule(day=day, tz=tz, practitioners=columns, rooms=rooms, appointments=scheduled, closures=closures)
+
+
+@dataclass
+class WeekSchedule:
+    practitioner: Practitioner
+    week_start: date
+    tz: object
+    days: list[PractitionerDay]  # seven, Monday first
+
+
+def practitioner_week_schedule(*, practitioner: Practitioner, week_start: date) -> WeekSchedule:
+    """One practitioner's week (seven days from ``week_start``): working blocks and appointments
+    with badges, in a fixed number of queries."""
+    tz = ClinicProfile.get().tz
+    start = local_instant(week_start, time(0), tz)
+    end = local_instant(week_start + timedelta(days=7), time(0), tz)
+    hours = list(
+        WorkingHours.objects.filter(practitioner=practitioner).values_list("weekday", "start_time", "end_time")
+    )
+    appointments = _appointments_between(start, end, practitioner_id=practitioner.pk)
+    scheduled = _scheduled(appointments, week_start)
+    days = []
+    for offset in range(7):
+        day = week_start + timedelta(days=offset)
+        days.append(
+            PractitionerDay(
+                practitioner=practitioner,
+                blocks=sorted(
+                    (local_instant(day, s, tz), local_instant(day, e, tz)) for w, s, e in hours if w == day.weekday()
+                ),
+                appointments=[s for s in scheduled if s.appointment.starts_at.astimezone(tz).date() == day],
+            )
+        )
+    return WeekSchedule(practitioner=practitioner, week_start=week_start, tz=tz, days=days)
+
+
+def client_appointments(*, client: User, upcoming_only: bool = False) -> list[Appointment]:
+    """A client's own appointments, newest last (for their portal)."""
+    rows = Appointment.objects.filter(client=client).select_related("treatment", "practitioner__user", "room", "course")
+    if upcoming_only:
+        rows = rows.filter(starts_at__gte=timezone.now(), status__in=ACTIVE)
+    return list(rows.order_by("starts_at"))
+
+
+def client_appointment(*, client: User, appointment_id: int) -> Appointment:
+    """One of the client's own appointments; another's id is a 404."""
+    return get_object_or_404(
+        Appointment.objects.select_related("treatment", "practitioner__user", "room", "course"),
+        pk=appointment_id,
+        client=client,
+    )
