@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -167,9 +168,32 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
 
 
+# The kinds the appointment planner (bookings.reminders) writes: one row per appointment, kind and
+# version. Other kinds may mention an appointment several times (an alert to each practitioner).
+APPOINTMENT_PLANNED_KINDS = (
+    "booking_confirmation",
+    "appointment_rescheduled",
+    "appointment_cancelled",
+    "reminder",
+    "health_update_request",
+    "aftercare",
+    "next_window_opens",
+    "window_closing",
+)
+
+
 class OutboundMessage(models.Model):
     """One message to one person: the outbox. Written in the same transaction as the change that
-    causes it (``clinic.outbox.outbox_enqueue``); sent by the dispatcher when due."""
+    causes it (``clinic.outbox.outbox_enqueue``); sent by the dispatcher when due
+    (``clinic.dispatch``).
+
+    Life of a row: pending -> sending (claimed under a lease) -> sent; a failed attempt goes back
+    to pending with ``next_attempt_at`` pushed out, and after ``MAX_ATTEMPTS`` to failed. A row in
+    sending whose lease ran out belonged to a worker that died: the next dispatcher takes it over.
+    Pending rows of a cancelled or moved appointment are cancelled or moved by the planner.
+    """
+
+    MAX_ATTEMPTS = 5
 
     class Kind(models.TextChoices):
         BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
@@ -199,20 +223,38 @@ class OutboundMessage(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    channel = models.CharField(
+        max_length=8,
+        choices=Channel.choices,
+        blank=True,
+        default="",
+        help_text="The channel asked for; blank follows the recipient's preference when it is sent.",
+    )
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages")
     # Plain ids, not foreign keys: clinic sits below bookings and aftercare.
     appointment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    context = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Counts the messages of one kind for one appointment (a second move, a new reminder)."
+    )
+    # Dates and times go in as ISO strings; keys ending in "_at" come back as datetimes when the
+    # message is composed (clinic.composing).
+    context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     essential = models.BooleanField(default=True, help_text="Sent even to people who opted out.")
     idempotency_key = models.CharField(max_length=200, unique=True)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    note = models.CharField(max_length=200, blank=True, help_text="Why it was cancelled, or where it went.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    sent_via = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    address = models.CharField(max_length=254, blank=True, help_text="The e-mail address or phone it went to.")
+    subject = models.CharField(max_length=200, blank=True)
+    body_text = models.TextField(blank=True, help_text="What was sent, as plain text.")
+    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="resends")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -224,6 +266,21 @@ class OutboundMessage(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(attempts__lte=50), name="outbox_attempts_bounded"),
+            models.UniqueConstraint(
+                fields=["appointment_id", "kind", "version"],
+                condition=models.Q(
+                    appointment_id__isnull=False, resend_of__isnull=True, kind__in=APPOINTMENT_PLANNED_KINDS
+                ),
+                name="outbox_one_per_appointment_kind_version",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="outbox_sent_has_sent_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sending") | models.Q(lease_expires_at__isnull=False),
+                name="outbox_sending_has_lease",
+            ),
         ]
 
     def __str__(self):

@@ -1,14 +1,46 @@
-"""Writing to the outbox. Call these inside the transaction of the change that causes them.
+"""Writing to and reading the outbox. Call the writers inside the transaction of the change that
+causes them; sending is ``clinic.dispatch``'s job (a beat task every minute).
 
-The dispatcher (sending, retries, leases) lives beside this module; see issue 6.
+Contract for the other apps:
+
+- ``outbox_enqueue(*, kind, recipient, due_at, key, appointment_id=None, context=None,
+  essential=True, channel=None, version=1)``: plan one message, idempotent on ``key``.
+- ``outbox_cancel_pending(*, appointment_id, kinds=None)``: cancel what has not gone out.
+- Appointment messages are planned by ``bookings.reminders.appointment_messages_plan``.
 """
 
+import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
+from .audit import audit_record
 from .models import OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+# A message due this soon is sent by a dispatcher kicked at commit, not by the next beat tick.
+SEND_NOW_WINDOW = timedelta(minutes=1)
+
+
+def _kick_dispatcher() -> None:
+    """Start a dispatcher run now. Losing this kick loses nothing: beat runs one every minute
+    anyway, so a broker that is down only delays the message."""
+    from .tasks import outbox_dispatch
+
+    try:
+        outbox_dispatch.delay()
+    except Exception:  # the broker being away must not turn a committed booking into an error page
+        logger.warning("could not kick the outbox dispatcher; the next beat tick will send", exc_info=True)
+
+
+def _kick_after_commit_if_due(due_at: datetime) -> None:
+    if due_at <= timezone.now() + SEND_NOW_WINDOW:
+        transaction.on_commit(_kick_dispatcher)
 
 
 def outbox_enqueue(
@@ -21,9 +53,15 @@ def outbox_enqueue(
     context: dict | None = None,
     essential: bool = True,
     channel: str | None = None,
+    version: int = 1,
 ) -> OutboundMessage:
     """Plan one message. Idempotent on ``key``: a second call with the same key returns the
-    existing row, and moves its due time and context if it is still pending."""
+    existing row, and moves its due time and context if it is still pending.
+
+    ``channel`` None follows the recipient's preference at sending time. ``context`` holds what
+    the templates need (JSON; datetimes become ISO strings). ``version`` counts messages of one
+    kind for one appointment (the database keeps (appointment, kind, version) unique).
+    """
     if due_at.tzinfo is None:
         raise ValueError("due_at must be an aware datetime")
     with transaction.atomic():
@@ -34,21 +72,98 @@ def outbox_enqueue(
                 "recipient": recipient,
                 "due_at": due_at,
                 "appointment_id": appointment_id,
+                "version": version,
                 "context": context or {},
                 "essential": essential,
-                "channel": channel or recipient.preferred_channel,
+                "channel": channel or "",
             },
         )
         if not created and message.status == OutboundMessage.Status.PENDING:
             message.due_at = due_at
             message.context = context or message.context
             message.save(update_fields=["due_at", "context", "updated_at"])
+        if message.status == OutboundMessage.Status.PENDING:
+            _kick_after_commit_if_due(message.due_at)
         return message
 
 
-def outbox_cancel_pending(*, appointment_id: int, kinds: Iterable[str] | None = None) -> int:
+def outbox_cancel_pending(*, appointment_id: int, kinds: Iterable[str] | None = None, note: str = "") -> int:
     """Cancel the appointment's messages that have not gone out yet. Returns how many."""
     rows = OutboundMessage.objects.filter(appointment_id=appointment_id, status=OutboundMessage.Status.PENDING)
     if kinds is not None:
         rows = rows.filter(kind__in=list(kinds))
-    return rows.update(status=OutboundMessage.Status.CANCELLED)
+    return rows.update(status=OutboundMessage.Status.CANCELLED, note=note[:200], updated_at=timezone.now())
+
+
+def outbox_latest(*, appointment_id: int, kind: str) -> OutboundMessage | None:
+    """The newest planned message of ``kind`` for the appointment (highest version), resends
+    aside."""
+    return (
+        OutboundMessage.objects.filter(appointment_id=appointment_id, kind=kind, resend_of__isnull=True)
+        .order_by("-version")
+        .first()
+    )
+
+
+def outbox_next_version(*, appointment_id: int, kind: str) -> int:
+    top = OutboundMessage.objects.filter(appointment_id=appointment_id, kind=kind, resend_of__isnull=True).aggregate(
+        top=Max("version")
+    )["top"]
+    return (top or 0) + 1
+
+
+def outbox_resend(*, message: OutboundMessage, resent_by, request=None) -> OutboundMessage:
+    """Send ``message`` again, now, as a new row (the original stays as it was, for the record).
+    Raises ValidationError for a message that was never sent or failed (nothing to send again:
+    pending ones are on their way, cancelled ones were cancelled for a reason)."""
+    if message.status not in (OutboundMessage.Status.SENT, OutboundMessage.Status.FAILED):
+        raise ValidationError("Only a message that was sent or that failed can be sent again.")
+    with transaction.atomic():
+        original = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+        copies = original.resends.count()
+        copy = OutboundMessage.objects.create(
+            kind=original.kind,
+            recipient_id=original.recipient_id,
+            appointment_id=original.appointment_id,
+            version=original.version,
+            context=original.context,
+            # The front desk asked for it: it goes even to someone who opted out of extras.
+            essential=True,
+            channel=original.channel,
+            idempotency_key=f"resend:{original.pk}:{copies + 1}",
+            due_at=timezone.now(),
+            resend_of=original,
+        )
+        audit_record(
+            actor=resent_by,
+            action="message_resend",
+            target=copy,
+            request=request,
+            subject=original.recipient,
+            details={"original": original.pk, "kind": original.kind},
+        )
+        _kick_after_commit_if_due(copy.due_at)
+    return copy
+
+
+def client_messages(*, client, limit: int = 200) -> list[OutboundMessage]:
+    """The messages to one person, newest first (the communication log). Two queries."""
+    return list(
+        OutboundMessage.objects.filter(recipient=client).select_related("resend_of").order_by("-due_at", "-pk")[:limit]
+    )
+
+
+def messages_needing_attention(*, limit: int = 100) -> list[OutboundMessage]:
+    """Failed messages, newest first, with their recipients: what the front desk must look at."""
+    return list(
+        OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
+        .select_related("recipient")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def recent_messages(*, status: str | None = None, limit: int = 100) -> list[OutboundMessage]:
+    rows = OutboundMessage.objects.select_related("recipient")
+    if status:
+        rows = rows.filter(status=status)
+    return list(rows.order_by("-due_at", "-pk")[:limit])

@@ -201,9 +201,34 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app adds its periodic tasks here; the outbox dispatcher runs every minute.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Messages: send what is due. A tick that waited longer than a minute for a worker is dropped
+# (the next one does the same work).
+CELERY_BEAT_SCHEDULE["outbox-dispatch"] = {
+    "task": "clinic.outbox_dispatch",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # --- Product settings (defaults; the clinic profile overrides per clinic) -------------------
 CLINIC_DEFAULT_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
+
+# --- Messages (clinic.composing, clinic.dispatch) -------------------------------------------
+# Links in e-mails and texts point here.
+CLINIC_SITE_URL = env.str("CLINIC_SITE_URL", default="http://127.0.0.1:8000")
+# Kind -> dotted paths of functions builder(message) -> dict that fill in what clinic cannot
+# know itself (the appointment, the aftercare plan's PDF). Resolved by name when a message is
+# composed, so clinic never imports the apps above it.
+_APPOINTMENT_CONTENT = "bookings.reminders.appointment_message_content"
+OUTBOX_CONTENT_BUILDERS = {
+    "booking_confirmation": [_APPOINTMENT_CONTENT],
+    "appointment_rescheduled": [_APPOINTMENT_CONTENT],
+    "appointment_cancelled": [_APPOINTMENT_CONTENT],
+    "reminder": [_APPOINTMENT_CONTENT],
+    "health_update_request": [_APPOINTMENT_CONTENT],
+    "aftercare": [_APPOINTMENT_CONTENT],
+    "next_window_opens": ["bookings.reminders.next_window_message_content"],
+    "window_closing": ["bookings.reminders.next_window_message_content"],
+}
 
 LOGGING = {
     "version": 1,
