@@ -1,12 +1,14 @@
 """Aftercare: the protocols a manager edits, what the practitioner records at a session, the
 plan each client takes home (and its PDF), and the follow-up check-ins."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from consultations.areas import Area
 
-from .protocols import DepthBand, SkinType
+from .protocols import MAX_NEEDLE_DEPTH_MM, MIN_NEEDLE_DEPTH_MM, DepthBand, SkinType
 
 # --- Protocols (data a manager edits in the admin) ---------------------------------------------
 
@@ -155,3 +157,133 @@ class WarningSign(models.Model):
 
     def __str__(self):
         return self.text
+
+
+# --- Sessions, plans and check-ins --------------------------------------------------------------
+
+
+class SessionRecord(models.Model):
+    """What the practitioner did in one session. Written by ``services.session_complete``, which
+    completes the appointment in the same transaction: no record, no completion."""
+
+    class Reaction(models.TextChoices):
+        NONE = "none", "None"
+        EXPECTED_REDNESS = "expected_redness", "Expected redness"
+        UNEXPECTED = "unexpected", "Unexpected (describe it)"
+
+    appointment = models.OneToOneField("bookings.Appointment", on_delete=models.PROTECT, related_name="session_record")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    device = models.CharField(max_length=120)
+    cartridge_lot = models.CharField("cartridge lot number", max_length=60)
+    passes = models.PositiveSmallIntegerField()
+    products_applied = models.CharField(max_length=300, blank=True)
+    serum = models.CharField("serum applied", max_length=200, blank=True)
+    skin_type = models.CharField(max_length=20, choices=SkinType.choices[6:], blank=True)
+    fitzpatrick = models.CharField("Fitzpatrick type", max_length=20, choices=SkinType.choices[:6], blank=True)
+    reaction = models.CharField("skin's reaction", max_length=20, choices=Reaction.choices)
+    reaction_notes = models.TextField(blank=True, max_length=2000)
+    client_note = models.TextField(
+        "note for the client", blank=True, max_length=2000, help_text="Printed on the client's aftercare plan."
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(passes__gte=1, passes__lte=10), name="session_record_passes_1_to_10"),
+            models.CheckConstraint(
+                condition=~Q(reaction="unexpected") | ~Q(reaction_notes=""),
+                name="session_record_unexpected_reaction_described",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Session record for appointment {self.appointment_id}"
+
+
+class AreaDepth(models.Model):
+    """The needle depth used on one area of a session, in millimetres."""
+
+    record = models.ForeignKey(SessionRecord, on_delete=models.CASCADE, related_name="depths")
+    area = models.CharField(max_length=20, choices=Area.choices)
+    needle_depth_mm = models.DecimalField(max_digits=3, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "area"], name="area_depth_one_per_area"),
+            models.CheckConstraint(
+                condition=Q(needle_depth_mm__gte=MIN_NEEDLE_DEPTH_MM, needle_depth_mm__lte=MAX_NEEDLE_DEPTH_MM),
+                name="area_depth_within_device_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_area_display()}: {self.needle_depth_mm} mm"
+
+
+class AftercarePlan(models.Model):
+    """The plan a client takes home from one session: the protocol applied and frozen as
+    ``content`` (see ``aftercare.plans``), and its PDF in private storage."""
+
+    record = models.OneToOneField(SessionRecord, on_delete=models.PROTECT, related_name="plan")
+    appointment = models.OneToOneField("bookings.Appointment", on_delete=models.PROTECT, related_name="aftercare_plan")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="aftercare_plans")
+    session_on = models.DateField(help_text="The session's day in the clinic's time zone.")
+    content = models.JSONField()
+    course_finished = models.BooleanField(default=False)
+    review_on = models.DateField(null=True, blank=True, help_text="The proposed review after the last session.")
+    # A name in the private storage, never a URL: the PDF is served only through an access check.
+    pdf_name = models.CharField(max_length=200, blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-session_on", "-pk"]
+        indexes = [models.Index(fields=["client", "-session_on"], name="aftercare_plan_client_recent")]
+
+    def __str__(self):
+        return f"Aftercare plan of {self.session_on:%d %b %Y} for {self.client}"
+
+
+class CheckIn(models.Model):
+    """ "How is your skin?" on day 1 and day 3 after a session. A worried answer flags the
+    practitioner until one of them marks it seen."""
+
+    DAYS = (1, 3)
+
+    class Answer(models.TextChoices):
+        FINE = "fine", "My skin is fine"
+        WORRIED = "worried", "I'm worried about my skin"
+
+    plan = models.ForeignKey(AftercarePlan, on_delete=models.CASCADE, related_name="check_ins")
+    day = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    answer = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "day"], name="check_in_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(answer="", answered_at__isnull=True) | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="check_in_answer_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(answer="worried") | ~Q(comment=""), name="check_in_worried_has_comment"
+            ),
+        ]
+        indexes = [models.Index(fields=["answer", "seen_at"], name="check_in_worried_queue")]
+
+    def __str__(self):
+        return f"Day {self.day} check-in for plan {self.plan_id}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.answer == self.Answer.WORRIED and self.seen_at is None

@@ -1,7 +1,15 @@
 """Reads of the aftercare app."""
 
+from datetime import timedelta
+
+from django.http import Http404
+from django.utils import timezone
+
+from clinic import roles
+
 from . import plans
-from .models import AftercareProtocol
+from .models import AftercarePlan, AftercareProtocol, CheckIn
+from .protocols import skin_types_from
 
 
 def protocol_for(*, treatment_slug: str) -> plans.Protocol | None:
@@ -43,3 +51,109 @@ def protocol_for(*, treatment_slug: str) -> plans.Protocol | None:
         ),
         warning_signs=tuple(plans.Sign(text=w.text, urgent=w.urgent) for w in protocol.warning_signs.all()),
     )
+
+
+def client_plans(*, client) -> list[AftercarePlan]:
+    """The client's own plans, newest first, with their check-ins (2 queries)."""
+    return list(
+        AftercarePlan.objects.filter(client=client)
+        .select_related("appointment__treatment")
+        .prefetch_related("check_ins")
+        .order_by("-session_on", "-pk")
+    )
+
+
+def client_plan(*, client, plan_id: int) -> AftercarePlan:
+    """One of the client's own plans; another client's id is a 404 (never a 403: whether a plan
+    exists is not the client's business)."""
+    plan = (
+        AftercarePlan.objects.filter(client=client, pk=plan_id)
+        .select_related("client", "record__recorded_by", "appointment__treatment")
+        .prefetch_related("check_ins")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such aftercare plan.")
+    return plan
+
+
+def staff_plan(*, viewer, plan_id: int) -> AftercarePlan:
+    """A plan for staff who may read treatment details (practitioners, managers); the front desk
+    is refused before any row is read."""
+    roles.require(viewer, roles.Capability.VIEW_MEDICAL)
+    plan = (
+        AftercarePlan.objects.filter(pk=plan_id)
+        .select_related("client", "record__recorded_by", "appointment__treatment")
+        .prefetch_related("check_ins")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such aftercare plan.")
+    return plan
+
+
+def plan_for_viewer(*, viewer, plan_id: int) -> AftercarePlan:
+    if roles.is_staff_member(viewer):
+        return staff_plan(viewer=viewer, plan_id=plan_id)
+    return client_plan(client=viewer, plan_id=plan_id)
+
+
+def client_check_in(*, client, check_in_id: int) -> CheckIn:
+    check_in = CheckIn.objects.filter(pk=check_in_id, plan__client=client).select_related("plan").first()
+    if check_in is None:
+        raise Http404("No such check-in.")
+    return check_in
+
+
+def client_due_check_ins(*, client, now=None) -> list[CheckIn]:
+    """Check-ins that are due and not answered yet (the last 14 days)."""
+    now = now or timezone.now()
+    return list(
+        CheckIn.objects.filter(
+            plan__client=client, answer="", due_at__lte=now, due_at__gte=now - timedelta(days=14)
+        ).select_related("plan")
+    )
+
+
+def worried_check_ins(*, viewer) -> list[CheckIn]:
+    """Worried answers nobody has marked seen yet, oldest first (2 queries at most)."""
+    roles.require(viewer, roles.Capability.RECORD_SESSION)
+    return list(
+        CheckIn.objects.filter(answer=CheckIn.Answer.WORRIED, seen_at__isnull=True)
+        .select_related("plan__client", "plan__record__recorded_by", "plan__appointment__treatment")
+        .order_by("answered_at", "pk")
+    )
+
+
+def worried_check_ins_count() -> int:
+    return CheckIn.objects.filter(answer=CheckIn.Answer.WORRIED, seen_at__isnull=True).count()
+
+
+def appointment_to_record(*, viewer, appointment_id: int):
+    """The appointment a practitioner is about to record, with what the form needs."""
+    from bookings.models import Appointment
+
+    roles.require(viewer, roles.Capability.RECORD_SESSION)
+    appointment = (
+        Appointment.objects.filter(pk=appointment_id)
+        .select_related("client", "treatment", "practitioner__user", "room", "course")
+        .first()
+    )
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+def client_skin_types(*, client) -> tuple[str, str]:
+    """(Fitzpatrick code, skin-type code) from the client's latest submitted intake, to prefill
+    the session record; blanks when the intake does not say."""
+    from consultations.models import Intake
+
+    intake = (
+        Intake.objects.filter(client=client, submitted_at__isnull=False).order_by("-version").only("answers").first()
+    )
+    answers = (intake.answers if intake else None) or {}
+    codes = skin_types_from(answers.get("fitzpatrick"), answers.get("skin_type"))
+    fitzpatrick = next((c for c in codes if c.startswith("fitzpatrick_")), "")
+    skin = next((c for c in codes if not c.startswith("fitzpatrick_")), "")
+    return fitzpatrick, skin

@@ -1,0 +1,342 @@
+"""Every write of the aftercare app."""
+
+import logging
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic import roles
+from clinic.audit import audit_record
+from clinic.models import ClinicProfile, OutboundMessage
+from clinic.outbox import outbox_enqueue
+from consultations.areas import Area
+
+from . import plans
+from .models import AftercarePlan, AreaDepth, CheckIn, SessionRecord
+from .protocols import MAX_NEEDLE_DEPTH_MM, MIN_NEEDLE_DEPTH_MM
+from .selectors import protocol_for
+
+logger = logging.getLogger(__name__)
+
+# Check-ins and review proposals go out mid-morning in the clinic's time zone.
+MESSAGE_TIME = time(10, 0)
+REVIEW_AFTER_MONTHS = 3
+# The review proposal arrives two weeks before the proposed date, so there is time to book it.
+REVIEW_NOTICE_DAYS = 14
+PDF_STORAGE = "private"
+
+
+def _at_local(day, tz) -> datetime:
+    return datetime.combine(day, MESSAGE_TIME, tzinfo=tz)
+
+
+def _depths_checked(*, appointment, depths: dict, max_mm: Decimal | None) -> dict[str, Decimal]:
+    """Every treated area has one depth in mm, within the device's range and the clearance's
+    maximum; errors are keyed ``depth_<area>`` so that a form can show them on the field."""
+    errors: dict[str, list[str]] = {}
+    checked: dict[str, Decimal] = {}
+    treated = list(appointment.areas)
+    for area in depths:
+        if area not in treated:
+            label = Area(area).label if area in Area.values else area
+            errors.setdefault("__all__", []).append(f"{label} was not treated in this session.")
+    for area in treated:
+        label = Area(area).label
+        raw = depths.get(area)
+        if raw is None or raw == "":
+            errors[f"depth_{area}"] = [f"Enter the needle depth used on the {label.lower()}, in mm."]
+            continue
+        try:
+            value = Decimal(str(raw).strip())
+        except InvalidOperation:
+            errors[f"depth_{area}"] = [f"Enter the depth on the {label.lower()} as a number of millimetres, e.g. 1.0."]
+            continue
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            errors[f"depth_{area}"] = ["Enter the depth in millimetres with at most two decimals, e.g. 0.75."]
+        elif value < MIN_NEEDLE_DEPTH_MM or value > MAX_NEEDLE_DEPTH_MM:
+            errors[f"depth_{area}"] = [
+                f"{value} mm is outside a micro-needling pen's range ({MIN_NEEDLE_DEPTH_MM}–{MAX_NEEDLE_DEPTH_MM} mm). "
+                "Is it in millimetres?"
+            ]
+        elif max_mm is not None and value > max_mm:
+            errors[f"depth_{area}"] = [
+                f"{value} mm is deeper than this client's clearance allows ({max_mm} mm at most)."
+            ]
+        else:
+            checked[area] = value
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def session_complete(
+    *,
+    appointment,
+    recorded_by,
+    depths: dict,
+    device: str,
+    cartridge_lot: str,
+    passes: int,
+    reaction: str,
+    products_applied: str = "",
+    serum: str = "",
+    fitzpatrick: str = "",
+    skin_type: str = "",
+    reaction_notes: str = "",
+    client_note: str = "",
+    request=None,
+) -> SessionRecord:
+    """Record what was done in ``appointment`` and complete it, in one transaction: the record,
+    its depths, the appointment's completion (``bookings.services.appointment_complete``), the
+    aftercare plan, the day-1 and day-3 check-ins and their messages, and (at the end of a
+    course) the review proposal. The PDF is rendered after commit by a task.
+
+    Guarantees: no completion without a record; every treated area has a depth no deeper than
+    the client's clearance allows. Raises ``PermissionDenied`` for anyone who may not record
+    sessions, ``ValidationError`` (keyed by field where it can be) for bad input or a session
+    that is already recorded or not in a state to complete; nothing is written then.
+    """
+    from bookings.services import appointment_complete
+
+    from bookings.models import Appointment
+    from consultations.selectors import clearance_check
+
+    roles.require(recorded_by, roles.Capability.RECORD_SESSION)
+    clinic = ClinicProfile.get()
+    tz = clinic.tz
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("client", "treatment", "course", "practitioner__user")
+            .get(pk=appointment.pk)
+        )
+        if SessionRecord.objects.filter(appointment=appointment).exists():
+            raise ValidationError("This session has already been recorded.")
+        session_day = timezone.localtime(appointment.starts_at, tz).date()
+        clearance = clearance_check(
+            client=appointment.client,
+            treatment_slug=appointment.treatment.slug,
+            areas=list(appointment.areas),
+            on=session_day,
+        )
+        checked = _depths_checked(appointment=appointment, depths=depths, max_mm=clearance.max_needle_depth_mm)
+
+        record = SessionRecord(
+            appointment=appointment,
+            recorded_by=recorded_by,
+            device=(device or "").strip(),
+            cartridge_lot=(cartridge_lot or "").strip(),
+            passes=passes,
+            products_applied=(products_applied or "").strip(),
+            serum=(serum or "").strip(),
+            fitzpatrick=fitzpatrick or "",
+            skin_type=skin_type or "",
+            reaction=reaction,
+            reaction_notes=(reaction_notes or "").strip(),
+            client_note=(client_note or "").strip(),
+        )
+        record.full_clean(exclude=["appointment"])
+        if record.reaction == SessionRecord.Reaction.UNEXPECTED and not record.reaction_notes:
+            raise ValidationError({"reaction_notes": ["Describe the unexpected reaction."]})
+        record.save()
+        AreaDepth.objects.bulk_create(
+            AreaDepth(record=record, area=area, needle_depth_mm=mm) for area, mm in checked.items()
+        )
+        appointment_complete(appointment=appointment, completed_by=recorded_by, session_record=record)
+
+        plan = _plan_create(record=record, appointment=appointment, depths=checked, tz=tz)
+        audit_record(
+            actor=recorded_by,
+            action="session_record.create",
+            target=record,
+            request=request,
+            subject=appointment.client,
+            details={"appointment_id": appointment.pk, "plan_id": plan.pk if plan else None},
+        )
+        if plan is not None:
+            plan_id = plan.pk
+            transaction.on_commit(lambda: _render_later(plan_id))
+    return record
+
+
+def _render_later(plan_id: int) -> None:
+    from .tasks import aftercare_pdf_render_task
+
+    aftercare_pdf_render_task.delay(plan_id)
+
+
+def _plan_create(*, record: SessionRecord, appointment, depths: dict[str, Decimal], tz) -> AftercarePlan | None:
+    protocol = protocol_for(treatment_slug=appointment.treatment.slug)
+    if protocol is None:
+        # A treatment without a protocol still completes; the practitioner hands out paper.
+        logger.warning("No aftercare protocol for treatment %s", appointment.treatment.slug)
+        return None
+    from bookings.models import Appointment
+
+    completed_in_course = Appointment.objects.filter(
+        course=appointment.course, status=Appointment.Status.COMPLETED
+    ).count()
+    course_finished = completed_in_course >= appointment.course.planned_sessions
+    completed_at = timezone.now()
+    # A record typed up after the day (late paperwork) still dates the plan from the session.
+    if timezone.localtime(completed_at, tz).date() != timezone.localtime(appointment.starts_at, tz).date():
+        completed_at = appointment.ends_at
+    content = plans.build_plan(
+        protocol,
+        depths=depths,
+        skin_types=[code for code in (record.fitzpatrick, record.skin_type) if code],
+        completed_at=completed_at,
+        tz=tz,
+        next_window_days=(appointment.treatment.spacing_min_days, appointment.treatment.spacing_max_days),
+        course_finished=course_finished,
+        review_after_months=REVIEW_AFTER_MONTHS,
+    )
+    session_on = timezone.localtime(completed_at, tz).date()
+    review_on = datetime.fromisoformat(content["review"]["on"]).date() if content["review"] else None
+    plan = AftercarePlan.objects.create(
+        record=record,
+        appointment=appointment,
+        client=appointment.client,
+        session_on=session_on,
+        content=content,
+        course_finished=course_finished,
+        review_on=review_on,
+    )
+    for day in CheckIn.DAYS:
+        due_at = _at_local(session_on + timedelta(days=day), tz)
+        check_in = CheckIn.objects.create(plan=plan, day=day, due_at=due_at)
+        outbox_enqueue(
+            kind=OutboundMessage.Kind.AFTERCARE_CHECKIN,
+            recipient=appointment.client,
+            due_at=due_at,
+            key=f"aftercare:check-in:{check_in.pk}",
+            appointment_id=appointment.pk,
+            context={
+                "day": day,
+                "session_on": session_on.isoformat(),
+                "checkin_url": reverse("aftercare_check_in", args=[check_in.pk]),
+            },
+        )
+    if review_on is not None:
+        outbox_enqueue(
+            kind=OutboundMessage.Kind.COURSE_REVIEW,
+            recipient=appointment.client,
+            due_at=_at_local(review_on - timedelta(days=REVIEW_NOTICE_DAYS), tz),
+            key=f"aftercare:course-review:{appointment.course_id}",
+            appointment_id=appointment.pk,
+            context={
+                "review_on": review_on.isoformat(),
+                "last_session_on": session_on.isoformat(),
+                "sessions_done": completed_in_course,
+                "treatment_name": appointment.treatment.name,
+                "plan_url": reverse("aftercare_plan", args=[plan.pk]),
+            },
+            essential=False,
+        )
+    return plan
+
+
+def aftercare_pdf_render(*, plan_id: int) -> AftercarePlan:
+    """Render the plan's PDF into private storage and plan the e-mail that carries it.
+
+    Idempotent: a plan whose PDF is stored is returned as it is, and the e-mail's key is the
+    plan's, so a second run (a retried task, two workers) sends nothing twice."""
+    from .pdf import plan_pdf_bytes
+
+    with transaction.atomic():
+        plan = (
+            AftercarePlan.objects.select_for_update()
+            .select_related("client", "record__recorded_by", "appointment__treatment")
+            .get(pk=plan_id)
+        )
+        storage = storages[PDF_STORAGE]
+        if plan.pdf_name and storage.exists(plan.pdf_name):
+            return plan
+        content = plan_pdf_bytes(plan=plan)
+        name = storage.save(f"aftercare/{plan.client_id}/plan-{plan.pk}.pdf", ContentFile(content))
+        plan.pdf_name = name
+        plan.pdf_rendered_at = timezone.now()
+        plan.save(update_fields=["pdf_name", "pdf_rendered_at"])
+        outbox_enqueue(
+            kind=OutboundMessage.Kind.AFTERCARE,
+            recipient=plan.client,
+            due_at=timezone.now(),
+            key=f"aftercare:plan:{plan.pk}",
+            appointment_id=plan.appointment_id,
+            context={
+                "session_on": plan.session_on.isoformat(),
+                "starts_at": plan.appointment.starts_at.isoformat(),
+                "treatment_name": plan.appointment.treatment.name,
+                "plan_url": reverse("aftercare_plan", args=[plan.pk]),
+                "has_plan_pdf": True,
+                "aftercare_points": [
+                    f"{rule['instruction']} until {rule['until_label']}" for rule in plan.content.get("rules", [])
+                ],
+                "next_window_opens_on": (plan.content.get("next_session") or {}).get("from"),
+                "next_window_closes_on": (plan.content.get("next_session") or {}).get("to"),
+                "attachments": [
+                    {
+                        "storage": PDF_STORAGE,
+                        "name": name,
+                        "filename": f"Aftercare plan {plan.session_on:%Y-%m-%d}.pdf",
+                        "mimetype": "application/pdf",
+                    }
+                ],
+            },
+        )
+    return plan
+
+
+def aftercare_pdf_read(*, plan: AftercarePlan, viewer, request=None) -> bytes:
+    """The plan's PDF bytes for someone the selector let through, rendering it now if the
+    worker has not yet; every read is audited."""
+    if not plan.pdf_name or not storages[PDF_STORAGE].exists(plan.pdf_name):
+        plan = aftercare_pdf_render(plan_id=plan.pk)
+    with storages[PDF_STORAGE].open(plan.pdf_name, "rb") as handle:
+        content = handle.read()
+    audit_record(actor=viewer, action="aftercare_plan.download", target=plan, request=request, subject=plan.client)
+    return content
+
+
+def check_in_answer(*, check_in: CheckIn, client, answer: str, comment: str = "") -> CheckIn:
+    """The client's answer to "how is your skin?". A worried answer needs a comment and puts the
+    check-in in the practitioners' queue. Raises ``ValidationError``; the client may change an
+    answer until a practitioner has seen it."""
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        check_in = CheckIn.objects.select_for_update().select_related("plan").get(pk=check_in.pk)
+        if check_in.plan.client_id != client.pk:
+            raise ValidationError("This check-in is not yours.")
+        if check_in.seen_at is not None:
+            raise ValidationError("Your practitioner has already read your answer; please call the clinic instead.")
+        if answer not in CheckIn.Answer.values:
+            raise ValidationError({"answer": ["Choose how your skin is."]})
+        if answer == CheckIn.Answer.WORRIED and not comment:
+            raise ValidationError({"comment": ["Tell us what worries you, so your practitioner can help."]})
+        check_in.answer = answer
+        check_in.comment = comment
+        check_in.answered_at = timezone.now()
+        check_in.full_clean(exclude=["plan", "due_at"])
+        check_in.save(update_fields=["answer", "comment", "answered_at"])
+    return check_in
+
+
+def check_in_mark_seen(*, check_in: CheckIn, seen_by, request=None) -> CheckIn:
+    """A practitioner has read a worried check-in (and called the client): it leaves the queue."""
+    roles.require(seen_by, roles.Capability.RECORD_SESSION)
+    with transaction.atomic():
+        check_in = CheckIn.objects.select_for_update().select_related("plan__client").get(pk=check_in.pk)
+        if check_in.seen_at is None:
+            check_in.seen_by = seen_by
+            check_in.seen_at = timezone.now()
+            check_in.save(update_fields=["seen_by", "seen_at"])
+            audit_record(
+                actor=seen_by, action="check_in.seen", target=check_in, request=request, subject=check_in.plan.client
+            )
+    return check_in
