@@ -213,3 +213,86 @@ def from_json(answers: dict) -> dict:
             except (TypeError, ValueError):
                 typed[key] = None
     return typed
+
+
+LABELS: dict[str, str] = {
+    "date_of_birth": "Date of birth",
+    "phone": "Phone",
+    "emergency_contact_name": "Emergency contact",
+    "emergency_contact_phone": "Emergency contact's phone",
+    "fitzpatrick": "Skin type (Fitzpatrick)",
+    "skin_type": "Your skin is",
+    "concerns": "What you would like to improve",
+    "areas": "Areas to treat",
+    "medical_history": "Medical history (operations, illnesses, anything else we should know)",
+    "medications": "Medicines and supplements you take",
+    "isotretinoin": "I have taken isotretinoin (Roaccutane) for acne",
+    "isotretinoin_current": "I still take isotretinoin",
+    "isotretinoin_stopped": "Date I stopped isotretinoin",
+    **dict(RECENT_TREATMENTS),
+    **dict(HEALTH_YES_NO),
+    "radiation_therapy": "I have had radiation therapy",
+    "radiation_last": "Date of my last radiation therapy",
+    **dict(CONDITIONS),
+    **dict(MORE_YES_NO),
+    "other_allergies": "Other allergies",
+}
+
+_CHOICE_LABELS = {
+    "fitzpatrick": dict(Fitzpatrick.CHOICES),
+    "skin_type": dict(SKIN_TYPES),
+    "concerns": dict(CONCERNS),
+}
+
+
+def answer_display(key: str, value) -> str:
+    """One stored answer as a person reads it."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if key in DATE_KEYS:
+        try:
+            return f"{date.fromisoformat(value):%d %b %Y}"
+        except (TypeError, ValueError):
+            return str(value)
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None and (key == "areas" or key.startswith("condition_")):
+        labels = dict(Area.choices)
+    if labels is not None:
+        if isinstance(value, list):
+            return ", ".join(labels.get(item, item) for item in value)
+        return labels.get(value, value)
+    return str(value)
+
+
+def describe_answers(answers: dict) -> list[dict]:
+    """The answers by step, labelled, for the client's summary, the review page and the PDF."""
+    return [
+        {
+            "code": step.code,
+            "title": step.title,
+            "rows": [
+                {"key": key, "label": LABELS[key], "value": answer_display(key, answers.get(key))} for key in step.keys
+            ],
+        }
+        for step in STEPS
+    ]
+
+
+def answers_diff(old: dict, new: dict) -> list[dict]:
+    """What changed between two versions of the answers, in the steps' order."""
+    changes = []
+    for step in STEPS:
+        for key in step.keys:
+            before, after = old.get(key), new.get(key)
+            if (before or None) != (after or None):
+                changes.append(
+                    {
+                        "step": step.title,
+                        "label": LABELS[key],
+                        "before": answer_display(key, before),
+                        "after": answer_display(key, after),
+                    }
+                )
+    return changes

@@ -1,0 +1,17 @@
+import pytest
+
+from consultations.models import ConsentText
+from consultations.tests.factories import clean_answers
+
+
+@pytest.fixture
+def consent_text(db):
+    """The consent the client signs (the data migration's version 1, re-made after a flush)."""
+    return ConsentText.objects.order_by("-version").first() or ConsentText.objects.create(
+        version=1, title="Informed consent for micro-needling", body="I consent to micro-needling."
+    )
+
+
+@pytest.fixture
+def answers():
+    return clean_answers()
