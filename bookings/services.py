@@ -1,0 +1,630 @@
+"""Every write to appointments and courses.
+
+Each service runs in one transaction, checks every rule itself (through the same engine the
+screens use, so they cannot disagree) with the client's row locked, and leaves the database's
+constraints (exclusion constraints on PostgreSQL, check constraints everywhere) as the last word
+at commit. A refused booking raises ``ValidationError`` with a message a client can read, naming
+the reason and, where there is one, the next possible date; nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic import roles
+from clinic.audit import audit_record
+from clinic.models import ClinicProfile, User
+from consultations.areas import AREA_CODES, Area, area_labels
+from consultations.selectors import clearance_check, health_update_status
+
+from . import reminders
+from .availability import (
+    AvailabilityInputs,
+    Reason,
+    Session,
+    Slot,
+    check_start,
+    find_availability,
+    long_date,
+)
+from .locks import appointment_lock, clients_lock
+from .models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
+from .selectors import availability_inputs, treatment_catalogue
+
+Status = Appointment.Status
+Channel = Appointment.Channel
+
+# Reasons a time is not free right now: the answer offers the nearest free times.
+TAKEN_REASONS = {Reason.PRACTITIONER_BUSY, Reason.ROOM_BUSY, Reason.FULLY_BOOKED, Reason.OUTSIDE_HOURS, Reason.CLOSED}
+
+
+def _local_time(moment: datetime, tz) -> str:
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def _resolve_treatment(treatment: Treatment | str) -> Treatment:
+    if isinstance(treatment, Treatment):
+        if not treatment.is_active:
+            raise ValidationError({"treatment": "This treatment is no longer offered."})
+        return treatment
+    found = Treatment.objects.filter(slug=str(treatment), is_active=True).first()
+    if found is None:
+        raise ValidationError({"treatment": f"There is no treatment called “{treatment}”."})
+    return found
+
+
+def _clean_areas(areas, area_minutes: dict[str, int], treatment: Treatment) -> list[str]:
+    chosen = list(dict.fromkeys(str(area) for area in (areas or ())))
+    if not chosen:
+        raise ValidationError({"areas": "Choose at least one area."})
+    unknown = [area for area in chosen if area not in AREA_CODES]
+    if unknown:
+        raise ValidationError({"areas": f"“{unknown[0]}” is not an area we treat."})
+    not_offered = [area for area in chosen if area not in area_minutes]
+    if not_offered:
+        raise ValidationError({"areas": f"{treatment} is not offered for {area_labels(not_offered).lower()}."})
+    # The catalogue's order, so that equal sets read the same everywhere.
+    return [area for area in Area.values if area in chosen]
+
+
+def _check_choices(*, treatment: Treatment, practitioner: Practitioner | None, room: Room | None, catalogue) -> None:
+    if practitioner is not None and (
+        not practitioner.is_active or not practitioner.treatments.filter(pk=treatment.pk).exists()
+    ):
+        raise ValidationError({"practitioner": f"{practitioner} does not give this treatment."})
+    if room is not None and room.pk not in catalogue.room_ids:
+        raise ValidationError({"room": f"{room} is not equipped for this treatment."})
+
+
+def _require_aware(starts_at: datetime) -> None:
+    if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": "Choose a date and time."})
+
+
+def _is_online(*, client: User, by: User | None) -> bool:
+    """A client acting for themselves books online; anyone else must be staff who may book."""
+    if by is not None and by.pk == client.pk:
+        return True
+    if by is None or not roles.can(by, roles.Capability.BOOK_FOR_CLIENT):
+        raise ValidationError("Only the client or a member of staff can book this appointment.")
+    return False
+
+
+def _free_times_hint(
+    *, treatment, areas, client, day: date, online, practitioner_id, exclude_appointment_id, tz, catalogue
+) -> str:
+    """ "The nearest free times are ..." over the next four weeks, or the empty string."""
+    inputs = availability_inputs(
+        treatment=treatment,
+        areas=areas,
+        client=client,
+        first_day=day,
+        last_day=day + timedelta(days=27),
+        online=online,
+        practitioner_id=practitioner_id,
+        exclude_appointment_id=exclude_appointment_id,
+        tz=tz,
+        catalogue=catalogue,
+    )
+    for found in find_availability(inputs, day, day + timedelta(days=27), practitioner_id=practitioner_id):
+        if found.slots:
+            times = ", ".join(_local_time(slot.starts_at, tz) for slot in found.slots[:3])
+            return f" The nearest free times are on {long_date(found.day)}: {times}."
+    return ""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    slot: Slot
+    course_id: int | None
+    starts_new_course: bool
+    needs_reason: bool
+    note: str
+
+
+def _check(
+    *,
+    inputs: AvailabilityInputs,
+    starts_at: datetime,
+    practitioner: Practitioner | None,
+    room: Room | None,
+    hint_args: dict,
+) -> _Checked:
+    """Run the engine for this one start time; raise with the reason and the next possibility."""
+    result = check_start(
+        inputs,
+        starts_at,
+        practitioner_id=practitioner.pk if practitioner else None,
+        room_id=room.pk if room else None,
+    )
+    if result.slot is not None:
+        day = result.day
+        return _Checked(result.slot, day.course_id, day.starts_new_course, day.needs_reason, day.note)
+    message = result.message
+    next_possible = result.day.next_possible if result.day else None
+    if next_possible:
+        message += f" The next possible date is {long_date(next_possible)}."
+    elif result.reason in TAKEN_REASONS or result.reason in (Reason.NOTICE, Reason.CLIENT_BUSY):
+        message += _free_times_hint(**hint_args)
+    elif result.reason == Reason.CLEARANCE_MISSING and inputs.clearance and inputs.clearance.valid_from:
+        message += f" The next possible date is {long_date(inputs.clearance.valid_from)}."
+    raise ValidationError({"starts_at": message}, code=result.reason)
+
+
+def _course_for(*, checked: _Checked, client, treatment: Treatment, areas: list[str], day: date) -> Course:
+    if checked.course_id is not None:
+        return Course.objects.get(pk=checked.course_id)
+    clearance = (
+        clearance_check(client=client, treatment_slug=treatment.slug, areas=areas, on=day)
+        if treatment.needs_clearance
+        else None
+    )
+    planned = (clearance.planned_sessions if clearance and clearance.planned_sessions else None) or (
+        treatment.planned_sessions
+    )
+    return Course.objects.create(client=client, treatment=treatment, areas=areas, planned_sessions=planned)
+
+
+def _record_status(appointment: Appointment, *, from_status: str, by: User | None, note: str = "") -> None:
+    AppointmentStatusChange.objects.create(
+        appointment=appointment, from_status=from_status, to_status=appointment.status, changed_by=by, note=note[:300]
+    )
+
+
+def _insert_or_explain(write, *, hint_args: dict):
+    """Run ``write`` in a savepoint; when the database's exclusion constraint refuses it (another
+    booking took the time between our check and our insert), say so with the nearest free times."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError as error:
+        if "no_overlap" not in str(error):
+            raise
+        raise ValidationError(
+            {"starts_at": "That time has just been taken." + _free_times_hint(**hint_args)}, code="just_taken"
+        ) from error
+
+
+def appointment_book(
+    *,
+    client: User,
+    treatment: Treatment | str,
+    areas,
+    starts_at: datetime,
+    booked_by: User | None,
+    practitioner: Practitioner | None = None,
+    room: Room | None = None,
+    late_booking_reason: str = "",
+    request=None,
+) -> Appointment:
+    """Book a session for ``client`` arriving at ``starts_at`` (numbing start).
+
+    ``booked_by`` is the client (an online booking: 24 hours' notice, up to 90 days ahead, only
+    dates inside an open course window) or staff who may book for clients (no notice; later than
+    the window only with ``late_booking_reason``). The practitioner and room are assigned when not
+    given. Guarantees, with the client's row locked: clearance on the day for these areas, the
+    spacing rule against both neighbours, working hours, no overlap for practitioner, room or
+    client; a course joined or started; the status history and the confirmation message written.
+    Raises ``ValidationError`` naming the reason (and the next possible date); writes nothing then.
+    """
+    treatment = _resolve_treatment(treatment)
+    tz = ClinicProfile.get().tz
+    catalogue = treatment_catalogue(treatment=treatment)
+    areas = _clean_areas(areas, catalogue.area_minutes, treatment)
+    _require_aware(starts_at)
+    _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
+    online = _is_online(client=client, by=booked_by)
+    if online and not treatment.bookable_online:
+        raise ValidationError({"treatment": f"{treatment} is booked by the clinic: please call us."})
+    late_booking_reason = (late_booking_reason or "").strip()
+    day = starts_at.astimezone(tz).date()
+    hint_args = {
+        "treatment": treatment,
+        "areas": areas,
+        "client": client,
+        "day": day,
+        "online": online,
+        "practitioner_id": practitioner.pk if practitioner else None,
+        "exclude_appointment_id": None,
+        "tz": tz,
+        "catalogue": catalogue,
+    }
+
+    with transaction.atomic():
+        clients_lock([client.pk])
+        inputs = availability_inputs(
+            treatment=treatment,
+            areas=areas,
+            client=client,
+            first_day=day,
+            last_day=day,
+            online=online,
+            practitioner_id=practitioner.pk if practitioner else None,
+            tz=tz,
+            catalogue=catalogue,
+        )
+        checked = _check(inputs=inputs, starts_at=starts_at, practitioner=practitioner, room=room, hint_args=hint_args)
+        if checked.needs_reason and not late_booking_reason:
+            raise ValidationError({"late_booking_reason": checked.note}, code=Reason.OUTSIDE_WINDOW)
+        course = _course_for(checked=checked, client=client, treatment=treatment, areas=areas, day=day)
+        slot = checked.slot
+
+        def write():
+            return Appointment.objects.create(
+                client=client,
+                treatment=treatment,
+                areas=areas,
+                practitioner_id=slot.practitioner_id,
+                room_id=slot.room_id,
+                course=course,
+                status=Status.BOOKED,
+                starts_at=slot.starts_at,
+                needling_starts_at=slot.needling_starts_at,
+                needling_ends_at=slot.needling_ends_at,
+                ends_at=slot.ends_at,
+                booked_by=booked_by,
+                channel=Channel.ONLINE if online else Channel.STAFF,
+                late_booking_reason=late_booking_reason if checked.needs_reason else "",
+                starts_new_course=checked.starts_new_course,
+            )
+
+        appointment = _insert_or_explain(write, hint_args=hint_args)
+        _record_status(appointment, from_status="", by=booked_by, note=checked.note)
+        reminders.appointment_messages_plan(appointment=appointment, event="booked")
+        audit_record(
+            actor=booked_by,
+            action="appointment.booked",
+            target=appointment,
+            request=request,
+            subject=client,
+            details={"channel": appointment.channel, "starts_new_course": checked.starts_new_course},
+        )
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    changed_by: User,
+    practitioner: Practitioner | None = None,
+    room: Room | None = None,
+    late_booking_reason: str = "",
+    request=None,
+) -> Appointment:
+    """Move a booked session to ``starts_at`` (with the same checks as booking, both neighbours
+    re-checked, the session itself left out). Keeps the practitioner unless another is given or
+    they are not free; joins or starts the right course; moves its planned messages. Raises
+    ``ValidationError``; writes nothing then."""
+    _require_aware(starts_at)
+    tz = ClinicProfile.get().tz
+    with transaction.atomic():
+        appointment = appointment_lock(appointment.pk)
+        if appointment.status != Status.BOOKED:
+            raise ValidationError(f"A session that is {appointment.get_status_display().lower()} cannot be moved.")
+        client, treatment = appointment.client, appointment.treatment
+        online = _is_online(client=client, by=changed_by)
+        catalogue = treatment_catalogue(treatment=treatment)
+        _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
+        day = starts_at.astimezone(tz).date()
+        hint_args = {
+            "treatment": treatment,
+            "areas": appointment.areas,
+            "client": client,
+            "day": day,
+            "online": online,
+            "practitioner_id": practitioner.pk if practitioner else None,
+            "exclude_appointment_id": appointment.pk,
+            "tz": tz,
+            "catalogue": catalogue,
+        }
+        inputs = availability_inputs(
+            treatment=treatment,
+            areas=appointment.areas,
+            client=client,
+            first_day=day,
+            last_day=day,
+            online=online,
+            exclude_appointment_id=appointment.pk,
+            tz=tz,
+            catalogue=catalogue,
+        )
+        if practitioner is None:
+            # Prefer the practitioner the client already had, if they are free then.
+            kept = check_start(inputs, starts_at, practitioner_id=appointment.practitioner_id)
+            if kept.slot is not None:
+                practitioner = appointment.practitioner
+        checked = _check(inputs=inputs, starts_at=starts_at, practitioner=practitioner, room=room, hint_args=hint_args)
+        late_booking_reason = (late_booking_reason or "").strip()
+        if checked.needs_reason and not late_booking_reason:
+            raise ValidationError({"late_booking_reason": checked.note}, code=Reason.OUTSIDE_WINDOW)
+        course = _course_for(checked=checked, client=client, treatment=treatment, areas=appointment.areas, day=day)
+        previous_start = appointment.starts_at
+        slot = checked.slot
+        appointment.practitioner_id = slot.practitioner_id
+        appointment.room_id = slot.room_id
+        appointment.course = course
+        appointment.starts_at = slot.starts_at
+        appointment.needling_starts_at = slot.needling_starts_at
+        appointment.needling_ends_at = slot.needling_ends_at
+        appointment.ends_at = slot.ends_at
+        appointment.starts_new_course = checked.starts_new_course
+        appointment.late_booking_reason = late_booking_reason if checked.needs_reason else ""
+        fields = [
+            "practitioner",
+            "room",
+            "course",
+            "starts_at",
+            "needling_starts_at",
+            "needling_ends_at",
+            "ends_at",
+            "starts_new_course",
+            "late_booking_reason",
+            "updated_at",
+        ]
+        _insert_or_explain(lambda: appointment.save(update_fields=fields), hint_args=hint_args)
+        reminders.appointment_messages_plan(appointment=appointment, event="rescheduled")
+        audit_record(
+            actor=changed_by,
+            action="appointment.rescheduled",
+            target=appointment,
+            request=request,
+            subject=client,
+            details={"from": previous_start.isoformat(), "to": appointment.starts_at.isoformat()},
+        )
+    return appointment
+
+
+def appointment_cancel(*, appointment: Appointment, cancelled_by: User, reason: str = "", request=None) -> Appointment:
+    """Cancel a session, by the client themselves or by the clinic (staff who may book). It is
+    late when closer to the start than the clinic's late-cancellation window (48 hours by
+    default). Frees the time, cancels its pending messages, records who and when. Raises
+    ``ValidationError`` for a session that has started, passed or is already closed."""
+    now = timezone.now()
+    profile = ClinicProfile.get()
+    with transaction.atomic():
+        appointment = appointment_lock(appointment.pk)
+        by_client = cancelled_by is not None and cancelled_by.pk == appointment.client_id
+        if not by_client and not roles.can(cancelled_by, roles.Capability.BOOK_FOR_CLIENT):
+            raise ValidationError("Only the client or a member of staff can cancel this appointment.")
+        allowed = (Status.BOOKED,) if by_client else (Status.BOOKED, Status.CHECKED_IN)
+        if appointment.status not in allowed:
+            raise ValidationError(
+                f"This session is {appointment.get_status_display().lower()}: it cannot be cancelled"
+                + (" online; please call the clinic." if by_client and appointment.is_active else ".")
+            )
+        if appointment.starts_at <= now and appointment.status == Status.BOOKED and by_client:
+            raise ValidationError("This session has already started: please call the clinic.")
+        previous = appointment.status
+        appointment.status = Status.CANCELLED
+        appointment.cancelled_at = now
+        appointment.cancelled_by = cancelled_by
+        appointment.cancelled_by_party = Appointment.CancelledBy.CLIENT if by_client else Appointment.CancelledBy.CLINIC
+        appointment.cancellation_late = appointment.starts_at - now < timedelta(hours=profile.late_cancellation_hours)
+        appointment.cancellation_reason = (reason or "").strip()
+        appointment.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "cancelled_by_party",
+                "cancellation_late",
+                "cancellation_reason",
+                "updated_at",
+            ]
+        )
+        note = (
+            "late " if appointment.cancellation_late else ""
+        ) + f"cancellation by the {appointment.cancelled_by_party}"
+        _record_status(appointment, from_status=previous, by=cancelled_by, note=note)
+        reminders.appointment_messages_plan(appointment=appointment, event="cancelled")
+        audit_record(
+            actor=cancelled_by,
+            action="appointment.cancelled",
+            target=appointment,
+            request=request,
+            subject=appointment.client,
+            details={"late": appointment.cancellation_late, "by": appointment.cancelled_by_party},
+        )
+    return appointment
+
+
+def _move(
+    appointment: Appointment,
+    *,
+    to: str,
+    allowed_from: tuple[str, ...],
+    by: User,
+    capability: roles.Capability,
+    refusal: str,
+    note: str = "",
+    check=None,
+) -> Appointment:
+    roles.require(by, capability)
+    with transaction.atomic():
+        appointment = appointment_lock(appointment.pk)
+        if appointment.status not in allowed_from:
+            raise ValidationError(refusal.format(status=appointment.get_status_display().lower()))
+        if check is not None:
+            check(appointment)
+        previous = appointment.status
+        appointment.status = to
+        appointment.save(update_fields=["status", "updated_at"])
+        _record_status(appointment, from_status=previous, by=by, note=note)
+    return appointment
+
+
+def appointment_check_in(*, appointment: Appointment, checked_in_by: User) -> Appointment:
+    """The client has arrived: booked → checked in, on the session's day only, and only when the
+    health update is in ("ok") and the clearance still holds. Raises ``ValidationError``."""
+
+    def ready(current: Appointment) -> None:
+        tz = ClinicProfile.get().tz
+        if current.starts_at.astimezone(tz).date() != timezone.now().astimezone(tz).date():
+            raise ValidationError("Clients can be checked in on the day of their session only.")
+        health = health_update_status(client=current.client, appointment_id=current.pk, starts_at=current.starts_at)
+        if health.code != "ok":
+            raise ValidationError(f"The health update is not in order: {health.message}")
+        if current.treatment.needs_clearance:
+            clearance = clearance_check(
+                client=current.client,
+                treatment_slug=current.treatment.slug,
+                areas=current.areas,
+                on=current.starts_at.astimezone(tz).date(),
+            )
+            if not clearance.ok:
+                raise ValidationError(f"The client is not cleared for this session: {clearance.message}")
+
+    return _move(
+        appointment,
+        to=Status.CHECKED_IN,
+        allowed_from=(Status.BOOKED,),
+        by=checked_in_by,
+        capability=roles.Capability.BOOK_FOR_CLIENT,
+        refusal="A session that is {status} cannot be checked in.",
+        check=ready,
+    )
+
+
+def appointment_start(*, appointment: Appointment, started_by: User) -> Appointment:
+    """Checked in → in treatment (the practitioner begins). Raises ``ValidationError``."""
+    return _move(
+        appointment,
+        to=Status.IN_TREATMENT,
+        allowed_from=(Status.CHECKED_IN,),
+        by=started_by,
+        capability=roles.Capability.RECORD_SESSION,
+        refusal="A session that is {status} cannot be started: check the client in first.",
+    )
+
+
+def appointment_complete(*, appointment: Appointment, completed_by: User, session_record=None) -> Appointment:
+    """In treatment → completed, and plan the completion messages. Aftercare calls this from
+    ``session_complete`` with the session record it wrote in the same transaction. Raises
+    ``ValidationError``."""
+    with transaction.atomic():
+        appointment = _move(
+            appointment,
+            to=Status.COMPLETED,
+            allowed_from=(Status.IN_TREATMENT,),
+            by=completed_by,
+            capability=roles.Capability.RECORD_SESSION,
+            refusal="A session that is {status} cannot be completed: start it first.",
+            note=f"session record {session_record.pk}" if getattr(session_record, "pk", None) else "",
+        )
+        reminders.appointment_messages_plan(appointment=appointment, event="completed")
+    return appointment
+
+
+def appointment_no_show(*, appointment: Appointment, recorded_by: User) -> Appointment:
+    """Booked → no-show, once the session's start has passed. The time no longer counts for
+    spacing; pending messages are cancelled. Raises ``ValidationError``."""
+
+    def started(current: Appointment) -> None:
+        if current.starts_at > timezone.now():
+            raise ValidationError("A session can be marked as a no-show only after its start time.")
+
+    with transaction.atomic():
+        appointment = _move(
+            appointment,
+            to=Status.NO_SHOW,
+            allowed_from=(Status.BOOKED,),
+            by=recorded_by,
+            capability=roles.Capability.BOOK_FOR_CLIENT,
+            refusal="A session that is {status} cannot be marked as a no-show.",
+            check=started,
+        )
+        reminders.appointment_messages_plan(appointment=appointment, event="no_show")
+    return appointment
+
+
+# --- Planning the rest of a course -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedSession:
+    number: int  # the session's place in the course (1-based)
+    window_opens: date
+    window_closes: date
+    slot: Slot | None
+    message: str = ""  # why there is no slot
+
+
+def course_plan(
+    *, course: Course, practitioner: Practitioner | None = None, online: bool = False
+) -> list[ProposedSession]:
+    """Propose dates for the rest of ``course``: each session inside its window (28 to 42 days
+    after the one before) and actually free now, preferring the practitioner and time of day of
+    the latest session. Proposes; books nothing (the client or the desk books each proposal)."""
+    tz = ClinicProfile.get().tz
+    treatment = course.treatment
+    sessions = list(course.appointments.filter(status__in=Appointment.ACTIVE_STATUSES).order_by("starts_at"))
+    remaining = course.planned_sessions - len(sessions)
+    if remaining <= 0:
+        return []
+    today = timezone.now().astimezone(tz).date()
+    last = sessions[-1] if sessions else None
+    anchor = last.starts_at.astimezone(tz).date() if last else None
+    first_day = max(today, anchor + timedelta(days=treatment.spacing_min_days)) if anchor else today
+    last_day = first_day + timedelta(days=remaining * treatment.spacing_max_days)
+    inputs = availability_inputs(
+        treatment=treatment,
+        areas=course.areas,
+        client=course.client,
+        first_day=first_day,
+        last_day=last_day,
+        online=online,
+        practitioner_id=practitioner.pk if practitioner else None,
+        tz=tz,
+    )
+    preferred_practitioner = practitioner.pk if practitioner else (last.practitioner_id if last else None)
+    preferred_minute = last.starts_at.astimezone(tz).hour * 60 + last.starts_at.astimezone(tz).minute if last else 600
+    proposals: list[ProposedSession] = []
+    for number in range(len(sessions) + 1, course.planned_sessions + 1):
+        if anchor is None:
+            opens, closes = today, today + timedelta(days=treatment.spacing_max_days)
+        else:
+            opens = anchor + timedelta(days=treatment.spacing_min_days)
+            closes = anchor + timedelta(days=treatment.spacing_max_days)
+        search_from = max(opens, today)
+        if search_from > closes:
+            proposals.append(ProposedSession(number, opens, closes, None, "This session's window has passed."))
+            break
+        chosen = None
+        for day in find_availability(inputs, search_from, closes):
+            if day.slots and (day.course_id == course.pk or day.course_id is None):
+                chosen = min(
+                    day.slots,
+                    key=lambda s: (
+                        s.practitioner_id != preferred_practitioner,
+                        abs(
+                            s.starts_at.astimezone(tz).hour * 60 + s.starts_at.astimezone(tz).minute - preferred_minute
+                        ),
+                    ),
+                )
+                break
+        if chosen is None:
+            proposals.append(ProposedSession(number, opens, closes, None, "No free time inside this session's window."))
+            break
+        proposals.append(ProposedSession(number, opens, closes, chosen))
+        anchor = chosen.starts_at.astimezone(tz).date()
+        # The proposal holds its time and counts for spacing when planning the next one.
+        inputs = replace(
+            inputs,
+            sessions=(
+                *inputs.sessions,
+                Session(
+                    day=anchor,
+                    areas=frozenset(course.areas),
+                    course_id=course.pk,
+                    course_planned_sessions=course.planned_sessions,
+                ),
+            ),
+            client_busy=(*inputs.client_busy, (chosen.starts_at, chosen.needling_ends_at)),
+        )
+    return proposals

@@ -1,0 +1,373 @@
+"""Booking, moving and cancelling through the services: what is written, and the message a
+person reads when something is refused (with nothing written)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from bookings.models import Appointment, AppointmentStatusChange, Course, Treatment
+from bookings.services import appointment_book, appointment_cancel, appointment_reschedule, course_plan
+from bookings.tests.conftest import MONDAY, at, days
+from bookings.tests.factories import AppointmentFactory, PractitionerFactory, RoomFactory, bookable_clinic
+from clinic.models import OutboundMessage
+from clinic.tests.factories import ClientFactory, FrontDeskFactory
+
+pytestmark = pytest.mark.usefixtures("frozen_monday")
+
+TUESDAY = MONDAY + days(1)
+
+
+def book(client, clinic, when, *, areas=("face",), by=None, **extra):
+    return appointment_book(
+        client=client,
+        treatment=clinic.treatment,
+        areas=list(areas),
+        starts_at=when,
+        booked_by=by or client,
+        **extra,
+    )
+
+
+def refusal(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def test_an_online_booking_holds_room_client_and_practitioner_for_the_right_intervals(clinic, client_user):
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"), areas=["neck", "face"])
+    appointment.refresh_from_db()
+    # Face 45 + neck 30 is capped at 60 minutes of needling, after 30 minutes of numbing.
+    assert appointment.starts_at == at(TUESDAY, "10:00")
+    assert appointment.needling_starts_at == at(TUESDAY, "10:30")
+    assert appointment.needling_ends_at == at(TUESDAY, "11:30")
+    assert appointment.ends_at == at(TUESDAY, "11:45")
+    assert appointment.areas == ["face", "neck"]
+    assert appointment.channel == Appointment.Channel.ONLINE
+    assert appointment.status == Appointment.Status.BOOKED
+    assert appointment.practitioner in clinic.practitioners and appointment.room in clinic.rooms
+    course = appointment.course
+    assert (course.client, course.treatment, course.areas, course.planned_sessions) == (
+        client_user,
+        clinic.treatment,
+        ["face", "neck"],
+        3,
+    )
+    change = AppointmentStatusChange.objects.get(appointment=appointment)
+    assert (change.from_status, change.to_status, change.changed_by) == ("", "booked", client_user)
+    assert OutboundMessage.objects.filter(
+        appointment_id=appointment.pk, kind=OutboundMessage.Kind.BOOKING_CONFIRMATION
+    ).exists()
+
+
+def test_online_bookings_need_24_hours_notice_and_say_when_is_free(clinic, client_user):
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(TUESDAY, "09:30"))  # 23.5 hours ahead
+    assert "24 hours' notice" in refusal(error.value)
+    assert "nearest free times are on Tuesday 2 June 2026: 10:00" in refusal(error.value)
+    assert not Appointment.objects.exists() and not Course.objects.exists()
+
+
+def test_staff_need_no_notice(clinic, client_user, front_desk):
+    appointment = book(client_user, clinic, at(MONDAY, "11:00"), by=front_desk)
+    assert appointment.channel == Appointment.Channel.STAFF
+    assert appointment.booked_by == front_desk
+
+
+def test_online_bookings_open_90_days_ahead(clinic, client_user):
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(MONDAY + days(91), "10:00"))
+    assert "90 days ahead" in refusal(error.value)
+
+
+def test_a_time_in_the_past_is_refused(clinic, client_user, front_desk):
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(MONDAY, "08:00"), by=front_desk)
+    assert "already passed" in refusal(error.value)
+    assert not Appointment.objects.exists()
+
+
+def test_needling_over_the_lunch_break_is_refused_but_numbing_through_it_is_fine(clinic, client_user, front_desk):
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(TUESDAY, "12:30"), by=front_desk)  # needling 13:00-13:45
+    assert "outside working hours" in refusal(error.value)
+    assert "nearest free times" in refusal(error.value)
+    appointment = book(client_user, clinic, at(TUESDAY, "13:30"), by=front_desk)  # needling from 14:00
+    assert appointment.needling_starts_at == at(TUESDAY, "14:00")
+
+
+def test_a_sunday_is_refused_because_the_clinic_is_closed(clinic, client_user, front_desk):
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(MONDAY + days(6), "10:00"), by=front_desk)
+    assert "closed" in refusal(error.value)
+
+
+def test_the_practitioner_treats_someone_else_while_a_client_sits_with_numbing_cream(db, clinic_profile):
+    """One practitioner, two rooms: the second client's numbing overlaps the first's needling."""
+    setup = bookable_clinic(practitioners=1, rooms=2)
+    first = book(ClientFactory(), setup, at(TUESDAY, "10:00"))  # needling 10:30-11:15
+    second = book(ClientFactory(), setup, at(TUESDAY, "10:45"))  # numbing 10:45-11:15, needling 11:15
+    assert second.practitioner == first.practitioner
+    assert second.room != first.room
+    # But the practitioner's needling cannot overlap: arriving at 10:30 would need them at 11:00.
+    with pytest.raises(ValidationError) as error:
+        book(ClientFactory(), setup, at(TUESDAY, "10:30"))
+    assert "just been taken" in refusal(error.value)
+
+
+def test_a_room_is_held_through_turnover(db, clinic_profile):
+    setup = bookable_clinic(practitioners=2, rooms=1)
+    book(ClientFactory(), setup, at(TUESDAY, "10:00"))  # room until 11:30 (needling ends 11:15)
+    with pytest.raises(ValidationError) as error:
+        book(ClientFactory(), setup, at(TUESDAY, "11:15"))
+    assert "no treatment room is free" in refusal(error.value)
+    assert book(ClientFactory(), setup, at(TUESDAY, "11:30")).starts_at == at(TUESDAY, "11:30")
+
+
+def test_a_client_cannot_be_in_two_sessions_at_once(clinic, client_user):
+    other = Treatment.objects.create(slug="peel", name="Peel", needs_clearance=False)
+    other.areas.create(area="hands", needling_minutes=30)
+    for practitioner in clinic.practitioners:
+        practitioner.treatments.add(other)
+    for room in clinic.rooms:
+        room.treatments.add(other)
+    book(client_user, clinic, at(TUESDAY, "10:00"))
+    with pytest.raises(ValidationError) as error:
+        appointment_book(
+            client=client_user, treatment="peel", areas=["hands"], starts_at=at(TUESDAY, "10:30"), booked_by=client_user
+        )
+    assert "already have an appointment" in refusal(error.value)
+
+
+def test_an_unknown_treatment_or_area_is_named(clinic, client_user):
+    with pytest.raises(ValidationError) as error:
+        appointment_book(
+            client=client_user, treatment="laser", areas=["face"], starts_at=at(TUESDAY, "10:00"), booked_by=client_user
+        )
+    assert "no treatment called “laser”" in refusal(error.value)
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(TUESDAY, "10:00"), areas=["elbows"])
+    assert "“elbows” is not an area we treat" in refusal(error.value)
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(TUESDAY, "10:00"), areas=[])
+    assert "at least one area" in refusal(error.value)
+    assert not Appointment.objects.exists()
+
+
+def test_someone_else_cannot_book_for_a_client(clinic, client_user):
+    with pytest.raises(ValidationError):
+        book(client_user, clinic, at(TUESDAY, "10:00"), by=ClientFactory())
+
+
+def test_a_practitioner_or_room_can_be_chosen(clinic, client_user):
+    practitioner, room = clinic.practitioners[1], clinic.rooms[1]
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"), practitioner=practitioner, room=room)
+    assert (appointment.practitioner, appointment.room) == (practitioner, room)
+    stranger = PractitionerFactory()
+    with pytest.raises(ValidationError) as error:
+        book(ClientFactory(), clinic, at(TUESDAY, "10:00"), practitioner=stranger)
+    assert "does not give this treatment" in refusal(error.value)
+    with pytest.raises(ValidationError) as error:
+        book(ClientFactory(), clinic, at(TUESDAY, "10:00"), room=RoomFactory())
+    assert "not equipped" in refusal(error.value)
+
+
+# --- Spacing ------------------------------------------------------------------------------------
+
+
+def test_a_second_session_28_days_later_continues_the_course(clinic, client_user):
+    first = book(client_user, clinic, at(TUESDAY, "10:00"))
+    second = book(client_user, clinic, at(TUESDAY + days(28), "10:00"))
+    assert second.course == first.course
+    assert not second.starts_new_course
+
+
+def test_a_session_27_days_after_the_previous_one_is_refused_with_the_next_possible_date(clinic, client_user):
+    book(client_user, clinic, at(TUESDAY, "10:00"))
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(TUESDAY + days(27), "10:00"))
+    message = refusal(error.value)
+    assert "at least 28 days" in message
+    assert "too close to the session on Tuesday 2 June 2026" in message
+    assert "next possible date is Tuesday 30 June 2026" in message
+    assert Appointment.objects.count() == 1
+
+
+def test_a_neck_session_14_days_after_face_and_neck_is_refused_but_thighs_may_run_alongside(clinic, client_user):
+    book(client_user, clinic, at(TUESDAY, "10:00"), areas=["face", "neck"])
+    with pytest.raises(ValidationError):
+        book(client_user, clinic, at(TUESDAY + days(14), "10:00"), areas=["neck"])
+    thighs = book(client_user, clinic, at(TUESDAY + days(14), "10:00"), areas=["thighs"])
+    assert thighs.course.areas == ["thighs"]
+
+
+def test_a_session_squeezed_between_two_others_must_be_28_days_from_both(clinic, client_user, front_desk):
+    book(client_user, clinic, at(TUESDAY, "10:00"), by=front_desk)
+    book(client_user, clinic, at(TUESDAY + days(56), "10:00"), by=front_desk, late_booking_reason="holiday")
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(TUESDAY + days(29), "10:00"), by=front_desk)
+    assert "too close to the session on Tuesday 28 July 2026" in refusal(error.value)
+
+
+def test_clients_are_offered_only_dates_inside_an_open_window(clinic, client_user):
+    book(client_user, clinic, at(TUESDAY, "10:00"))
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, at(TUESDAY + days(43), "10:00"))
+    message = refusal(error.value)
+    assert "between Tuesday 30 June 2026 and Tuesday 14 July 2026" in message
+    assert Appointment.objects.count() == 1
+
+
+def test_staff_booking_past_the_window_must_give_a_reason_and_start_a_new_course(clinic, client_user, front_desk):
+    first = book(client_user, clinic, at(TUESDAY, "10:00"))
+    later = at(TUESDAY + days(50), "10:00")
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, later, by=front_desk)
+    assert "a reason is needed" in refusal(error.value)
+    appointment = book(client_user, clinic, later, by=front_desk, late_booking_reason="Client travelling in July")
+    assert appointment.late_booking_reason == "Client travelling in July"
+    assert appointment.course != first.course
+    assert appointment.starts_new_course
+
+
+def test_once_the_window_has_passed_the_next_booking_starts_a_new_course(clinic, client_user, frozen_monday):
+    old = AppointmentFactory(
+        client=client_user,
+        treatment=clinic.treatment,
+        practitioner=clinic.practitioners[0],
+        room=clinic.rooms[0],
+        starts_at=at(MONDAY - days(60), "10:00"),
+        status=Appointment.Status.COMPLETED,
+    )
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"))
+    assert appointment.course != old.course
+    assert appointment.starts_new_course
+    note = AppointmentStatusChange.objects.get(appointment=appointment).note
+    assert "starts a new course" in note
+
+
+def test_cancelled_sessions_and_no_shows_do_not_count_for_spacing(clinic, client_user):
+    for status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        AppointmentFactory(
+            client=client_user,
+            treatment=clinic.treatment,
+            practitioner=clinic.practitioners[0],
+            room=clinic.rooms[0],
+            starts_at=at(TUESDAY + days(3), "10:00"),
+            status=status,
+        )
+    assert book(client_user, clinic, at(TUESDAY, "10:00")).status == Appointment.Status.BOOKED
+
+
+def test_a_full_course_is_followed_by_a_new_one_without_a_window(clinic, client_user):
+    course = None
+    for n in range(3):
+        appointment = AppointmentFactory(
+            client=client_user,
+            treatment=clinic.treatment,
+            practitioner=clinic.practitioners[0],
+            room=clinic.rooms[0],
+            starts_at=at(MONDAY - days(90 - 30 * n), "10:00"),
+            status=Appointment.Status.COMPLETED,
+            **({"course": course} if course else {}),
+        )
+        course = appointment.course
+    fourth = book(client_user, clinic, at(TUESDAY + days(10), "10:00"))
+    assert fourth.course != course
+    assert not fourth.starts_new_course
+
+
+# --- Moving and cancelling ----------------------------------------------------------------------
+
+
+def test_moving_a_session_rechecks_both_neighbours(clinic, client_user, front_desk):
+    first = book(client_user, clinic, at(TUESDAY, "10:00"))
+    second = book(client_user, clinic, at(TUESDAY + days(35), "10:00"))
+    with pytest.raises(ValidationError) as error:
+        appointment_reschedule(appointment=first, starts_at=at(TUESDAY + days(10), "10:00"), changed_by=client_user)
+    assert "too close" in refusal(error.value)
+    first.refresh_from_db()
+    assert first.starts_at == at(TUESDAY, "10:00")
+    moved = appointment_reschedule(appointment=second, starts_at=at(TUESDAY + days(30), "15:00"), changed_by=front_desk)
+    moved.refresh_from_db()
+    assert moved.starts_at == at(TUESDAY + days(30), "15:00")
+    assert moved.practitioner == second.practitioner  # kept: they are free then
+    assert OutboundMessage.objects.filter(
+        appointment_id=moved.pk, kind=OutboundMessage.Kind.APPOINTMENT_RESCHEDULED
+    ).exists()
+
+
+def test_a_session_can_move_into_its_own_time(clinic, client_user):
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"))
+    moved = appointment_reschedule(appointment=appointment, starts_at=at(TUESDAY, "10:15"), changed_by=client_user)
+    assert moved.starts_at == at(TUESDAY, "10:15")
+
+
+def test_a_client_cancelling_on_time_and_late(clinic, client_user, frozen_monday):
+    on_time = book(client_user, clinic, at(MONDAY + days(4), "10:00"))
+    cancelled = appointment_cancel(appointment=on_time, cancelled_by=client_user, reason="Away")
+    cancelled.refresh_from_db()
+    assert cancelled.status == Appointment.Status.CANCELLED
+    assert (cancelled.cancelled_by_party, cancelled.cancellation_late, cancelled.cancellation_reason) == (
+        "client",
+        False,
+        "Away",
+    )
+    late = book(client_user, clinic, at(MONDAY + days(2), "11:00"))  # 49 hours ahead ...
+    frozen_monday.shift(timedelta(hours=2))  # ... now 47 hours ahead
+    late = appointment_cancel(appointment=late, cancelled_by=client_user)
+    assert late.cancellation_late
+    change = late.status_changes.last()
+    assert (change.from_status, change.to_status, change.note) == (
+        "booked",
+        "cancelled",
+        "late cancellation by the client",
+    )
+    assert not OutboundMessage.objects.filter(
+        appointment_id=late.pk, kind=OutboundMessage.Kind.REMINDER, status=OutboundMessage.Status.PENDING
+    ).exists()
+
+
+def test_a_cancelled_time_can_be_booked_again(db, clinic_profile):
+    setup = bookable_clinic(practitioners=1, rooms=1)
+    first_client, second_client = ClientFactory(), ClientFactory()
+    appointment = book(first_client, setup, at(TUESDAY, "10:00"))
+    with pytest.raises(ValidationError):
+        book(second_client, setup, at(TUESDAY, "10:00"))
+    appointment_cancel(appointment=appointment, cancelled_by=FrontDeskFactory(), reason="Practitioner ill")
+    appointment.refresh_from_db()
+    assert appointment.cancelled_by_party == "clinic"
+    assert book(second_client, setup, at(TUESDAY, "10:00")).status == "booked"
+
+
+def test_a_client_cannot_cancel_someone_elses_session(clinic, client_user):
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"))
+    with pytest.raises(ValidationError):
+        appointment_cancel(appointment=appointment, cancelled_by=ClientFactory())
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+# --- Planning the rest of a course --------------------------------------------------------------
+
+
+def test_course_plan_proposes_each_remaining_session_inside_its_window(clinic, client_user):
+    first = book(client_user, clinic, at(TUESDAY, "10:00"))
+    plan = course_plan(course=first.course)
+    assert [p.number for p in plan] == [2, 3]
+    previous = TUESDAY
+    for proposal in plan:
+        day = proposal.slot.starts_at.astimezone(clinic_tz()).date()
+        assert 28 <= (day - previous).days <= 42
+        assert proposal.window_opens <= day <= proposal.window_closes
+        assert proposal.slot.practitioner_id == first.practitioner_id
+        previous = day
+    # The proposals are actually free: booking them works.
+    for proposal in plan:
+        booked = book(client_user, clinic, proposal.slot.starts_at)
+        assert booked.course == first.course
+
+
+def clinic_tz():
+    from clinic.models import ClinicProfile
+
+    return ClinicProfile.get().tz
