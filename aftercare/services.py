@@ -102,9 +102,8 @@ def session_complete(
     sessions, ``ValidationError`` (keyed by field where it can be) for bad input or a session
     that is already recorded or not in a state to complete; nothing is written then.
     """
-    from bookings.services import appointment_complete
-
     from bookings.models import Appointment
+    from bookings.services import appointment_complete
     from consultations.selectors import clearance_check
 
     roles.require(recorded_by, roles.Capability.RECORD_SESSION)
@@ -141,9 +140,9 @@ def session_complete(
             reaction_notes=(reaction_notes or "").strip(),
             client_note=(client_note or "").strip(),
         )
-        record.full_clean(exclude=["appointment"])
         if record.reaction == SessionRecord.Reaction.UNEXPECTED and not record.reaction_notes:
             raise ValidationError({"reaction_notes": ["Describe the unexpected reaction."]})
+        record.full_clean(exclude=["appointment"])
         record.save()
         AreaDepth.objects.bulk_create(
             AreaDepth(record=record, area=area, needle_depth_mm=mm) for area, mm in checked.items()
@@ -166,9 +165,14 @@ def session_complete(
 
 
 def _render_later(plan_id: int) -> None:
+    """Queue the PDF. Losing this loses nothing: the aftercare e-mail renders a missing PDF
+    when it is sent, and the download does too."""
     from .tasks import aftercare_pdf_render_task
 
-    aftercare_pdf_render_task.delay(plan_id)
+    try:
+        aftercare_pdf_render_task.delay(plan_id)
+    except Exception:  # a broker that is down must not turn a completed session into an error page
+        logger.warning("could not queue the aftercare PDF of plan %s", plan_id, exc_info=True)
 
 
 def _plan_create(*, record: SessionRecord, appointment, depths: dict[str, Decimal], tz) -> AftercarePlan | None:
@@ -220,6 +224,7 @@ def _plan_create(*, record: SessionRecord, appointment, depths: dict[str, Decima
             context={
                 "day": day,
                 "session_on": session_on.isoformat(),
+                "check_in_id": check_in.pk,
                 "checkin_url": reverse("aftercare_check_in", args=[check_in.pk]),
             },
         )
@@ -243,10 +248,11 @@ def _plan_create(*, record: SessionRecord, appointment, depths: dict[str, Decima
 
 
 def aftercare_pdf_render(*, plan_id: int) -> AftercarePlan:
-    """Render the plan's PDF into private storage and plan the e-mail that carries it.
+    """Render the plan's PDF into private storage. The aftercare e-mail (planned by the booking
+    services at completion) attaches it when it is sent (``aftercare.messages``).
 
-    Idempotent: a plan whose PDF is stored is returned as it is, and the e-mail's key is the
-    plan's, so a second run (a retried task, two workers) sends nothing twice."""
+    Idempotent: a plan whose PDF is stored is returned as it is (the row lock makes a second
+    worker wait, then find it done)."""
     from .pdf import plan_pdf_bytes
 
     with transaction.atomic():
@@ -263,33 +269,6 @@ def aftercare_pdf_render(*, plan_id: int) -> AftercarePlan:
         plan.pdf_name = name
         plan.pdf_rendered_at = timezone.now()
         plan.save(update_fields=["pdf_name", "pdf_rendered_at"])
-        outbox_enqueue(
-            kind=OutboundMessage.Kind.AFTERCARE,
-            recipient=plan.client,
-            due_at=timezone.now(),
-            key=f"aftercare:plan:{plan.pk}",
-            appointment_id=plan.appointment_id,
-            context={
-                "session_on": plan.session_on.isoformat(),
-                "starts_at": plan.appointment.starts_at.isoformat(),
-                "treatment_name": plan.appointment.treatment.name,
-                "plan_url": reverse("aftercare_plan", args=[plan.pk]),
-                "has_plan_pdf": True,
-                "aftercare_points": [
-                    f"{rule['instruction']} until {rule['until_label']}" for rule in plan.content.get("rules", [])
-                ],
-                "next_window_opens_on": (plan.content.get("next_session") or {}).get("from"),
-                "next_window_closes_on": (plan.content.get("next_session") or {}).get("to"),
-                "attachments": [
-                    {
-                        "storage": PDF_STORAGE,
-                        "name": name,
-                        "filename": f"Aftercare plan {plan.session_on:%Y-%m-%d}.pdf",
-                        "mimetype": "application/pdf",
-                    }
-                ],
-            },
-        )
     return plan
 
 

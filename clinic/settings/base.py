@@ -225,7 +225,8 @@ OUTBOX_CONTENT_BUILDERS = {
     "appointment_cancelled": [_APPOINTMENT_CONTENT],
     "reminder": [_APPOINTMENT_CONTENT],
     "health_update_request": [_APPOINTMENT_CONTENT],
-    "aftercare": [_APPOINTMENT_CONTENT],
+    "aftercare": [_APPOINTMENT_CONTENT, "aftercare.messages.aftercare_message_content"],
+    "aftercare_checkin": ["aftercare.messages.check_in_message_content"],
     "next_window_opens": ["bookings.reminders.next_window_message_content"],
     "window_closing": ["bookings.reminders.next_window_message_content"],
 }
