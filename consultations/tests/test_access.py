@@ -1,0 +1,169 @@
+"""Who may open which consultations page: every URL x every role x own or another's object.
+Plus the audit of staff reads and the query counts of the review queue."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic import roles
+from clinic.models import AuditEntry
+from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory, PractitionerFactory
+from consultations.selectors import review_queue
+from consultations.tests.factories import DraftIntakeFactory, HealthUpdateFactory, IntakeFactory
+
+pytestmark = pytest.mark.django_db
+
+ANON, CLIENT, DESK, PRACTITIONER, MANAGER = "anonymous", "client", "front_desk", "practitioner", "manager"
+
+
+@pytest.fixture
+def world(consent_text):
+    me = ClientFactory()
+    someone = ClientFactory()
+    mine = IntakeFactory(client=me)
+    theirs = IntakeFactory(client=someone)
+    DraftIntakeFactory(client=me, version=mine.version + 1)
+    my_update = HealthUpdateFactory(client=me, anything_changed=True, details="New medicine")
+    their_update = HealthUpdateFactory(client=someone, anything_changed=True, details="Sunburn")
+    return {
+        "people": {
+            CLIENT: me,
+            DESK: FrontDeskFactory(),
+            PRACTITIONER: PractitionerFactory(),
+            MANAGER: ManagerFactory(),
+        },
+        "own": {"intake": mine, "update": my_update, "client": me},
+        "other": {"intake": theirs, "update": their_update, "client": someone},
+    }
+
+
+def url_for(name, objects):
+    today = timezone.localdate().isoformat()
+    return {
+        "home": reverse("consultations:home"),
+        "intake_step": reverse("consultations:intake_step", args=["about"]),
+        "intake_sign": reverse("consultations:intake_sign"),
+        "intake_detail": reverse("consultations:intake_detail", args=[objects["intake"].pk]),
+        "consent_pdf": reverse("consultations:consent_pdf", args=[objects["intake"].pk]),
+        "health_update": reverse("consultations:health_update", args=[4242]) + f"?on={today}",
+        "review_queue": reverse("consultations:review_queue"),
+        "intake_review": reverse("consultations:intake_review", args=[objects["intake"].pk]),
+        "health_update_detail": reverse("consultations:health_update_detail", args=[objects["update"].pk]),
+        "client_clearance": reverse("consultations:client_clearance", args=[objects["client"].pk]),
+    }[name]
+
+
+# url name -> {role: (status for own object, status for another's object)}
+MATRIX = {
+    "home": {ANON: 302, CLIENT: 200, DESK: 403, PRACTITIONER: 403, MANAGER: 403},
+    "intake_step": {ANON: 302, CLIENT: 200, DESK: 403, PRACTITIONER: 403, MANAGER: 403},
+    "intake_sign": {ANON: 302, CLIENT: 200, DESK: 403, PRACTITIONER: 403, MANAGER: 403},
+    "intake_detail": {ANON: 302, CLIENT: (200, 404), DESK: 403, PRACTITIONER: 302, MANAGER: 302},
+    "consent_pdf": {ANON: 302, CLIENT: (200, 404), DESK: 403, PRACTITIONER: 200, MANAGER: 200},
+    "health_update": {ANON: 302, CLIENT: 200, DESK: 403, PRACTITIONER: 403, MANAGER: 403},
+    "review_queue": {ANON: 302, CLIENT: 403, DESK: 403, PRACTITIONER: 200, MANAGER: 200},
+    "intake_review": {ANON: 302, CLIENT: 403, DESK: 403, PRACTITIONER: 200, MANAGER: 200},
+    "health_update_detail": {ANON: 302, CLIENT: 403, DESK: 403, PRACTITIONER: 200, MANAGER: 200},
+    "client_clearance": {ANON: 302, CLIENT: 403, DESK: 200, PRACTITIONER: 200, MANAGER: 200},
+}
+
+CASES = [(name, role, whose) for name, by_role in MATRIX.items() for role in by_role for whose in ("own", "other")]
+
+
+def test_the_matrix_covers_every_consultations_url():
+    from consultations.urls import urlpatterns
+
+    assert {pattern.name for pattern in urlpatterns} == set(MATRIX)
+
+
+@pytest.mark.parametrize(("name", "role", "whose"), CASES)
+def test_access_matrix(client, world, name, role, whose):
+    if role != ANON:
+        client.force_login(world["people"][role])
+    expected = MATRIX[name][role]
+    if isinstance(expected, tuple):
+        expected = expected[0] if whose == "own" else expected[1]
+    response = client.get(url_for(name, world[whose]))
+    assert response.status_code == expected, f"{name} as {role} ({whose}): {response.status_code}"
+
+
+def test_a_client_cannot_post_a_decision_or_a_review(client, world):
+    me = world["people"][CLIENT]
+    client.force_login(me)
+    response = client.post(
+        reverse("consultations:intake_review", args=[world["own"]["intake"].pk]),
+        {"action": "decline", "decline-reason": "I decline myself, please."},
+    )
+    assert response.status_code == 403
+    world["own"]["intake"].refresh_from_db()
+    assert world["own"]["intake"].status == "pending"
+
+
+def test_front_desk_sees_the_clearance_status_but_never_the_answers(client, world):
+    client.force_login(world["people"][DESK])
+    other = world["other"]
+    other["intake"].answers["medications"] = "Warfarin 5mg"
+    other["intake"].save(update_fields=["answers"])
+    html = client.get(url_for("client_clearance", other)).content.decode()
+    assert "A practitioner will review your answers." in html
+    assert "Warfarin" not in html
+    assert "Open the consultation form" not in html
+    assert not AuditEntry.objects.filter(action="medical_answers_viewed").exists()
+
+
+def test_every_staff_read_of_medical_answers_is_audited(client, world):
+    practitioner = world["people"][PRACTITIONER]
+    client.force_login(practitioner)
+    intake = world["other"]["intake"]
+    client.get(url_for("intake_review", world["other"]))
+    client.get(url_for("consent_pdf", world["other"]))
+    client.get(url_for("health_update_detail", world["other"]))
+    entries = AuditEntry.objects.filter(actor=practitioner, subject=intake.client)
+    assert set(entries.values_list("action", flat=True)) == {
+        "medical_answers_viewed",
+        "consent_pdf_downloaded",
+        "health_update_viewed",
+    }
+
+
+def test_a_client_reading_their_own_answers_is_not_a_staff_read(client, world):
+    client.force_login(world["people"][CLIENT])
+    client.get(url_for("intake_detail", world["own"]))
+    assert not AuditEntry.objects.exists()
+
+
+def test_review_queue_selector_query_count_stays_flat(django_assert_num_queries, practitioner):
+    roles.roles_of(practitioner)
+    IntakeFactory()
+    with django_assert_num_queries(2):
+        assert len(review_queue(viewer=practitioner)) == 1
+    for _ in range(6):
+        IntakeFactory()
+    with django_assert_num_queries(2):
+        assert len(review_queue(viewer=practitioner)) == 7
+
+
+def _queue_page_queries(client, practitioner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("consultations:review_queue"))
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def test_review_queue_page_query_count_is_the_same_for_1_and_many_rows(client, practitioner):
+    client.force_login(practitioner)
+    client.get(reverse("consultations:review_queue"))  # the session's first request does its own queries
+    IntakeFactory(answers={"areas": ["face"]}, client__first_name="Oldest")
+    HealthUpdateFactory(anything_changed=True, details="x", session_date=timezone.localdate() + timedelta(days=1))
+    one, _ = _queue_page_queries(client, practitioner)
+    for _ in range(8):
+        IntakeFactory(answers={"areas": ["neck"], "diabetes": True})
+        HealthUpdateFactory(anything_changed=True, details="y")
+    many, html = _queue_page_queries(client, practitioner)
+    assert one == many
+    assert html.index("Oldest") < html.index("Neck")  # oldest first
