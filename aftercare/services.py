@@ -175,7 +175,9 @@ def _render_later(plan_id: int) -> None:
         logger.warning("could not queue the aftercare PDF of plan %s", plan_id, exc_info=True)
 
 
-def _plan_create(*, record: SessionRecord, appointment, depths: dict[str, Decimal], tz) -> AftercarePlan | None:
+def _plan_create(
+    *, record: SessionRecord, appointment, depths: dict[str, Decimal], tz, plan_messages: bool = True
+) -> AftercarePlan | None:
     protocol = protocol_for(treatment_slug=appointment.treatment.slug)
     if protocol is None:
         # A treatment without a protocol still completes; the practitioner hands out paper.
@@ -215,6 +217,8 @@ def _plan_create(*, record: SessionRecord, appointment, depths: dict[str, Decima
     for day in CheckIn.DAYS:
         due_at = _at_local(session_on + timedelta(days=day), tz)
         check_in = CheckIn.objects.create(plan=plan, day=day, due_at=due_at)
+        if not plan_messages:
+            continue
         outbox_enqueue(
             kind=OutboundMessage.Kind.AFTERCARE_CHECKIN,
             recipient=appointment.client,
@@ -228,7 +232,7 @@ def _plan_create(*, record: SessionRecord, appointment, depths: dict[str, Decima
                 "checkin_url": reverse("aftercare_check_in", args=[check_in.pk]),
             },
         )
-    if review_on is not None:
+    if review_on is not None and plan_messages:
         outbox_enqueue(
             kind=OutboundMessage.Kind.COURSE_REVIEW,
             recipient=appointment.client,
