@@ -1,0 +1,106 @@
+"""Races on PostgreSQL with real threads, each on its own connection: the database and the row
+lock keep every rule when many people book at the same moment."""
+
+import threading
+from datetime import time, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.utils import timezone
+
+from bookings.models import Appointment
+from bookings.services import appointment_book
+from bookings.tests.conftest import at
+from bookings.tests.factories import bookable_clinic
+from clinic.models import ClinicProfile
+from clinic.tests.factories import ClientFactory, FrontDeskFactory
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and exclusion constraints"),
+]
+
+EVERY_DAY = {day: [(time(9), time(18))] for day in range(7)}
+
+
+def run_in_threads(calls) -> list:
+    """Start every call at the same moment (a barrier), each thread on its own connection;
+    return what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+@pytest.fixture
+def london():
+    profile = ClinicProfile.get()
+    profile.time_zone = "Europe/London"
+    profile.save()
+    return profile.tz
+
+
+def test_fifty_people_trying_one_slot_leave_exactly_one_appointment(london):
+    setup = bookable_clinic(practitioners=1, rooms=1, hours=EVERY_DAY)
+    desk = FrontDeskFactory()
+    clients = [ClientFactory() for _ in range(50)]
+    day = timezone.now().astimezone(london).date() + timedelta(days=7)
+    starts_at = at(day, "10:00", london)
+
+    def attempt(client):
+        return lambda: appointment_book(
+            client=client, treatment=setup.treatment, areas=["face"], starts_at=starts_at, booked_by=desk
+        )
+
+    results = run_in_threads([attempt(client) for client in clients])
+
+    booked = [r for r in results if isinstance(r, Appointment)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(booked) == 1
+    assert len(refused) == 49, [r for r in results if not isinstance(r, Appointment | ValidationError)]
+    assert all("taken" in " ".join(error.messages) for error in refused)
+    assert Appointment.objects.filter(starts_at=starts_at).count() == 1
+    assert Appointment.objects.count() == 1
+
+
+def test_twenty_parallel_bookings_for_one_client_ten_days_apart_stay_28_days_apart(london):
+    setup = bookable_clinic(practitioners=3, rooms=3, hours=EVERY_DAY)
+    desk = FrontDeskFactory()
+    client = ClientFactory()
+    first = timezone.now().astimezone(london).date() + timedelta(days=2)
+    dates = [first + timedelta(days=10 * n) for n in range(20)]
+
+    def attempt(day):
+        return lambda: appointment_book(
+            client=client,
+            treatment=setup.treatment,
+            areas=["face"],
+            starts_at=at(day, "10:00", london),
+            booked_by=desk,
+            late_booking_reason="Planned around the client's travel",
+        )
+
+    results = run_in_threads([attempt(day) for day in dates])
+
+    unexpected = [r for r in results if not isinstance(r, Appointment | ValidationError)]
+    assert not unexpected
+    days = sorted(a.starts_at.astimezone(london).date() for a in Appointment.objects.filter(client=client))
+    assert len(days) >= 4  # at least one in every four consecutive dates fits
+    assert all((later - earlier).days >= 28 for earlier, later in zip(days, days[1:], strict=False))
+    assert len(days) == sum(isinstance(r, Appointment) for r in results)
