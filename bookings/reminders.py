@@ -32,7 +32,7 @@ The ``*_message_content`` functions are the content builders that ``settings.OUT
 names for these kinds: clinic calls them by name when it composes a message.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -103,7 +103,9 @@ def _plan_before(appointment, kind: str, due_at: datetime, *, send_late: bool) -
 
 
 def _plan_reminders(appointment, clinic) -> None:
-    _plan_before(appointment, Kind.REMINDER, appointment.starts_at - REMINDER_BEFORE, send_late=False)
+    # In UTC: arithmetic on a datetime in a zone with DST is wall-clock arithmetic in Python, and
+    # would make the reminder for the day after a clock change 47 or 49 hours early.
+    _plan_before(appointment, Kind.REMINDER, appointment.starts_at.astimezone(UTC) - REMINDER_BEFORE, send_late=False)
     session_day = timezone.localtime(appointment.starts_at, clinic.tz).date()
     _plan_before(
         appointment,
@@ -187,12 +189,13 @@ def appointment_messages_plan(*, appointment, event: str) -> None:
 # --- Content builders (called by clinic.composing, by name) ----------------------------------------
 
 
-def _link(*url_names: str, args=None) -> str:
-    """The first of ``url_names`` that exists (screens are built one at a time), else the
-    dashboard. A path; clinic.composing makes it absolute."""
-    for name in url_names:
+def _link(*candidates) -> str:
+    """The first url that exists among ``candidates`` (url names, or (name, args) pairs), else
+    the dashboard. A path; clinic.composing makes it absolute."""
+    for candidate in candidates:
+        name, args = candidate if isinstance(candidate, tuple) else (candidate, None)
         try:
-            return reverse(name, args=args) if args else reverse(name)
+            return reverse(name, args=args)
         except NoReverseMatch:
             continue
     return reverse("dashboard")
@@ -229,11 +232,9 @@ def appointment_message_content(message: OutboundMessage) -> dict:
         "treatment_name": treatment.name,
         "areas": [label.strip() for label in appointment.area_labels.split(",") if label.strip()],
         "practitioner_name": appointment.practitioner.user.get_full_name() or str(appointment.practitioner.user),
-        "manage_url": _link("bookings:my_appointments", "my_appointments", "appointment_list"),
-        "book_url": _link("bookings:book", "book", "appointment_book"),
-        "health_update_url": _link(
-            "consultations:health_update", "health_update", "health_update_form", args=[appointment.pk]
-        ),
+        "manage_url": _link(("my_appointment", [appointment.pk]), "my_appointments"),
+        "book_url": _link(("book_areas", [treatment.slug]), "book_start"),
+        "health_update_url": _link(("consultations:health_update", [appointment.pk])),
     }
     if message.kind == Kind.AFTERCARE:
         context["next_window_opens_on"] = session_day + timedelta(days=treatment.spacing_min_days)
@@ -274,5 +275,5 @@ def next_window_message_content(message: OutboundMessage) -> dict:
         return {"skip": "The course is finished."}
     return {
         "treatment_name": appointment.treatment.name,
-        "book_url": _link("bookings:book", "book", "appointment_book"),
+        "book_url": _link(("book_areas", [appointment.treatment.slug]), "book_start"),
     }
