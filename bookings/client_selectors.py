@@ -1,0 +1,120 @@
+"""Reads for the client's own pages: their appointments, their courses and their waitlist.
+
+Everything is filtered by the client first, so another client's id never reaches a row. Each
+function runs a fixed number of queries (tests in ``tests/test_screens_client.py``)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Appointment, Course, WaitlistEntry
+
+ACTIVE = Appointment.ACTIVE_STATUSES
+
+
+@dataclass
+class AppointmentLists:
+    upcoming: list[Appointment]
+    past: list[Appointment]
+
+
+def client_appointment_lists(*, client) -> AppointmentLists:
+    """The client's appointments: upcoming (still to come, not cancelled; soonest first) and past
+    (everything else; latest first). One query."""
+    now = timezone.now()
+    rows = list(
+        Appointment.objects.filter(client=client)
+        .select_related("treatment", "practitioner__user", "room", "course")
+        .order_by("starts_at", "pk")
+    )
+    upcoming = [
+        a for a in rows if a.starts_at >= now and a.status in ACTIVE and a.status != Appointment.Status.COMPLETED
+    ]
+    upcoming_ids = {a.pk for a in upcoming}
+    past = [a for a in reversed(rows) if a.pk not in upcoming_ids]
+    return AppointmentLists(upcoming=upcoming, past=past)
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    sessions: list[Appointment]  # active sessions, in order
+    done: int  # completed
+    booked: int  # still to come
+    next_number: int | None  # the number of the session to book next; None when all are booked
+    window_opens: date | None
+    window_closes: date | None
+    window_passed: bool
+
+    @property
+    def planned(self) -> int:
+        return self.course.planned_sessions
+
+    @property
+    def finished(self) -> bool:
+        return self.course.status == Course.Status.FINISHED or self.done >= self.planned
+
+
+def _progress(course: Course, sessions: list[Appointment], tz, today: date) -> CourseProgress:
+    sessions = sorted(sessions, key=lambda a: a.starts_at)
+    done = sum(1 for a in sessions if a.status == Appointment.Status.COMPLETED)
+    booked = len(sessions) - done
+    next_number = len(sessions) + 1 if len(sessions) < course.planned_sessions else None
+    opens = closes = None
+    if sessions and next_number is not None:
+        last_day = timezone.localtime(sessions[-1].starts_at, tz).date()
+        opens = last_day + timedelta(days=course.treatment.spacing_min_days)
+        closes = last_day + timedelta(days=course.treatment.spacing_max_days)
+    return CourseProgress(
+        course=course,
+        sessions=sessions,
+        done=done,
+        booked=booked,
+        next_number=next_number,
+        window_opens=opens,
+        window_closes=closes,
+        window_passed=closes is not None and closes < today,
+    )
+
+
+def client_courses(*, client, tz, today: date) -> list[CourseProgress]:
+    """The client's courses, newest first, with their active sessions and the window for the
+    next one (28 to 42 days after the last session, by the treatment's rule). Two queries."""
+    sessions = Prefetch(
+        "appointments",
+        queryset=Appointment.objects.filter(status__in=ACTIVE).order_by("starts_at"),
+        to_attr="active_sessions",
+    )
+    courses = Course.objects.filter(client=client).select_related("treatment").prefetch_related(sessions)
+    return [_progress(course, course.active_sessions, tz, today) for course in courses]
+
+
+def course_session_number(*, course_id: int | None, before) -> int | None:
+    """Which session of its course a session on instant ``before`` would be (1-based), or None
+    for a new course. One query."""
+    if course_id is None:
+        return None
+    earlier = Appointment.objects.filter(course_id=course_id, status__in=ACTIVE, starts_at__lt=before).count()
+    return earlier + 1
+
+
+def client_waitlist(*, client) -> list[WaitlistEntry]:
+    """The client's waitlist entries still open (waiting or offered). One query."""
+    return list(
+        WaitlistEntry.objects.filter(
+            client=client, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]
+        )
+        .select_related("treatment", "practitioner__user")
+        .order_by("first_day", "pk")
+    )
+
+
+def client_waitlist_entry(*, client, entry_id: int) -> WaitlistEntry:
+    """One of the client's own waitlist entries; another's id is a 404."""
+    entry = WaitlistEntry.objects.filter(client=client, pk=entry_id).first()
+    if entry is None:
+        raise Http404("No such waitlist entry.")
+    return entry

@@ -1,0 +1,120 @@
+"""Input shapes of the booking screens. Rules live in the services: these forms only parse."""
+
+from datetime import timedelta
+
+from django import forms
+
+from clinic.models import User
+from consultations.areas import Area
+
+from .models import Appointment
+
+
+class AreasForm(forms.Form):
+    """Which areas this session treats (only those the client is cleared for are offered)."""
+
+    areas = forms.MultipleChoiceField(
+        label="Areas to treat",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one area."},
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["areas"].choices = choices
+
+
+class SlotForm(forms.Form):
+    """The time picked on the calendar: what the confirmation page posts back. Every value is
+    checked again by the booking service; a tampered one gets a plain message."""
+
+    starts_at = forms.DateTimeField(widget=forms.HiddenInput, input_formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"])
+    practitioner = forms.IntegerField(widget=forms.HiddenInput)
+    room = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    areas = forms.MultipleChoiceField(choices=Area.choices, widget=forms.MultipleHiddenInput)
+    moving = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    late_booking_reason = forms.CharField(
+        label="Reason for booking after the course's window",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=500,
+        help_text="Needed when this session is more than the treatment's maximum days after the last one.",
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm_late = forms.BooleanField(label="I understand this is a late cancellation", required=False)
+
+
+class StaffCancelForm(forms.Form):
+    cancelled_by_party = forms.ChoiceField(
+        label="Who is cancelling",
+        choices=Appointment.CancelledBy.choices,
+        widget=forms.RadioSelect,
+        initial=Appointment.CancelledBy.CLIENT,
+    )
+    reason = forms.CharField(label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HealthUpdateAtDeskForm(forms.Form):
+    """The client's answer to "has anything about your health changed?", taken at the desk."""
+
+    anything_changed = forms.TypedChoiceField(
+        label="Has anything about the client's health changed since their last visit?",
+        choices=[("no", "No, nothing has changed"), ("yes", "Yes, something has changed")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    details = forms.CharField(
+        label="What has changed (the client's own words)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A practitioner reviews it before the session.",
+    )
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label="Name, e-mail or phone", max_length=100, required=False)
+
+
+class ClientCreateForm(forms.ModelForm):
+    """A new client taken on the phone: enough to book and to reach them."""
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "email", "phone"):
+            self.fields[name].required = True
+
+
+class WaitlistJoinForm(forms.Form):
+    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    areas = forms.MultipleChoiceField(
+        label="Areas", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one area."}
+    )
+    note = forms.CharField(
+        label="Anything we should know (optional)",
+        required=False,
+        max_length=300,
+        help_text="For example: mornings only.",
+    )
+
+    def __init__(self, *args, area_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["areas"].choices = area_choices
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_day"), cleaned.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", "The last day must be on or after the first day.")
+        if first and last and last - first > timedelta(days=90):
+            self.add_error("last_day", "Choose a range of at most 90 days.")
+        return cleaned

@@ -1,0 +1,41 @@
+"""The booking screens in the shell's navigation and on the home pages."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import ClinicProfile
+from clinic.navigation import NavItem
+from clinic.roles import Capability, Role
+
+NAV_ITEMS = [
+    NavItem("Book a session", "book_start", role=Role.CLIENT, order=20),
+    NavItem("My appointments", "my_appointments", role=Role.CLIENT, order=21),
+    NavItem("My course", "my_course", role=Role.CLIENT, order=22),
+    NavItem("Day", "desk_day", capability=Capability.VIEW_SCHEDULE, order=20),
+    NavItem("Week", "desk_week", capability=Capability.VIEW_SCHEDULE, order=21),
+    NavItem("Clients", "desk_clients", capability=Capability.BOOK_FOR_CLIENT, order=22),
+    NavItem("Waitlist", "desk_waitlist", capability=Capability.BOOK_FOR_CLIENT, order=23),
+    NavItem("My day", "practice_day", role=Role.PRACTITIONER, order=15),
+]
+
+
+def dashboard_panels(request) -> list[dict]:
+    from clinic import roles
+
+    from .client_selectors import client_appointment_lists
+
+    user = request.user
+    if roles.is_client(user) and not roles.is_staff_member(user):
+        upcoming = client_appointment_lists(client=user).upcoming
+        tz = ClinicProfile.get().tz
+        return [
+            {
+                "template": "bookings/_panel_client.html",
+                "next": upcoming[0] if upcoming else None,
+                "arrives": timezone.localtime(upcoming[0].starts_at, tz) if upcoming else None,
+                "count": len(upcoming),
+            }
+        ]
+    if roles.can(user, Capability.VIEW_SCHEDULE):
+        return [{"template": "bookings/_panel_staff.html", "day_url": reverse("desk_day")}]
+    return []

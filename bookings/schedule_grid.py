@@ -1,0 +1,68 @@
+"""Where things sit on the schedule grid: pure arithmetic from instants to pixels, so templates
+only place boxes. A row of the grid is 15 minutes."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+PX_PER_MINUTE = 1.6
+ROW_MINUTES = 15
+
+
+@dataclass
+class Grid:
+    day: date
+    tz: object
+    opens: datetime  # first row (local, on the hour)
+    closes: datetime
+
+    def top(self, at: datetime) -> float:
+        return round(max(0.0, (at - self.opens).total_seconds() / 60) * PX_PER_MINUTE, 1)
+
+    def height(self, start: datetime, end: datetime) -> float:
+        start, end = max(start, self.opens), min(end, self.closes)
+        return round(max(0.0, (end - start).total_seconds() / 60) * PX_PER_MINUTE, 1)
+
+    def box(self, start: datetime, end: datetime) -> dict:
+        return {"top": self.top(start), "height": self.height(start, end)}
+
+    @property
+    def total_height(self) -> float:
+        return self.height(self.opens, self.closes)
+
+    @property
+    def rows(self) -> list[dict]:
+        rows, at = [], self.opens
+        while at < self.closes:
+            local = timezone.localtime(at, self.tz)
+            rows.append({"at": local, "top": self.top(at), "hour": local.minute == 0})
+            at += timedelta(minutes=ROW_MINUTES * 2)
+        return rows
+
+
+def grid_for(day: date, tz, instants: list[datetime], default_open=time(9), default_close=time(18)) -> Grid:
+    """A grid from the earliest to the latest instant given (whole hours), never shorter than
+    the default opening hours."""
+    local = [timezone.localtime(moment, tz) for moment in instants]
+    first = min([moment.time() for moment in local if moment.date() == day] + [default_open])
+    last_times = [moment for moment in local if moment.date() == day]
+    last = max([moment.time() for moment in last_times] + [default_close])
+    opens = datetime.combine(day, time(first.hour), tzinfo=tz)
+    close_hour = last.hour + (1 if (last.minute or last.second) else 0)
+    closes = (
+        datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+        if close_hour >= 24
+        else datetime.combine(day, time(close_hour), tzinfo=tz)
+    )
+    return Grid(day=day, tz=tz, opens=opens, closes=closes)
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    subtitle: str = ""
+    working: list[dict] = field(default_factory=list)  # boxes of working blocks
+    off: list[dict] = field(default_factory=list)  # boxes of time off
+    items: list[dict] = field(default_factory=list)  # appointment boxes

@@ -1,0 +1,239 @@
+# ruff: noqa: F811 (pytest fixtures imported from screens_fixtures are redefined as arguments)
+"""The client's booking screens through Django's test client: what a client sees and what the
+database then holds."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from bookings.models import Appointment, WaitlistEntry
+from bookings.tests.factories import AppointmentFactory
+from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
+    MONDAY,
+    at,
+    cleared_client,
+    make_cleared_client,
+    monday_morning,
+    screens_clinic,
+)
+from clinic.tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY = MONDAY + timedelta(days=2)
+
+
+def _calendar(client, query="areas=face"):
+    return client.get(f"{reverse('book_calendar', kwargs={'slug': 'microneedling'})}?{query}")
+
+
+def test_areas_page_offers_only_the_cleared_areas(client, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    page = client.get(reverse("book_start"), follow=True)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'value="face"' in html and 'value="neck"' in html
+    assert 'value="thighs"' not in html
+    assert "Not covered by your clearance" in html
+
+
+def test_a_client_without_a_consultation_is_told_why_and_where_to_go(client, screens_clinic, monday_morning):
+    someone = ClientFactory()
+    client.force_login(someone)
+    page = client.get(reverse("book_areas", kwargs={"slug": "microneedling"}))
+    assert "fill in your consultation form" in page.content.decode()
+    assert 'type="checkbox"' not in page.content.decode()
+
+
+def test_calendar_marks_free_days_and_says_why_others_are_empty(client, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    html = _calendar(client, "areas=face&month=2026-06").content.decode()
+    # Online bookings need 24 hours' notice: Monday is out, Wednesday has times; Sundays are closed.
+    assert 'data-day="2026-06-03"' in html and "day-button" in html
+    assert "Sun 7, Sun 14, Sun 21, Sun 28 Jun:</strong>\n          The clinic is closed on this day." in html
+    assert "Online bookings need 24 hours" in html
+
+
+def test_times_come_as_a_fragment_for_htmx(client, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    url = reverse("book_times", kwargs={"slug": "microneedling"})
+    page = client.get(f"{url}?areas=face&day={WEDNESDAY}", HTTP_HX_REQUEST="true")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<html" not in html
+    assert ">09:00<" in html and "Wednesday 3 June 2026" in html
+
+
+def test_confirmation_shows_arrival_numbing_and_needling_then_books(client, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    starts = at(WEDNESDAY, "10:00")
+    practitioner = cleared_client  # placeholder replaced below
+    from bookings.models import Practitioner
+
+    practitioner = Practitioner.objects.order_by("pk").first()
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    query = f"areas=face&areas=neck&starts_at={starts.isoformat().replace('+', '%2B')}&practitioner={practitioner.pk}"
+    page = client.get(f"{url}?{query}")
+    html = page.content.decode()
+    # Face 45 + neck 30 = 75, capped at 60 minutes of needling.
+    assert "Arrive at <strong>10:00</strong>, numbing starts then, needling <strong>10:30–11:30</strong>" in html
+    response = client.post(
+        url, {"areas": ["face", "neck"], "starts_at": starts.isoformat(), "practitioner": practitioner.pk}
+    )
+    appointment = Appointment.objects.get(client=cleared_client)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("my_appointment", kwargs={"appointment_id": appointment.pk})
+    assert appointment.starts_at == starts and appointment.channel == Appointment.Channel.ONLINE
+    listing = client.get(reverse("my_appointments")).content.decode()
+    assert "Wed 3 Jun 2026" in listing
+
+
+def test_a_double_submit_books_once_and_shows_the_booking(client, cleared_client, monday_morning):
+    from bookings.models import Practitioner
+
+    client.force_login(cleared_client)
+    starts = at(WEDNESDAY, "11:00")
+    data = {"areas": ["face"], "starts_at": starts.isoformat(), "practitioner": Practitioner.objects.first().pk}
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert Appointment.objects.filter(client=cleared_client).count() == 1
+    assert first["Location"] == second["Location"]
+    # The back button after booking: the confirmation page sends the client to the booking.
+    back = client.get(url, {**data, "starts_at": starts.isoformat()})
+    assert back.status_code == 302 and back["Location"] == first["Location"]
+
+
+def test_a_slot_taken_meanwhile_says_just_taken_with_the_nearest_times(
+    client, cleared_client, monday_morning, screens_clinic
+):
+    starts = at(WEDNESDAY, "10:00")
+    # Both practitioners and both rooms are taken at 10:00 by others.
+    for practitioner, room in zip(screens_clinic.practitioners, screens_clinic.rooms, strict=True):
+        AppointmentFactory(treatment=screens_clinic.treatment, practitioner=practitioner, room=room, starts_at=starts)
+    client.force_login(cleared_client)
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    page = client.post(
+        url, {"areas": ["face"], "starts_at": starts.isoformat(), "practitioner": screens_clinic.practitioners[0].pk}
+    )
+    html = page.content.decode()
+    assert page.status_code == 409
+    assert "just taken" in html
+    assert "The nearest free times" in html and "time-button" in html
+    assert not Appointment.objects.filter(client=cleared_client).exists()
+
+
+def test_a_practitioner_who_does_not_give_the_treatment_is_refused(client, cleared_client, monday_morning):
+    from bookings.tests.factories import WEEKDAY_HOURS, PractitionerFactory
+
+    outsider = PractitionerFactory(hours=WEEKDAY_HOURS)
+    client.force_login(cleared_client)
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    page = client.post(
+        url,
+        {"areas": ["face"], "starts_at": at(WEDNESDAY, "10:00").isoformat(), "practitioner": outsider.pk},
+        follow=True,
+    )
+    assert "does not give this treatment" in page.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_a_tampered_form_is_read_as_nothing(client, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    page = client.post(url, {"areas": ["face"], "starts_at": "yesterday", "practitioner": "x"}, follow=True)
+    assert page.status_code == 200
+    assert "could not be read" in page.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_too_soon_after_a_session_says_why_with_the_first_allowed_date(
+    client, cleared_client, monday_morning, screens_clinic
+):
+    AppointmentFactory(
+        client=cleared_client,
+        treatment=screens_clinic.treatment,
+        practitioner=screens_clinic.practitioners[0],
+        room=screens_clinic.rooms[0],
+        starts_at=at(MONDAY - timedelta(days=7), "10:00"),
+        status=Appointment.Status.COMPLETED,
+    )
+    client.force_login(cleared_client)
+    html = _calendar(client, "areas=face&month=2026-06").content.decode()
+    assert "at least 28 days" in html
+    assert "First possible date: <strong>Monday 22 June 2026</strong>" in html
+
+
+def test_another_clients_appointment_is_a_404(client, cleared_client, monday_morning, screens_clinic):
+    theirs = AppointmentFactory(treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00"))
+    client.force_login(cleared_client)
+    for name in ("my_appointment", "my_appointment_cancel", "my_appointment_ics"):
+        assert client.get(reverse(name, kwargs={"appointment_id": theirs.pk})).status_code == 404
+    moving = f"{reverse('book_calendar', kwargs={'slug': 'microneedling'})}?areas=face&moving={theirs.pk}"
+    assert client.get(moving).status_code == 404
+    assert client.post(reverse("my_appointment_cancel", kwargs={"appointment_id": theirs.pk})).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Appointment.Status.BOOKED
+
+
+def test_late_cancellation_warns_and_needs_confirming(client, cleared_client, monday_morning, screens_clinic):
+    soon = AppointmentFactory(
+        client=cleared_client, treatment=screens_clinic.treatment, starts_at=at(MONDAY + timedelta(days=1), "10:00")
+    )
+    client.force_login(cleared_client)
+    url = reverse("my_appointment_cancel", kwargs={"appointment_id": soon.pk})
+    assert "This is a late cancellation" in client.get(url).content.decode()
+    refused = client.post(url, {"reason": ""})
+    assert "Please confirm" in refused.content.decode()
+    soon.refresh_from_db()
+    assert soon.status == Appointment.Status.BOOKED
+    client.post(url, {"reason": "", "confirm_late": "on"})
+    soon.refresh_from_db()
+    assert soon.status == Appointment.Status.CANCELLED and soon.cancellation_late
+
+
+def test_ics_download_is_in_the_clinics_time_zone(client, cleared_client, monday_morning, screens_clinic):
+    mine = AppointmentFactory(
+        client=cleared_client, treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00")
+    )
+    client.force_login(cleared_client)
+    response = client.get(reverse("my_appointment_ics", kwargs={"appointment_id": mine.pk}))
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "DTSTART;TZID=Europe/London:20260603T100000" in body
+
+
+def test_my_course_says_which_session_is_next_and_its_window(client, cleared_client, monday_morning, screens_clinic):
+    first = AppointmentFactory(
+        client=cleared_client,
+        treatment=screens_clinic.treatment,
+        starts_at=at(MONDAY - timedelta(days=7), "10:00"),
+        status=Appointment.Status.COMPLETED,
+    )
+    client.force_login(cleared_client)
+    html = client.get(reverse("my_course")).content.decode()
+    assert "Session 2 of 3" in html
+    assert "Monday 22 June" in html and "Monday 6 July 2026" in html
+    assert "Book session 2" in html
+    assert first.course.pk
+
+
+def test_joining_the_waitlist_for_a_range_of_days(client, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    url = reverse("waitlist_join", kwargs={"slug": "microneedling"})
+    response = client.post(
+        url, {"first_day": "2026-06-08", "last_day": "2026-06-12", "areas": ["face"], "note": "mornings"}
+    )
+    assert response.status_code == 302
+    entry = WaitlistEntry.objects.get(client=cleared_client)
+    assert (str(entry.first_day), str(entry.last_day), entry.areas) == ("2026-06-08", "2026-06-12", ["face"])
+    bad = client.post(url, {"first_day": "2026-06-12", "last_day": "2026-06-08", "areas": ["face"]})
+    assert "on or after the first day" in bad.content.decode()
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_staff_pages_are_closed_to_clients(client, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    assert client.get(reverse("desk_day")).status_code == 403
+    assert client.get(reverse("desk_clients")).status_code == 403

@@ -1,0 +1,70 @@
+"""What every booking screen shares: access checks, the clinic's clock, parsing small inputs."""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from clinic import roles
+from clinic.models import ClinicProfile
+
+
+def clinic_time(view: Callable) -> Callable:
+    """Render the page in the clinic's time zone (templates' ``|date`` and ``|time`` then show
+    the clinic's wall-clock time whatever the server's zone)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        profile = ClinicProfile.get()
+        request.clinic_profile = profile
+        with timezone.override(profile.tz):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def needs(capability: roles.Capability) -> Callable:
+    """Logged in, and allowed to do ``capability`` (403 otherwise)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not roles.can(request.user, capability):
+                raise PermissionDenied("You do not have access to this page.")
+            return view(request, *args, **kwargs)
+
+        return login_required(clinic_time(wrapper))
+
+    return decorator
+
+
+def clinic_today() -> date:
+    return timezone.localdate(timezone=ClinicProfile.get().tz)
+
+
+def parse_day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def parse_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    """An ISO instant from a form; None unless it is aware (a naive one is a tampered form)."""
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    return parsed

@@ -1,0 +1,431 @@
+"""The front desk: the day (by practitioner or by room), a practitioner's week, the printable
+day sheet, finding or creating a client, one appointment with its actions, and the waitlist."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic import roles
+from consultations.selectors import clearance_check, health_update_status
+from consultations.services import health_update_submit
+
+from .. import desk_selectors, selectors, services, waitlist
+from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm
+from ..front_desk import client_create_by_staff
+from ..models import Appointment, Practitioner, WaitlistEntry
+from ..schedule_grid import Column, grid_for
+from .client import _ics_response
+from .common import clinic_today, needs, parse_day, parse_instant, parse_int
+
+CLEARANCE_BADGES = {
+    "cleared": ("Cleared", "ok"),
+    "expired": ("Clearance expired", "bad"),
+    "health_review": ("Health review", "warn"),
+    "pending": ("Review pending", "warn"),
+    "no_intake": ("No consultation", "bad"),
+    "declined": ("Declined", "bad"),
+    "deferred": ("Deferred", "bad"),
+    "area_not_cleared": ("Area not cleared", "bad"),
+}
+HEALTH_BADGES = {
+    "ok": ("Health update in", "ok"),
+    "missing": ("Health update due", "warn"),
+    "needs_review": ("Health change", "bad"),
+}
+
+
+def badges(item) -> list[tuple[str, str]]:
+    found = []
+    if item.clearance is not None:
+        found.append(CLEARANCE_BADGES.get(item.clearance.code, (item.clearance.code, "info")))
+    if item.health_update is not None and item.health_update.code in HEALTH_BADGES:
+        found.append(HEALTH_BADGES[item.health_update.code])
+    return found
+
+
+def _appointment_box(grid, item, *, view: str) -> dict:
+    a = item.appointment
+    box = {
+        "appointment": a,
+        "badges": badges(item),
+        "url": reverse("desk_appointment", kwargs={"appointment_id": a.pk}),
+        "status": a.status,
+    }
+    if view == "rooms":
+        box.update(grid.box(a.starts_at, a.ends_at))
+        whole = (a.ends_at - a.starts_at).total_seconds() or 1
+        box["numbing_pct"] = round((a.needling_starts_at - a.starts_at).total_seconds() * 100 / whole, 1)
+        box["needling_pct"] = round((a.needling_ends_at - a.needling_starts_at).total_seconds() * 100 / whole, 1)
+        box["turnover_pct"] = round(100 - box["numbing_pct"] - box["needling_pct"], 1)
+    else:
+        box.update(grid.box(a.needling_starts_at, a.needling_ends_at))
+        box["numbing"] = grid.box(a.starts_at, a.needling_starts_at)
+    return box
+
+
+def _day_columns(schedule, grid, by_rooms: bool) -> list[Column]:
+    active = [item for item in schedule.appointments if item.appointment.status != Appointment.Status.CANCELLED]
+    if by_rooms:
+        columns = []
+        for room in schedule.rooms:
+            column = Column(key=f"room-{room.pk}", title=room.name)
+            column.items = [_appointment_box(grid, i, view="rooms") for i in active if i.appointment.room_id == room.pk]
+            column.off = [grid.box(t.starts_at, t.ends_at) for t in schedule.closures if t.room_id == room.pk]
+            column.working = [grid.box(grid.opens, grid.closes)]
+            columns.append(column)
+        return columns
+    columns = []
+    for day in schedule.practitioners:
+        column = Column(key=f"practitioner-{day.practitioner.pk}", title=day.practitioner.user.get_full_name())
+        column.working = [grid.box(start, end) for start, end in day.blocks]
+        column.subtitle = "" if day.blocks else "Not working"
+        column.off = [
+            grid.box(t.starts_at, t.ends_at) for t in schedule.closures if t.practitioner_id == day.practitioner.pk
+        ]
+        column.items = [
+            _appointment_box(grid, i, view="practitioners")
+            for i in day.appointments
+            if i.appointment.status != Appointment.Status.CANCELLED
+        ]
+        columns.append(column)
+    return columns
+
+
+@needs(roles.Capability.VIEW_SCHEDULE)
+def desk_day(request):
+    today = clinic_today()
+    day = parse_day(request.GET.get("day"), today)
+    by_rooms = request.GET.get("by") == "rooms"
+    schedule = selectors.day_schedule(day=day)
+    instants = [b for p in schedule.practitioners for block in p.blocks for b in block]
+    instants += [i.appointment.starts_at for i in schedule.appointments] + [
+        i.appointment.ends_at for i in schedule.appointments
+    ]
+    grid = grid_for(day, schedule.tz, instants)
+    clinic_closed = [t for t in schedule.closures if t.practitioner_id is None and t.room_id is None]
+    cancelled = [i for i in schedule.appointments if i.appointment.status == Appointment.Status.CANCELLED]
+    counts = {}
+    for item in schedule.appointments:
+        counts[item.appointment.status] = counts.get(item.appointment.status, 0) + 1
+    return render(
+        request,
+        "bookings/desk_day.html",
+        {
+            "day": day,
+            "today": today,
+            "now": timezone.now(),
+            "by_rooms": by_rooms,
+            "grid": grid,
+            "columns": _day_columns(schedule, grid, by_rooms),
+            "clinic_closed": clinic_closed,
+            "cancelled": cancelled,
+            "counts": counts,
+            "total": sum(v for k, v in counts.items() if k != Appointment.Status.CANCELLED),
+            "prev_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "practitioners": [p.practitioner for p in schedule.practitioners],
+        },
+    )
+
+
+@needs(roles.Capability.VIEW_SCHEDULE)
+def desk_day_sheet(request):
+    day = parse_day(request.GET.get("day"), clinic_today())
+    schedule = selectors.day_schedule(day=day, include_cancelled=False)
+    return render(
+        request,
+        "bookings/desk_day_sheet.html",
+        {
+            "day": day,
+            "columns": [
+                {
+                    "practitioner": p.practitioner,
+                    "blocks": p.blocks,
+                    "items": [{"item": i, "badges": badges(i)} for i in p.appointments],
+                }
+                for p in schedule.practitioners
+                if p.appointments or p.blocks
+            ],
+        },
+    )
+
+
+def _week_view(request, practitioner, template: str, extra: dict):
+    today = clinic_today()
+    anchor = parse_day(request.GET.get("week"), today)
+    week_start = anchor - timedelta(days=anchor.weekday())
+    week = selectors.practitioner_week_schedule(practitioner=practitioner, week_start=week_start)
+    # One height for the whole week: from the earliest to the latest local time of any day.
+    local_times = []
+    for day in week.days:
+        moments = [b for block in day.blocks for b in block]
+        moments += [i.appointment.starts_at for i in day.appointments] + [
+            i.appointment.ends_at for i in day.appointments
+        ]
+        local_times += [timezone.localtime(moment, week.tz).time() for moment in moments]
+    first, last = min(local_times + [time(9)]), max(local_times + [time(18)])
+    columns, grids = [], []
+    for offset, day in enumerate(week.days):
+        the_day = week_start + timedelta(days=offset)
+        grid = grid_for(
+            the_day,
+            week.tz,
+            [datetime.combine(the_day, first, tzinfo=week.tz), datetime.combine(the_day, last, tzinfo=week.tz)],
+        )
+        column = Column(key=f"day-{the_day}", title=f"{the_day:%a %-d %b}")
+        column.working = [grid.box(s, e) for s, e in day.blocks]
+        column.subtitle = "" if day.blocks else "Not working"
+        column.items = [
+            _appointment_box(grid, i, view="practitioners")
+            for i in day.appointments
+            if i.appointment.status != Appointment.Status.CANCELLED
+        ]
+        column.is_today = the_day == today
+        columns.append(column)
+        grids.append(grid)
+    context = {
+        "practitioner": practitioner,
+        "week_start": week_start,
+        "week_end": week_start + timedelta(days=6),
+        "columns": columns,
+        "grid": grids[0],
+        "prev_week": week_start - timedelta(days=7),
+        "next_week": week_start + timedelta(days=7),
+        "today": today,
+        **extra,
+    }
+    return render(request, template, context)
+
+
+@needs(roles.Capability.VIEW_SCHEDULE)
+def desk_week(request):
+    practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
+    if not practitioners:
+        return render(request, "bookings/desk_week.html", {"practitioners": [], "columns": []})
+    chosen = parse_int(request.GET.get("practitioner"))
+    practitioner = next((p for p in practitioners if p.pk == chosen), practitioners[0])
+    return _week_view(request, practitioner, "bookings/desk_week.html", {"practitioners": practitioners})
+
+
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_clients(request):
+    form = ClientSearchForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        results = desk_selectors.client_search(query=form.cleaned_data["q"])
+    create = ClientCreateForm(request.POST or None)
+    if request.method == "POST" and create.is_valid():
+        try:
+            client = client_create_by_staff(created_by=request.user, request=request, **create.cleaned_data)
+        except ValidationError as exc:
+            create.add_error(None, exc)
+        else:
+            messages.success(request, f"{client.get_full_name()} is now a client.")
+            return redirect("desk_client", client_id=client.pk)
+    return render(request, "bookings/desk_clients.html", {"form": form, "results": results, "create": create})
+
+
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_client(request, client_id):
+    client = desk_selectors.desk_client(client_id=client_id)
+    today = clinic_today()
+    check = clearance_check(client=client, areas=(), on=today)
+    appointments = desk_selectors.client_appointments_for_desk(client=client)
+    now = timezone.now()
+    return render(
+        request,
+        "bookings/desk_client.html",
+        {
+            "client": client,
+            "check": check,
+            "clearance_badge": CLEARANCE_BADGES.get(check.code, (check.code, "info")),
+            "upcoming": [a for a in reversed(appointments) if a.starts_at >= now and a.is_active],
+            "past": [a for a in appointments if not (a.starts_at >= now and a.is_active)],
+            "book_url": reverse("desk_book_start", kwargs={"client_id": client.pk}),
+        },
+    )
+
+
+def _session_record_url(appointment) -> str | None:
+    try:
+        return reverse("aftercare_session_record", kwargs={"appointment_id": appointment.pk})
+    except NoReverseMatch:
+        try:
+            return reverse("aftercare:session_record", kwargs={"appointment_id": appointment.pk})
+        except NoReverseMatch:
+            return None
+
+
+@needs(roles.Capability.VIEW_SCHEDULE)
+def desk_appointment(request, appointment_id):
+    appointment = desk_selectors.desk_appointment(appointment_id=appointment_id)
+    tz = request.clinic_profile.tz
+    day = timezone.localtime(appointment.starts_at, tz).date()
+    today = clinic_today()
+    health = health_update_status(
+        client=appointment.client, appointment_id=appointment.pk, starts_at=appointment.starts_at
+    )
+    clearance = clearance_check(
+        client=appointment.client, treatment_slug=appointment.treatment.slug, areas=appointment.areas, on=day
+    )
+    status = appointment.status
+    can_book = roles.can(request.user, roles.Capability.BOOK_FOR_CLIENT)
+    waiting = []
+    if status == Appointment.Status.CANCELLED and appointment.starts_at > timezone.now():
+        waiting = desk_selectors.waitlist_for_day(
+            entries=desk_selectors.open_waitlist(from_day=day), day=day, treatment_id=appointment.treatment_id
+        )
+    move_query = "&".join(f"areas={code}" for code in appointment.areas) + f"&moving={appointment.pk}"
+    return render(
+        request,
+        "bookings/desk_appointment.html",
+        {
+            "appointment": appointment,
+            "health": health,
+            "health_badge": HEALTH_BADGES.get(health.code),
+            "clearance": clearance,
+            "clearance_badge": CLEARANCE_BADGES.get(clearance.code, (clearance.code, "info")),
+            "is_today": day == today,
+            "started": appointment.starts_at <= timezone.now(),
+            "can_book": can_book,
+            "can_record": roles.can(request.user, roles.Capability.RECORD_SESSION),
+            "health_form": HealthUpdateAtDeskForm()
+            if status == Appointment.Status.BOOKED and health.code in ("missing", "not_due") and day == today
+            else None,
+            "cancel_form": StaffCancelForm()
+            if status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
+            else None,
+            "move_url": f"{reverse('desk_book_calendar', kwargs={'client_id': appointment.client_id, 'slug': appointment.treatment.slug})}?{move_query}",
+            "session_record_url": _session_record_url(appointment),
+            "waiting": waiting,
+        },
+    )
+
+
+def _act(request, appointment_id, action, success: str):
+    appointment = desk_selectors.desk_appointment(appointment_id=appointment_id)
+    try:
+        action(appointment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect(request.POST.get("next") or reverse("desk_appointment", kwargs={"appointment_id": appointment_id}))
+
+
+@require_POST
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_check_in(request, appointment_id):
+    return _act(
+        request,
+        appointment_id,
+        lambda a: services.appointment_check_in(appointment=a, checked_in_by=request.user),
+        "Checked in.",
+    )
+
+
+@require_POST
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_no_show(request, appointment_id):
+    return _act(
+        request,
+        appointment_id,
+        lambda a: services.appointment_no_show(appointment=a, recorded_by=request.user),
+        "Marked as a no-show.",
+    )
+
+
+@require_POST
+@needs(roles.Capability.RECORD_SESSION)
+def desk_start(request, appointment_id):
+    return _act(
+        request,
+        appointment_id,
+        lambda a: services.appointment_start(appointment=a, started_by=request.user),
+        "Session started.",
+    )
+
+
+@require_POST
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_cancel(request, appointment_id):
+    form = StaffCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please give the reason for cancelling.")
+        return redirect("desk_appointment", appointment_id=appointment_id)
+    reason = form.cleaned_data["reason"]
+    party = form.cleaned_data["cancelled_by_party"]
+    return _act(
+        request,
+        appointment_id,
+        lambda a: services.appointment_cancel(
+            appointment=a,
+            cancelled_by=request.user,
+            reason=f"{'Client asked' if party == 'client' else 'Clinic'}: {reason}",
+            request=request,
+        ),
+        "Cancelled. The time is free again.",
+    )
+
+
+@require_POST
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_health_update(request, appointment_id):
+    appointment = desk_selectors.desk_appointment(appointment_id=appointment_id)
+    form = HealthUpdateAtDeskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please answer whether anything has changed.")
+        return redirect("desk_appointment", appointment_id=appointment_id)
+    try:
+        health_update_submit(
+            client=appointment.client,
+            appointment_id=appointment.pk,
+            session_date=timezone.localtime(appointment.starts_at, request.clinic_profile.tz).date(),
+            anything_changed=form.cleaned_data["anything_changed"],
+            details=form.cleaned_data["details"],
+            submitted_by=request.user,
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if form.cleaned_data["anything_changed"]:
+            messages.warning(request, "Noted. A practitioner must review the change before the session.")
+        else:
+            messages.success(request, "Health update recorded: nothing has changed.")
+    return redirect("desk_appointment", appointment_id=appointment_id)
+
+
+@needs(roles.Capability.VIEW_SCHEDULE)
+def desk_appointment_ics(request, appointment_id):
+    appointment = desk_selectors.desk_appointment(appointment_id=appointment_id)
+    return _ics_response(appointment, request.clinic_profile)
+
+
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_waitlist(request):
+    entries = desk_selectors.open_waitlist(from_day=clinic_today())
+    return render(request, "bookings/desk_waitlist.html", {"entries": entries})
+
+
+@require_POST
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_waitlist_offer(request, entry_id):
+    entry = WaitlistEntry.objects.filter(pk=entry_id).first()
+    starts_at = parse_instant(request.POST.get("starts_at"))
+    back = request.POST.get("next") or reverse("desk_waitlist")
+    if entry is None or starts_at is None:
+        messages.error(request, "That offer could not be read. Please try again.")
+        return redirect(back)
+    try:
+        waitlist.waitlist_offer(entry=entry, starts_at=starts_at, offered_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Offered to {entry.client.get_full_name()}: they get a message with a link to book.")
+    return redirect(back)

@@ -1,0 +1,26 @@
+// Booking screens: small progressive enhancements; every page works without this file.
+(function () {
+  // A submit button marked data-once is disabled after the first click, so a double click
+  // sends one request (the server also refuses a duplicate).
+  document.addEventListener("submit", function (event) {
+    var button = event.target.querySelector("button[data-once]");
+    if (!button) return;
+    if (button.dataset.sent) { event.preventDefault(); return; }
+    button.dataset.sent = "1";
+    setTimeout(function () { button.setAttribute("aria-disabled", "true"); button.classList.add("is-busy"); }, 0);
+  });
+  // Highlight the chosen day on the calendar when htmx loads its times.
+  document.addEventListener("click", function (event) {
+    var day = event.target.closest(".day-button");
+    if (!day) return;
+    document.querySelectorAll(".day-button.selected").forEach(function (el) { el.classList.remove("selected"); el.removeAttribute("aria-current"); });
+    day.classList.add("selected");
+    day.setAttribute("aria-current", "date");
+  });
+  document.body && document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "times") {
+      var heading = event.detail.target.querySelector("h2");
+      if (heading) { heading.setAttribute("tabindex", "-1"); if (window.innerWidth < 760) heading.focus(); }
+    }
+  });
+})();
