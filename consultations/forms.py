@@ -25,6 +25,10 @@ class DateInput(forms.DateInput):
 class AccessibleForm(forms.Form):
     """Ties each error to its field for screen readers (aria-invalid, aria-describedby)."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def add_error(self, field, error):
         super().add_error(field, error)
         for name in list(self.errors):

@@ -175,8 +175,9 @@ def approval_problems(
     flags: list,
     areas: set[str] | frozenset[str],
     acknowledged_codes: set[str] | frozenset[str],
-) -> list[str]:
-    """Why an approval of ``areas`` with these acknowledgements is not allowed ([] if it is).
+) -> list[tuple[str, str]]:
+    """Why an approval of ``areas`` with these acknowledgements is not allowed, as (field,
+    message) pairs; [] if it is allowed.
 
     ``flags`` are ``Flag``s or ``IntakeFlag`` rows (anything with rule_code, severity, title,
     areas). An absolute flag blocks every area in its scope; each relative flag needs its own
@@ -187,7 +188,9 @@ def approval_problems(
         if flag.severity == ABSOLUTE:
             blocked = set(areas) if not scope else set(areas) & scope
             if blocked:
-                problems.append(f"{flag.title} rules out {area_labels(blocked).lower()}: decline or defer instead.")
+                problems.append(
+                    ("areas", f"{flag.title} rules out {area_labels(blocked).lower()}: decline or defer instead.")
+                )
         elif flag.rule_code not in acknowledged_codes:
-            problems.append(f"Acknowledge “{flag.title}” before approving.")
+            problems.append(("acknowledged", f"Acknowledge “{flag.title}” before approving."))
     return problems

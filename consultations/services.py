@@ -289,35 +289,43 @@ def intake_approve(
     decision and, 30 days before it ends, a reminder to renew. Raises ``ValidationError``
     listing every problem, writing nothing."""
     areas = frozenset(areas or ())
-    problems = []
+    problems: list[tuple[str | None, str]] = []
     if not areas:
-        problems.append("Choose at least one area to clear.")
+        problems.append(("areas", "Choose at least one area to clear."))
     if areas - set(Area.values):
-        problems.append("Choose areas from the list.")
+        problems.append(("areas", "Choose areas from the list."))
     try:
         depth = Decimal(str(max_needle_depth_mm))
     except (InvalidOperation, TypeError):
         depth = None
     if depth is None or not (MIN_NEEDLE_DEPTH <= depth <= MAX_NEEDLE_DEPTH):
-        problems.append(f"The maximum needle depth must be between {MIN_NEEDLE_DEPTH} and {MAX_NEEDLE_DEPTH} mm.")
+        problems.append(
+            (
+                "max_needle_depth_mm",
+                f"The maximum needle depth must be between {MIN_NEEDLE_DEPTH} and {MAX_NEEDLE_DEPTH} mm.",
+            )
+        )
     if not isinstance(planned_sessions, int) or not 1 <= planned_sessions <= 12:
-        problems.append("The planned number of sessions must be between 1 and 12.")
+        problems.append(("planned_sessions", "The planned number of sessions must be between 1 and 12."))
     today = clinic_today()
     if valid_until is None or valid_until <= today:
-        problems.append("The clearance must be valid until a date after today.")
+        problems.append(("valid_months", "The clearance must be valid until a date after today."))
     elif valid_until > today + MAX_VALIDITY:
-        problems.append("A clearance can be valid for at most 24 months.")
+        problems.append(("valid_months", "A clearance can be valid for at most 24 months."))
     with transaction.atomic():
         intake = _lock_for_decision(intake, decided_by)
         not_asked = areas - set(intake.requested_areas)
         if not_asked:
-            problems.append(f"The client did not ask for {area_labels(not_asked).lower()} to be treated.")
+            problems.append(("areas", f"The client did not ask for {area_labels(not_asked).lower()} to be treated."))
         flags = list(intake.flags.all())
         acknowledged_ids = {int(pk) for pk in acknowledged_flag_ids}
         acknowledged_codes = {flag.rule_code for flag in flags if flag.pk in acknowledged_ids}
         problems.extend(approval_problems(flags=flags, areas=areas, acknowledged_codes=acknowledged_codes))
         if problems:
-            raise ValidationError(problems)
+            by_field: dict[str, list[str]] = {}
+            for field, message in problems:
+                by_field.setdefault(field or "__all__", []).append(message)
+            raise ValidationError(by_field)
         now = timezone.now()
         relative_ids = [flag.pk for flag in flags if flag.severity == "relative"]
         IntakeFlag.objects.filter(pk__in=relative_ids).update(acknowledged_by=decided_by, acknowledged_at=now)

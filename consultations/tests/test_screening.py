@@ -129,5 +129,5 @@ def test_absolute_flags_come_first():
 def test_approval_needs_each_relative_flag_acknowledged_one_by_one():
     flags = screen(clean_answers(diabetes=True, keloid_scarring=True), TODAY)
     problems = approval_problems(flags=flags, areas={"face"}, acknowledged_codes={"diabetes"})
-    assert problems == ["Acknowledge “Keloid or hypertrophic scarring” before approving."]
+    assert problems == [("acknowledged", "Acknowledge “Keloid or hypertrophic scarring” before approving.")]
     assert approval_problems(flags=flags, areas={"face"}, acknowledged_codes={"diabetes", "keloid"}) == []

@@ -1,0 +1,179 @@
+"""Demo consultations: clients in every state, made through the real services. Idempotent: a
+client who already has a consultation form is left alone.
+
+Clients 0-13 are cleared (various areas, valid 12 months from two months ago) so that the
+booking demo can book them; the others are waiting for review, asked a question, declined,
+deferred, or half-way through their form.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from clinic import roles
+
+from . import services
+from .intake_steps import STEPS, from_json
+from .models import Clearance, Intake
+
+CLEARED_AREAS = [
+    ["face", "neck"],
+    ["face", "neck", "decolletage"],
+    ["face"],
+    ["face", "neck"],
+    ["abdomen", "thighs"],
+    ["face", "neck", "decolletage"],
+    ["face", "neck"],
+    ["face"],
+    ["face", "neck", "decolletage"],
+    ["thighs"],
+    ["face", "neck"],
+    ["face", "hands"],
+    ["face", "neck", "decolletage"],
+    ["face", "neck"],
+]
+# Some cleared clients had relative flags the practitioner acknowledged.
+CLEARED_EXTRAS = {2: {"diabetes": True}, 5: {"condition_rosacea": ["face"]}, 9: {"allergy_metals": True}}
+
+
+def _answers(client, areas, **overrides) -> dict:
+    today = services.clinic_today()
+    answers = {
+        "date_of_birth": (today - relativedelta(years=28 + client.pk % 25, days=client.pk * 11)).isoformat(),
+        "phone": client.phone or "+44 7700 900000",
+        "emergency_contact_name": "Alex " + (client.last_name or "Contact"),
+        "emergency_contact_phone": "+44 7700 900999",
+        "fitzpatrick": ["I", "II", "III", "IV", "V", "VI"][client.pk % 6],
+        "skin_type": ["normal", "oily", "dry", "combination", "sensitive"][client.pk % 5],
+        "concerns": ["acne_scars", "texture"] if "face" in areas else ["stretch_marks"],
+        "areas": list(areas),
+        "medical_history": "",
+        "medications": "",
+        "isotretinoin": False,
+        "isotretinoin_current": False,
+        "isotretinoin_stopped": None,
+        "botox_last": None,
+        "filler_last": None,
+        "peel_last": None,
+        "laser_last": None,
+        "blood_thinners": False,
+        "bleeding_disorder": False,
+        "diabetes": False,
+        "autoimmune_or_immunosuppressed": False,
+        "radiation_therapy": False,
+        "radiation_last": None,
+        "pregnant_or_breastfeeding": False,
+        "allergy_lidocaine": False,
+        "allergy_metals": False,
+        "keloid_scarring": False,
+        "other_allergies": "",
+        **{key: [] for key in STEPS[3].keys},
+    }
+    answers.update(overrides)
+    return answers
+
+
+def _fill(client, answers, *, steps=None) -> None:
+    typed = from_json(answers)
+    for step in STEPS[:steps] if steps is not None else STEPS:
+        services.intake_step_save(client=client, step=step.code, values={key: typed.get(key) for key in step.keys})
+
+
+def _submit(client, answers, note="") -> Intake:
+    _fill(client, answers)
+    return services.intake_submit(client=client, full_name=str(client), agreed=True, client_note=note)
+
+
+def _approve(intake, practitioner) -> Clearance:
+    clearance = services.intake_approve(
+        intake=intake,
+        decided_by=practitioner,
+        areas=intake.requested_areas,
+        max_needle_depth_mm=Decimal("1.50") if "face" in intake.requested_areas else Decimal("2.00"),
+        planned_sessions=3,
+        valid_until=services.clinic_today() + relativedelta(months=12),
+        acknowledged_flag_ids=list(intake.flags.values_list("pk", flat=True)),
+    )
+    # Demo history only: the consultation took place two months ago, so that the booking demo
+    # can show past sessions inside the clearance. The service always dates approvals today.
+    start = services.clinic_today() - timedelta(days=60)
+    Clearance.objects.filter(pk=clearance.pk).update(
+        valid_from=start,
+        valid_until=start + relativedelta(months=12),
+        decided_at=timezone.now() - timedelta(days=60),
+    )
+    return clearance
+
+
+def seed(people, stdout=None) -> None:
+    practitioners = people["staff"].get(roles.Role.PRACTITIONER) or people["staff"].get(roles.Role.MANAGER)
+    practitioner = practitioners[0]
+    clients = people["clients"]
+    today = services.clinic_today()
+    made = 0
+    for index, client in enumerate(clients):
+        if Intake.objects.filter(client=client).exists():
+            continue
+        made += 1
+        with transaction.atomic():
+            if index < len(CLEARED_AREAS):
+                intake = _submit(client, _answers(client, CLEARED_AREAS[index], **CLEARED_EXTRAS.get(index, {})))
+                _approve(intake, practitioner)
+            elif index == 14:  # waiting for review, with relative flags to acknowledge
+                _submit(
+                    client,
+                    _answers(
+                        client,
+                        ["face", "neck"],
+                        blood_thinners=True,
+                        botox_last=(today - timedelta(days=6)).isoformat(),
+                        condition_acne=["face"],
+                    ),
+                )
+            elif index == 15:  # asked a question, answered by amending: version 2 waits for review
+                first = _submit(client, _answers(client, ["face"], isotretinoin=True, isotretinoin_current=True))
+                services.intake_ask(
+                    intake=first,
+                    decided_by=practitioner,
+                    question="You said you still take isotretinoin: has your dermatologist planned when to stop?",
+                )
+                _submit(
+                    client,
+                    _answers(
+                        client,
+                        ["face"],
+                        isotretinoin=True,
+                        isotretinoin_stopped=(today - timedelta(days=45)).isoformat(),
+                    ),
+                    note="I stopped six weeks ago.",
+                )
+            elif index == 16:  # declined
+                intake = _submit(client, _answers(client, ["face"], condition_skin_cancer=["face"]))
+                services.intake_decline(
+                    intake=intake,
+                    decided_by=practitioner,
+                    reason="Micro-needling isn't safe on skin that is being checked for skin cancer. "
+                    "Please see your GP first; we'd be glad to see you again once you have the all-clear.",
+                )
+            elif index == 17:  # deferred: breastfeeding
+                intake = _submit(client, _answers(client, ["face", "neck"], pregnant_or_breastfeeding=True))
+                services.intake_defer(
+                    intake=intake,
+                    decided_by=practitioner,
+                    until=today + relativedelta(months=6),
+                    reason="We can look at treatment again after breastfeeding.",
+                )
+            elif index == 18:  # a question waiting for the client
+                intake = _submit(client, _answers(client, ["decolletage"], bleeding_disorder=True))
+                services.intake_ask(
+                    intake=intake,
+                    decided_by=practitioner,
+                    question="Which bleeding disorder do you have, and who looks after it?",
+                )
+            else:  # half-way through the form
+                _fill(client, _answers(client, ["face"]), steps=2)
+    if stdout is not None:
+        stdout.write(f"consultations: {made} clients' consultations created ({len(clients) - made} already there)")
