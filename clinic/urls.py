@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import messages_views, views
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"
@@ -11,6 +11,11 @@ urlpatterns = [
     path("home/", views.dashboard, name="dashboard"),
     path("clinic/profile/", views.clinic_profile_edit, name="clinic_profile_edit"),
     path("healthz", views.healthz, name="healthz"),
+    # The communication log (messages)
+    path("messages/", messages_views.message_log, name="message_log"),
+    path("messages/clients/<int:client_id>/", messages_views.message_log_client, name="message_log_client"),
+    path("messages/<int:pk>/", messages_views.message_detail, name="message_detail"),
+    path("messages/<int:pk>/resend/", messages_views.message_resend, name="message_resend"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("consultations.urls")),

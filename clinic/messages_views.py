@@ -1,0 +1,113 @@
+"""The communication log: every message to a client with its status, what it said, and a way
+to send it again. For staff who may see it (``Capability.VIEW_MESSAGES``); front desk included.
+
+Bodies of clinical messages (a practitioner's note on a consultation, aftercare) are shown only
+to staff who may read medical answers: the front desk sees that they went out, not what they say.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import roles
+from .models import OutboundMessage
+from .outbox import client_messages, messages_needing_attention, outbox_resend, recent_messages
+
+Kind = OutboundMessage.Kind
+CLINICAL_KINDS = frozenset({Kind.INTAKE_DECISION, Kind.AFTERCARE, Kind.AFTERCARE_CHECKIN})
+STATUS_BADGES = {
+    OutboundMessage.Status.SENT: "ok",
+    OutboundMessage.Status.PENDING: "info",
+    OutboundMessage.Status.SENDING: "info",
+    OutboundMessage.Status.FAILED: "bad",
+    OutboundMessage.Status.CANCELLED: "",
+}
+
+
+def _rows(rows):
+    for row in rows:
+        row.badge = STATUS_BADGES.get(row.status, "")
+        row.can_resend = row.status in (OutboundMessage.Status.SENT, OutboundMessage.Status.FAILED)
+    return rows
+
+
+@login_required
+def message_log(request):
+    """Failed messages first, then the latest messages, optionally filtered by status or by the
+    client's name or e-mail."""
+    roles.require(request.user, roles.Capability.VIEW_MESSAGES)
+    status = request.GET.get("status", "")
+    if status not in OutboundMessage.Status.values:
+        status = ""
+    query = request.GET.get("q", "").strip()[:100]
+    people = []
+    if query:
+        people = list(
+            get_user_model()
+            .objects.filter(
+                Q(email__icontains=query)
+                | Q(first_name__icontains=query)
+                | Q(last_name__icontains=query)
+                | Q(phone__icontains=query)
+            )
+            .order_by("last_name", "first_name", "email")[:20]
+        )
+    return render(
+        request,
+        "messages/log_index.html",
+        {
+            "failed": _rows(messages_needing_attention(limit=50)) if not status else [],
+            "recent": _rows(recent_messages(status=status or None, limit=100)),
+            "status": status,
+            "statuses": OutboundMessage.Status.choices,
+            "query": query,
+            "people": people,
+        },
+    )
+
+
+@login_required
+def message_log_client(request, client_id: int):
+    roles.require(request.user, roles.Capability.VIEW_MESSAGES)
+    person = get_object_or_404(get_user_model(), pk=client_id)
+    return render(
+        request,
+        "messages/log_client.html",
+        {"person": person, "rows": _rows(client_messages(client=person))},
+    )
+
+
+@login_required
+def message_detail(request, pk: int):
+    roles.require(request.user, roles.Capability.VIEW_MESSAGES)
+    message = get_object_or_404(OutboundMessage.objects.select_related("recipient", "resend_of"), pk=pk)
+    clinical = message.kind in CLINICAL_KINDS
+    return render(
+        request,
+        "messages/log_detail.html",
+        {
+            "message": _rows([message])[0],
+            "show_body": not clinical or roles.can(request.user, roles.Capability.VIEW_MEDICAL),
+            "resends": _rows(list(message.resends.order_by("-pk"))),
+        },
+    )
+
+
+@require_POST
+@login_required
+def message_resend(request, pk: int):
+    roles.require(request.user, roles.Capability.VIEW_MESSAGES)
+    message = get_object_or_404(OutboundMessage.objects.select_related("recipient"), pk=pk)
+    try:
+        outbox_resend(message=message, resent_by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"“{message.get_kind_display()}” will be sent again to {message.recipient} within a minute."
+        )
+    return redirect("message_log_client", client_id=message.recipient_id)

@@ -1,0 +1,173 @@
+"""The communication log: the front desk sees every message to a client with its status and can
+send one again; clients cannot see it; clinical bodies stay with practitioners."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.dispatch import outbox_dispatch_due
+from clinic.models import OutboundMessage
+from clinic.outbox import outbox_enqueue
+from clinic.tests.factories import ClientFactory
+
+Kind = OutboundMessage.Kind
+Status = OutboundMessage.Status
+
+
+def _offer(recipient, key, **fields):
+    message = outbox_enqueue(
+        kind=Kind.WAITLIST_OFFER,
+        recipient=recipient,
+        due_at=datetime(2026, 6, 1, 8, 0, tzinfo=UTC),
+        key=key,
+        context={"treatment_name": "Micro-needling", "offered_starts_at": "2026-06-03T09:00:00Z"},
+    )
+    if fields:
+        OutboundMessage.objects.filter(pk=message.pk).update(**fields)
+        message.refresh_from_db()
+    return message
+
+
+@pytest.fixture
+def desk_client(client, front_desk, clinic_profile):
+    client.force_login(front_desk)
+    return client
+
+
+def test_the_front_desk_sees_every_message_to_a_client_with_its_status(desk_client, client_user):
+    _offer(client_user, "a", status=Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: mailbox full")
+    _offer(client_user, "b", status=Status.CANCELLED, note="Opted out of messages that are not essential.")
+    outbox_dispatch_due()  # nothing due in those two; a third is sent:
+    sent = _offer(client_user, "c")
+    outbox_dispatch_due()
+    sent.refresh_from_db()
+    someone_else = ClientFactory()
+    _offer(someone_else, "d")
+
+    page = desk_client.get(reverse("message_log_client", args=[client_user.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("Waitlist offer</a>") == 3
+    assert "Failed" in html and "mailbox full" in html and "5 attempts" in html
+    assert "Cancelled" in html and "Opted out" in html
+    assert "Sent" in html and "by E-mail" in html
+    assert "1 Jun 2026 09:00" in html  # 08:00 UTC shown on the London clock
+    assert someone_else.email not in html
+
+    overview = desk_client.get(reverse("message_log")).content.decode()
+    assert "Needs attention" in overview and "1 failed" in overview
+
+
+def test_send_again_queues_a_copy_that_the_dispatcher_sends(desk_client, client_user, front_desk):
+    failed = _offer(client_user, "a", status=Status.FAILED, attempts=5, last_error="timeout")
+    response = desk_client.post(reverse("message_resend", args=[failed.pk]), follow=True)
+    assert "will be sent again" in response.content.decode()
+    copy = OutboundMessage.objects.get(resend_of=failed)
+    assert copy.status == Status.PENDING and copy.due_at <= timezone.now()
+    outbox_dispatch_due()
+    copy.refresh_from_db()
+    assert copy.status == Status.SENT
+    assert [email.to for email in mail.outbox] == [[client_user.email]]
+    failed.refresh_from_db()
+    assert failed.status == Status.FAILED  # the record of what happened stays
+
+
+def test_a_cancelled_message_cannot_be_sent_again(desk_client, client_user):
+    cancelled = _offer(client_user, "a", status=Status.CANCELLED)
+    response = desk_client.post(reverse("message_resend", args=[cancelled.pk]), follow=True)
+    assert "Only a message that was sent or that failed can be sent again." in response.content.decode()
+    assert not OutboundMessage.objects.filter(resend_of=cancelled).exists()
+
+
+def test_clients_cannot_open_the_log(client, client_user):
+    message = _offer(client_user, "a")
+    client.force_login(client_user)
+    for url in (
+        reverse("message_log"),
+        reverse("message_log_client", args=[client_user.pk]),
+        reverse("message_detail", args=[message.pk]),
+    ):
+        assert client.get(url).status_code == 403
+    assert client.post(reverse("message_resend", args=[message.pk])).status_code == 403
+    assert not OutboundMessage.objects.filter(resend_of=message).exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, db):
+    response = client.get(reverse("message_log"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_front_desk_sees_that_a_clinical_message_went_out_but_not_what_it_said(
+    client, client_user, front_desk, practitioner, clinic_profile
+):
+    decision = outbox_enqueue(
+        kind=Kind.INTAKE_DECISION,
+        recipient=client_user,
+        due_at=timezone.now(),
+        key="decision",
+        context={"decision": "declined", "note": "Because of the isotretinoin you take."},
+    )
+    outbox_dispatch_due()
+    url = reverse("message_detail", args=[decision.pk])
+    client.force_login(front_desk)
+    desk_view = client.get(url).content.decode()
+    assert "About your consultation" in desk_view and "isotretinoin" not in desk_view
+    assert "only practitioners can read it" in desk_view
+    client.force_login(practitioner)
+    assert "isotretinoin" in client.get(url).content.decode()
+
+
+def test_the_log_pages_take_the_same_number_of_queries_for_one_message_or_thirty(desk_client, client_user):
+    def queries(url):
+        with CaptureQueriesContext(connection) as context:
+            assert desk_client.get(url).status_code == 200
+        return len(context)
+
+    first = _offer(client_user, "0", status=Status.FAILED, attempts=5)
+    urls = [reverse("message_log"), reverse("message_log_client", args=[client_user.pk])]
+    one = [queries(url) for url in urls]
+    for n in range(1, 30):
+        _offer(
+            ClientFactory() if n % 2 else client_user,
+            str(n),
+            status=Status.FAILED if n % 3 else Status.SENT,
+            sent_at=first.due_at + timedelta(minutes=n),
+        )
+    assert [queries(url) for url in urls] == one
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_log_reads_well_on_a_phone_and_send_again_works(page, live_server, client, screenshot):
+    from clinic.models import ClinicProfile
+    from clinic.tests.factories import FrontDeskFactory
+
+    profile = ClinicProfile.get()
+    profile.name = "Lumen Skin Clinic"
+    profile.save()
+    front_desk = FrontDeskFactory()
+    person = ClientFactory(first_name="Ada", last_name="Lovelace")
+    _offer(person, "a", status=Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: mailbox full")
+    _offer(person, "b")
+    outbox_dispatch_due()
+    client.force_login(front_desk)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+    page.goto("/messages/")
+    assert page.get_by_role("heading", name="Needs attention").is_visible()
+    screenshot(page, "messages-log-desktop")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.get_by_role("link", name="Ada Lovelace").first.click()
+    assert page.get_by_role("heading", name="Messages to Ada Lovelace").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "messages-log-client-phone")
+    page.get_by_role("button", name="Send again Waitlist offer").first.click()
+    assert page.get_by_text("will be sent again to Ada Lovelace").is_visible()
+    assert OutboundMessage.objects.filter(resend_of__isnull=False).count() == 1
