@@ -75,7 +75,8 @@ def treatment_catalogue(*, treatment: Treatment) -> Catalogue:
     )
     area_minutes: dict[str, int] = {}
     room_ids: list[int] = []
-    for kind, code, number in areas.union(rooms, all=True):
+    # Union parts carry no ORDER BY (SQLite refuses it in compound statements).
+    for kind, code, number in areas.order_by().union(rooms.order_by(), all=True):
         if kind == "area":
             area_minutes[code] = number
         else:
@@ -257,7 +258,7 @@ def _busy_times(*, treatment, client, range_start, range_end, exclude_appointmen
         needling_starts_at,
         needling_ends_at,
         ends_at,
-    ) in appointment_rows.union(time_off_rows, all=True):
+    ) in appointment_rows.order_by().union(time_off_rows.order_by(), all=True):
         if kind == "time_off":
             if practitioner_pk is not None:
                 practitioner_busy[practitioner_pk].append((starts_at, ends_at))

@@ -1,0 +1,240 @@
+"""Demo bookings for `make run`: the micro-needling catalogue, three rooms, the three demo
+practitioners with their hours (and a lunch break), and a realistic week of appointments around
+today, with clients part-way through their courses. Idempotent: the catalogue is matched by
+name, and appointments are only made when there are none yet.
+
+Only clients that consultations' demo has cleared (``clearance_check``) get sessions. Sessions
+from now on are booked through ``appointment_book``; sessions that have already taken place
+cannot be booked (the service refuses the past), so those are written as the history they would
+have left: a slot the engine finds free on that day, a completed status and its changes.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinic import roles
+from clinic.models import ClinicProfile
+from consultations.selectors import clearance_check
+
+from .availability import find_availability
+from .models import (
+    Appointment,
+    AppointmentStatusChange,
+    Course,
+    Practitioner,
+    Room,
+    Treatment,
+    TreatmentArea,
+    WorkingHours,
+)
+from .selectors import availability_inputs
+from .services import appointment_book, appointment_cancel
+
+AREA_MINUTES = {
+    "face": 45,
+    "neck": 30,
+    "decolletage": 30,
+    "abdomen": 60,
+    "thighs": 60,
+    "arms": 45,
+    "hands": 30,
+    "back": 60,
+}
+ROOMS = ["Willow room", "Birch room", "Cedar room"]
+MORNING, AFTERNOON = (time(9), time(13)), (time(14), time(17, 30))
+# Weekday (Monday 0) -> blocks, per demo practitioner in clinic.demo.STAFF order.
+HOURS = [
+    {day: [MORNING, AFTERNOON] for day in (0, 1, 2, 3, 4)},  # Anna: Monday to Friday
+    {day: [(time(10), time(14)), (time(14, 45), time(19))] for day in (1, 2, 3, 4, 5)},  # Ben: late, Tue-Sat
+    {day: [MORNING, (time(13, 45), time(17))] for day in (0, 2, 3, 5)},  # Chloe
+]
+
+
+def _catalogue() -> Treatment:
+    treatment, _ = Treatment.objects.get_or_create(
+        slug="microneedling",
+        defaults={
+            "name": "Micro-needling",
+            "description": "Collagen induction therapy: 30 minutes of numbing cream, then 30 to 60 minutes of "
+            "needling by the size of the areas. A course is three sessions four to six weeks apart.",
+        },
+    )
+    for area, minutes in AREA_MINUTES.items():
+        TreatmentArea.objects.get_or_create(treatment=treatment, area=area, defaults={"needling_minutes": minutes})
+    for name in ROOMS:
+        room, _ = Room.objects.get_or_create(name=name)
+        room.treatments.add(treatment)
+    return treatment
+
+
+def _practitioners(people, treatment) -> list[Practitioner]:
+    found = []
+    for index, user in enumerate(people["staff"].get(roles.Role.PRACTITIONER, [])):
+        practitioner, created = Practitioner.objects.get_or_create(user=user)
+        practitioner.treatments.add(treatment)
+        if created or not practitioner.working_hours.exists():
+            for weekday, blocks in HOURS[index % len(HOURS)].items():
+                for start, end in blocks:
+                    WorkingHours.objects.create(
+                        practitioner=practitioner, weekday=weekday, start_time=start, end_time=end
+                    )
+        found.append(practitioner)
+    return found
+
+
+def _near(slots, minute_of_day: int, tz):
+    return min(
+        slots,
+        key=lambda s: abs(s.starts_at.astimezone(tz).hour * 60 + s.starts_at.astimezone(tz).minute - minute_of_day),
+    )
+
+
+def _past_session(*, client, treatment, areas, day, minute_of_day, tz, by, status=Appointment.Status.COMPLETED):
+    """A session that took place on ``day`` (or, if the clinic was closed or full, a day or two
+    later, but before now): a slot the engine would have offered that morning, written with the
+    history a real one leaves. Returns None if nothing fitted."""
+    for found in _days_from(
+        client=client, treatment=treatment, areas=areas, day=day, tz=tz, now=datetime.combine(day, time(0), tzinfo=tz)
+    ):
+        done = [s for s in found.slots if s.ends_at <= timezone.now()]
+        if done:
+            break
+    else:
+        return None
+    slot = _near(done, minute_of_day, tz)
+    course = (
+        Course.objects.get(pk=found.course_id)
+        if found.course_id
+        else Course.objects.create(
+            client=client,
+            treatment=treatment,
+            areas=areas,
+            planned_sessions=treatment.planned_sessions,
+            created_at=slot.starts_at - timedelta(days=3),
+        )
+    )
+    appointment = Appointment.objects.create(
+        client=client,
+        treatment=treatment,
+        areas=areas,
+        practitioner_id=slot.practitioner_id,
+        room_id=slot.room_id,
+        course=course,
+        status=status,
+        starts_at=slot.starts_at,
+        needling_starts_at=slot.needling_starts_at,
+        needling_ends_at=slot.needling_ends_at,
+        ends_at=slot.ends_at,
+        booked_by=by,
+        channel=Appointment.Channel.STAFF,
+        starts_new_course=found.starts_new_course,
+        created_at=slot.starts_at - timedelta(days=14),
+    )
+    practitioner_user = Practitioner.objects.get(pk=slot.practitioner_id).user
+    steps = [("", "booked", by, slot.starts_at - timedelta(days=14))]
+    if status == Appointment.Status.COMPLETED:
+        steps += [
+            ("booked", "checked_in", by, slot.starts_at - timedelta(minutes=2)),
+            ("checked_in", "in_treatment", practitioner_user, slot.needling_starts_at),
+            ("in_treatment", "completed", practitioner_user, slot.needling_ends_at),
+        ]
+    else:
+        steps.append(("booked", status, by, slot.starts_at + timedelta(minutes=20)))
+    for from_status, to_status, who, when in steps:
+        AppointmentStatusChange.objects.create(
+            appointment=appointment, from_status=from_status, to_status=to_status, changed_by=who, changed_at=when
+        )
+    return appointment
+
+
+def _days_from(*, client, treatment, areas, day, tz, now=None, online=False):
+    inputs = availability_inputs(
+        treatment=treatment,
+        areas=areas,
+        client=client,
+        first_day=day,
+        last_day=day + timedelta(days=3),
+        online=online,
+        now=now,
+        tz=tz,
+    )
+    return find_availability(inputs, day, day + timedelta(days=3))
+
+
+def _book(*, client, treatment, areas, day, minute_of_day, tz, by):
+    """Book through the service at a free time near ``minute_of_day`` on ``day`` (or the next
+    days); None when nothing fits."""
+    now = timezone.now()
+    online = by.pk == client.pk
+    for found in _days_from(client=client, treatment=treatment, areas=areas, day=day, tz=tz, online=online):
+        slots = [s for s in found.slots if s.starts_at > now + timedelta(minutes=5)]
+        if slots:
+            slot = _near(slots, minute_of_day, tz)
+            practitioner = Practitioner.objects.get(pk=slot.practitioner_id)
+            return appointment_book(
+                client=client,
+                treatment=treatment,
+                areas=areas,
+                starts_at=slot.starts_at,
+                booked_by=by,
+                practitioner=practitioner,
+            )
+    return None
+
+
+def seed(people, stdout=None) -> None:
+    treatment = _catalogue()
+    practitioners = _practitioners(people, treatment)
+    if Appointment.objects.exists() or not practitioners:
+        if stdout is not None:
+            stdout.write("bookings: catalogue, rooms and hours in place; appointments already there")
+        return
+    tz = ClinicProfile.get().tz
+    today = timezone.now().astimezone(tz).date()
+    desk = (people["staff"].get(roles.Role.FRONT_DESK) or people["staff"][roles.Role.MANAGER])[0]
+    made = 0
+    for index, client in enumerate(people["clients"]):
+        check = clearance_check(client=client, treatment_slug=treatment.slug, areas=[], on=today)
+        if not check.ok or not check.cleared_areas:
+            continue
+        areas = [a for a in AREA_MINUTES if a in check.cleared_areas][:2]
+        # This week's session: from three days ago to four days ahead, at varied times of day.
+        offset = index % 8 - 3
+        day = today + timedelta(days=offset)
+        minute = 9 * 60 + (index * 47) % (8 * 60)
+        history = index % 4  # 0: first session; 1: one done; 2, 3: two done
+        with transaction.atomic():
+            earlier = sorted({30 * n + (index % 3) for n in range(1, min(history, 2) + 1)}, reverse=True)
+            for days_before in earlier:
+                past_day = day - timedelta(days=days_before)
+                if past_day < today - timedelta(days=58):
+                    continue  # before the demo clearance began
+                if _past_session(
+                    client=client, treatment=treatment, areas=areas, day=past_day, minute_of_day=minute, tz=tz, by=desk
+                ):
+                    made += 1
+            session_start = datetime.combine(day, time(hour=minute // 60, minute=minute % 60), tzinfo=tz)
+            if session_start < timezone.now():
+                status = Appointment.Status.NO_SHOW if index == 5 else Appointment.Status.COMPLETED
+                appointment = _past_session(
+                    client=client,
+                    treatment=treatment,
+                    areas=areas,
+                    day=day,
+                    minute_of_day=minute,
+                    tz=tz,
+                    by=desk,
+                    status=status,
+                )
+            else:
+                by = client if offset >= 2 and index % 2 else desk
+                appointment = _book(
+                    client=client, treatment=treatment, areas=areas, day=day, minute_of_day=minute, tz=tz, by=by
+                )
+                if appointment is not None and index == 11:
+                    appointment_cancel(appointment=appointment, cancelled_by=client, reason="Away with work that week")
+            made += appointment is not None
+    if stdout is not None:
+        stdout.write(f"bookings: {made} appointments around {today:%d %B %Y} for clients part-way through courses")

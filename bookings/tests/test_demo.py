@@ -1,0 +1,37 @@
+"""The demo week: realistic, for cleared clients only, and idempotent."""
+
+import pytest
+
+from bookings import demo as bookings_demo
+from bookings.models import Appointment, Practitioner, Room
+from clinic import demo as clinic_demo
+from consultations import demo as consultations_demo
+from consultations.selectors import clearance_check
+
+
+@pytest.mark.slow
+def test_the_demo_week_is_made_once_for_cleared_clients_only(db, clinic_profile):
+    people = clinic_demo.seed()
+    consultations_demo.seed(people)
+    bookings_demo.seed(people)
+    count = Appointment.objects.count()
+    assert count >= 15
+    assert Room.objects.count() == 3
+    assert Practitioner.objects.count() == 3
+    assert all(p.working_hours.count() >= 8 for p in Practitioner.objects.all())
+    for appointment in Appointment.objects.select_related("client", "treatment"):
+        check = clearance_check(
+            client=appointment.client,
+            treatment_slug=appointment.treatment.slug,
+            areas=appointment.areas,
+            on=appointment.starts_at.date(),
+        )
+        assert check.ok, (appointment, check.message)
+    # Clients part-way through courses: some courses have two or three sessions.
+    assert Appointment.objects.values("course").distinct().count() < count
+    assert Appointment.objects.filter(status="booked").exists()
+    assert Appointment.objects.filter(status="completed").exists()
+
+    bookings_demo.seed(people)
+    assert Appointment.objects.count() == count
+    assert Room.objects.count() == 3
