@@ -182,3 +182,19 @@ def test_the_client_downloads_their_signed_consent_as_a_pdf(client, client_user)
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert not AuditEntry.objects.filter(action="consent_pdf_downloaded").exists()
+
+
+def test_the_database_refuses_to_change_a_signed_consent_or_its_text(client_user):
+    from django.db import DatabaseError, transaction
+
+    intake = IntakeFactory(client=client_user)
+    signature = intake.consent
+    signature.full_name = "Somebody Else"
+    with pytest.raises(DatabaseError), transaction.atomic():
+        signature.save()
+    text = signature.consent_text
+    text.body = "Something else"
+    with pytest.raises(DatabaseError), transaction.atomic():
+        text.save()
+    signature.refresh_from_db()
+    assert signature.full_name != "Somebody Else"
