@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django import forms
 
-from clinic.models import User
 from consultations.areas import Area
 
 from .models import Appointment
@@ -80,17 +79,14 @@ class ClientSearchForm(forms.Form):
     q = forms.CharField(label="Name, e-mail or phone", max_length=100, required=False)
 
 
-class ClientCreateForm(forms.ModelForm):
-    """A new client taken on the phone: enough to book and to reach them."""
+class ClientCreateForm(forms.Form):
+    """A new client taken on the phone: enough to book and to reach them. (Whether the e-mail
+    is free is the service's question.)"""
 
-    class Meta:
-        model = User
-        fields = ["first_name", "last_name", "email", "phone"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("first_name", "last_name", "email", "phone"):
-            self.fields[name].required = True
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    email = forms.EmailField(label="E-mail")
+    phone = forms.CharField(label="Phone", max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
 
 
 class WaitlistJoinForm(forms.Form):
