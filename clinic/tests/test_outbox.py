@@ -163,9 +163,15 @@ def test_a_failing_send_is_retried_with_backoff_then_failed_after_five_attempts(
         (Status.PENDING, 4),
         (Status.FAILED, 5),
     ]
-    gaps = [(seen[i][2] - start) for i in range(1)]
-    assert gaps == [timedelta(minutes=1)]
-    assert seen[1][2] - seen[0][2] == timedelta(minutes=5)
+    # Backoff between attempts: 1, 5, 15 and 60 minutes.
+    retry_times = [start] + [s[2] for s in seen[:4]]
+    assert [later - earlier for earlier, later in zip(retry_times, retry_times[1:], strict=False)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+        timedelta(minutes=60),
+    ]
+    assert seen[4][2] is None
     assert report.failed == 1
     assert "SMTP server unreachable" in message.last_error
 
