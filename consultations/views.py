@@ -145,6 +145,7 @@ def intake_step(request, step: str):
             "done": set(draft.steps_done) if draft else set(),
             "amending": (draft.version > 1) if draft else current is not None,
             "field_groups": _field_groups(form),
+            "all_done": draft is not None and set(STEP_CODES) <= set(draft.steps_done),
             "compact": step == "conditions",
         },
     )

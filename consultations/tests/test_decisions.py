@@ -1,10 +1,11 @@
 """The practitioner's decisions, the property that absolute flags never yield a clearance, and
 health updates."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
@@ -16,9 +17,9 @@ from consultations import services
 from consultations.areas import Area
 from consultations.intake_steps import STEP_CODES
 from consultations.models import Clearance, HealthUpdate, Intake, IntakeFlag, IntakeStatus
-from consultations.screening import screen
+from consultations.screening import approval_problems, screen
 from consultations.selectors import clearance_check, health_update_status
-from consultations.tests.factories import ClearanceFactory, DraftIntakeFactory, clean_answers
+from consultations.tests.factories import ClearanceFactory, ConsentTextFactory, DraftIntakeFactory, clean_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -185,8 +186,6 @@ def risky_answers(draw):
 @settings(max_examples=300, deadline=None)
 @given(answers=risky_answers(), chosen=st.lists(st.sampled_from(Area.values), unique=True, min_size=1))
 def test_property_the_rules_never_allow_an_area_an_absolute_flag_covers(answers, chosen):
-    from consultations.screening import approval_problems
-
     flags = screen(clean_answers(**answers), services.clinic_today())
     everything_acknowledged = {flag.rule_code for flag in flags}
     if not approval_problems(flags=flags, areas=set(chosen), acknowledged_codes=everything_acknowledged):
@@ -304,3 +303,20 @@ def test_health_update_bad_input(client_user, front_desk):
     # The front desk may answer for the client at the desk.
     services.health_update_submit(session_date=today, anything_changed=False, **{**base, "submitted_by": front_desk})
     assert HealthUpdate.objects.get().submitted_by == front_desk
+
+
+def test_dates_are_the_clinics_and_the_expiry_notice_goes_at_9_local_across_dst(practitioner, clinic_profile):
+    clinic_profile.time_zone = "Pacific/Auckland"
+    clinic_profile.save()
+    # 20:00 UTC on 1 March is already 2 March in Auckland (UTC+13 in summer).
+    with time_machine.travel(datetime(2026, 3, 1, 20, 0, tzinfo=UTC), tick=False):
+        assert services.clinic_today() == date(2026, 3, 2)
+        DraftIntakeFactory(client=ClientFactory(), answers=clean_answers(), steps_done=list(STEP_CODES))
+        intake = Intake.objects.get(status=IntakeStatus.DRAFT)
+        ConsentTextFactory()
+        intake = services.intake_submit(client=intake.client, full_name="Test Client", agreed=True)
+        # Valid until 2 Aug: the notice is due 3 July, 09:00 in Auckland's winter (UTC+12).
+        clearance = approve(intake, practitioner, valid_until=date(2026, 8, 2))
+    assert clearance.valid_from == date(2026, 3, 2)
+    notice = OutboundMessage.objects.get(kind=OutboundMessage.Kind.CLEARANCE_EXPIRING)
+    assert notice.due_at == datetime(2026, 7, 2, 21, 0, tzinfo=UTC)
