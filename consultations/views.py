@@ -22,6 +22,7 @@ from clinic.audit import audit_record
 from clinic.pdf import pdf_from_template
 
 from . import selectors, services
+from .appointments import appointment_session_date
 from .areas import area_labels
 from .forms import (
     STEP_FORMS,
@@ -248,13 +249,19 @@ def health_update(request, appointment_id: int):
     Bookings links here with ``?on=YYYY-MM-DD`` (the session's date in the clinic's zone)."""
     _require_client(request.user)
     existing = HealthUpdate.objects.filter(client=request.user, appointment_id=appointment_id).first()
-    raw_date = (
-        request.POST.get("on") or request.GET.get("on") or (existing.session_date.isoformat() if existing else "")
-    )
     try:
-        session_date = date.fromisoformat(raw_date)
-    except ValueError:
-        raise Http404("Open this page from your appointment.") from None
+        session_date = appointment_session_date(client=request.user, appointment_id=appointment_id)
+    except LookupError:
+        raw_date = request.POST.get("on") or request.GET.get("on")
+        if not raw_date and existing is not None:
+            raw_date = existing.session_date.isoformat()
+        try:
+            session_date = date.fromisoformat(raw_date or "")
+        except ValueError:
+            session_date = None
+    if session_date is None:
+        # Not this client's appointment (or no date to go on): nothing to show.
+        raise Http404("Open this page from your appointment.")
     form = HealthUpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

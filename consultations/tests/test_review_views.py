@@ -202,3 +202,22 @@ def test_a_manager_publishes_a_new_consent_version_in_the_admin_and_old_ones_sta
     assert response.status_code == 403
     consent_text.refresh_from_db()
     assert consent_text.title != "Edited"
+
+
+def test_with_a_registered_appointment_lookup_the_page_needs_no_date_and_refuses_others_appointments(
+    client, client_user, monkeypatch
+):
+    from consultations import appointments
+
+    session = services.clinic_today() + timedelta(days=3)
+    owned = {(client_user.pk, 903): session}
+    monkeypatch.setattr(
+        appointments, "_lookup", lambda *, client, appointment_id: owned.get((client.pk, appointment_id))
+    )
+    client.force_login(client_user)
+    page = client.get(reverse("consultations:health_update", args=[903]))
+    assert page.status_code == 200
+    assert f"{session:%A} {session.day} {session:%B}" in page.content.decode()
+    client.post(reverse("consultations:health_update", args=[903]), {"anything_changed": "no"})
+    assert HealthUpdate.objects.get().session_date == session
+    assert client.get(reverse("consultations:health_update", args=[904])).status_code == 404
