@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic import roles
@@ -258,6 +259,7 @@ def _decide(intake: Intake, *, decided_by, status: str, note: str = "", deferred
             "decision": status,
             "note": note,
             "deferred_until": deferred_until.isoformat() if deferred_until else None,
+            "intake_url": reverse("consultations:home"),
         },
     )
     audit_record(
@@ -347,7 +349,12 @@ def intake_approve(
             recipient=intake.client,
             due_at=max(now, _clinic_morning(valid_until - timedelta(days=EXPIRY_NOTICE_DAYS))),
             key=f"clearance_expiring:{clearance.pk}",
-            context={"valid_until": valid_until.isoformat(), "treatment_slug": treatment_slug},
+            context={
+                "valid_until": valid_until.isoformat(),
+                "treatment_slug": treatment_slug,
+                "treatment_name": "micro-needling" if treatment_slug == DEFAULT_TREATMENT_SLUG else treatment_slug,
+                "consultation_url": reverse("consultations:home"),
+            },
         )
         return clearance
 
@@ -462,6 +469,7 @@ def health_update_submit(
                         "client_name": str(client),
                         "session_date": session_date.isoformat(),
                         "health_update_id": update.pk,
+                        "review_url": reverse("consultations:health_update_detail", args=[update.pk]),
                     },
                 )
         audit_record(
@@ -525,7 +533,7 @@ def health_update_review(
                 due_at=now,
                 key=f"health_review:{update.pk}",
                 appointment_id=update.appointment_id,
-                context={"decision": "question", "note": note},
+                context={"decision": "question", "note": note, "intake_url": reverse("consultations:home")},
             )
         audit_record(
             actor=reviewed_by,

@@ -320,3 +320,35 @@ def test_dates_are_the_clinics_and_the_expiry_notice_goes_at_9_local_across_dst(
     assert clearance.valid_from == date(2026, 3, 2)
     notice = OutboundMessage.objects.get(kind=OutboundMessage.Kind.CLEARANCE_EXPIRING)
     assert notice.due_at == datetime(2026, 7, 2, 21, 0, tzinfo=UTC)
+
+
+def test_the_messages_consultations_plans_read_well(consent_text, practitioner, clinic_profile):
+    from clinic.composing import message_compose
+
+    intake = submitted()
+    services.intake_defer(
+        intake=intake,
+        decided_by=practitioner,
+        until=services.clinic_today() + timedelta(days=100),
+        reason="Please wait until your skin has settled.",
+    )
+    decision = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.INTAKE_DECISION))
+    assert "Please wait until your skin has settled." in decision.text
+    assert "/consultations/" in decision.text
+
+    cleared = approve(submitted(), practitioner)
+    expiring = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.CLEARANCE_EXPIRING))
+    assert f"{cleared.valid_until:%-d %B %Y}" in expiring.subject
+    assert "micro-needling" in expiring.text
+
+    update = services.health_update_submit(
+        client=cleared.client,
+        appointment_id=55,
+        session_date=services.clinic_today() + timedelta(days=1),
+        anything_changed=True,
+        details="Cold sore on my lip",
+        submitted_by=cleared.client,
+    )
+    alert = message_compose(message=OutboundMessage.objects.filter(kind=OutboundMessage.Kind.HEALTH_CHANGE_ALERT)[0])
+    assert f"/consultations/health-updates/{update.pk}/" in alert.text
+    assert "Cold sore" not in alert.text + alert.html + alert.sms
