@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-PX_PER_MINUTE = 1.6
+PX_PER_MINUTE = 1.9
 ROW_MINUTES = 15
 
 

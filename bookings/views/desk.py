@@ -43,7 +43,9 @@ def badges(item) -> list[tuple[str, str]]:
     found = []
     if item.clearance is not None:
         found.append(CLEARANCE_BADGES.get(item.clearance.code, (item.clearance.code, "info")))
-    if item.health_update is not None and item.health_update.code in HEALTH_BADGES:
+    # The health update matters until the client is in the chair, not afterwards.
+    waiting = item.appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
+    if waiting and item.health_update is not None and item.health_update.code in HEALTH_BADGES:
         found.append(HEALTH_BADGES[item.health_update.code])
     return found
 

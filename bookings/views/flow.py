@@ -40,6 +40,13 @@ SHORT_REASONS = {
     Reason.OUTSIDE_WINDOW: "Outside window",
     Reason.FULLY_BOOKED: "Full",
 }
+DATE_MOVING_REASONS = {
+    Reason.SPACING,
+    Reason.OUTSIDE_WINDOW,
+    Reason.CLEARANCE_MISSING,
+    Reason.CLEARANCE_EXPIRED,
+    Reason.FULLY_BOOKED,
+}
 
 
 @dataclass
@@ -182,6 +189,9 @@ def _calendar_weeks(first_of_month: date, days: dict[date, object], today: date)
                     "short": SHORT_REASONS.get(info.reason, "") if info and not info.slots else "",
                 }
             )
+        # Weeks entirely past are noise: the calendar starts with the current week.
+        if all(cell["past"] for cell in row):
+            continue
         weeks.append(row)
     return weeks
 
@@ -204,7 +214,11 @@ def _explanations(days: list) -> list[dict]:
         found = group["days"]
         group["first"], group["last"] = found[0], found[-1]
         group["is_run"] = all((b - a).days <= 2 for a, b in zip(found, found[1:], strict=False))
-        if group["next_possible"] and group["next_possible"] <= group["last"]:
+        # "First possible date" helps where the rule moves the date (spacing, window,
+        # clearance), not beside a Sunday or the notice period.
+        if group["reason"] not in DATE_MOVING_REASONS or (
+            group["next_possible"] and group["next_possible"] <= group["last"]
+        ):
             group["next_possible"] = None
         result.append(group)
     return sorted(result, key=lambda g: g["first"])
@@ -293,7 +307,8 @@ def _calendar(request, client_id, slug):
     for group in context["explanations"]:
         if group["next_possible"]:
             jump_month = group["next_possible"].strftime("%Y-%m")
-            group["jump_url"] = f"?{_flow_query(areas, month=jump_month, **query)}"
+            if jump_month != f"{month:%Y-%m}":
+                group["jump_url"] = f"?{_flow_query(areas, month=jump_month, **query)}"
     return render(request, "bookings/book_calendar.html", context)
 
 

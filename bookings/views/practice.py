@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from clinic import roles
 from clinic.models import ClinicProfile
+from consultations.areas import area_labels
 
 from .. import selectors
 from ..calendar_feed import (
@@ -40,6 +41,7 @@ def practice_day(request):
             "item": item,
             "badges": badges(item),
             "record_url": _session_record_url(item.appointment),
+            "cleared_labels": area_labels(item.clearance.cleared_areas) if item.clearance else "",
             "desk_url": reverse("desk_appointment", kwargs={"appointment_id": item.appointment.pk}),
         }
         for item in week.days[0].appointments
