@@ -77,14 +77,14 @@ class SessionTiming:
 class BusyTimes:
     """Sorted busy intervals with an O(log n) "is this span free?" (intervals may overlap)."""
 
-    __slots__ = ("_starts", "_max_ends")
+    __slots__ = ("_spans", "_starts", "_max_ends")
 
     def __init__(self, spans: Iterable[Span]):
-        ordered = sorted(spans)
-        self._starts = [start for start, _ in ordered]
+        self._spans = sorted(spans)
+        self._starts = [start for start, _ in self._spans]
         self._max_ends: list[datetime] = []
         running = None
-        for _, end in ordered:
+        for _, end in self._spans:
             running = end if running is None or end > running else running
             self._max_ends.append(running)
 
@@ -92,6 +92,56 @@ class BusyTimes:
         # Intervals are half-open: one may start exactly when another ends.
         count = bisect.bisect_left(self._starts, end)
         return count == 0 or self._max_ends[count - 1] <= start
+
+    def gaps(self, start: datetime, end: datetime) -> list[Span]:
+        """The free stretches between ``start`` and ``end``."""
+        first = bisect.bisect_right(self._max_ends, start)  # the first interval ending after start
+        last = bisect.bisect_left(self._starts, end)  # intervals from here on start at or after end
+        found: list[Span] = []
+        cursor = start
+        for busy_start, busy_end in self._spans[first:last]:
+            if busy_start > cursor:
+                found.append((cursor, busy_start))
+            if busy_end > cursor:
+                cursor = busy_end
+        if cursor < end:
+            found.append((cursor, end))
+        return found
+
+
+def _arrivals(gaps: Iterable[Span], before: timedelta, length: timedelta) -> list[Span]:
+    """Arrival times (closed intervals) for which ``[arrival + before, arrival + before + length)``
+    fits inside one of ``gaps``."""
+    return [(g0 - before, g1 - before - length) for g0, g1 in gaps if g1 - g0 >= length]
+
+
+def _union(lists: Iterable[list[Span]]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(span for spans in lists for span in spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _intersection(a: list[Span], b: list[Span]) -> list[Span]:
+    found, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start <= end:
+            found.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return found
+
+
+def _contains(spans: list[Span], starts: list[datetime], moment: datetime) -> bool:
+    index = bisect.bisect_right(starts, moment) - 1
+    return index >= 0 and moment <= spans[index][1]
 
 
 @dataclass(frozen=True)
@@ -321,12 +371,17 @@ class _Engine:
         self.closures = BusyTimes(inputs.closures)
         self.closure_spans = sorted(inputs.closures)
         self.step = timedelta(minutes=inputs.step_minutes)
+        self._blocks: dict[tuple[int, date], list[Span]] = {}
 
     def blocks(self, practitioner: PractitionerDiary, day: date) -> list[Span]:
-        return [
-            (local_instant(day, start, self.inputs.tz), local_instant(day, end, self.inputs.tz))
-            for start, end in practitioner.hours.get(day.weekday(), ())
-        ]
+        key = (practitioner.practitioner_id, day)
+        found = self._blocks.get(key)
+        if found is None:
+            found = self._blocks[key] = [
+                (local_instant(day, start, self.inputs.tz), local_instant(day, end, self.inputs.tz))
+                for start, end in practitioner.hours.get(day.weekday(), ())
+            ]
+        return found
 
     def day_verdict(self, day: date) -> DayAvailability | None:
         """A reason the whole day is out, before looking at times; else None."""
@@ -398,28 +453,68 @@ class _Engine:
         return None, Reason.ROOM_BUSY
 
     def day_slots(self, day: date, practitioners, room_ids) -> tuple[list[Slot], bool]:
-        """Bookable slots of the day (one per start time) and whether notice or the horizon hid
-        any time that was otherwise free."""
-        inputs = self.inputs
-        earliest, latest = inputs.earliest, inputs.latest
-        by_start: dict[datetime, Slot] = {}
-        hidden_by_notice = False
+        """Bookable slots of the day (one per start time on the step grid from local midnight)
+        and whether notice or the horizon hid any time that was otherwise free.
+
+        Works on intervals rather than trying each time against each resource: the arrival
+        times each room, practitioner, the client and the clinic allow are intersected first,
+        so a full day costs almost nothing; only offered times look for their practitioner and
+        room (the first one free, in the given order). ``check_start`` applies the same rules
+        one time at a time; the property tests hold the two to agreeing."""
+        timing = self.inputs.timing
+        numbing, needling, total = timing.numbing, timing.needling, timing.numbing + timing.needling + timing.turnover
+        by_practitioner: list[tuple[int, list[Span], list[datetime]]] = []
+        day_start = day_end = None
         for practitioner in practitioners:
             blocks = self.blocks(practitioner, day)
             if not blocks:
                 continue
-            starts_at = blocks[0][0]
-            last_start = blocks[-1][1] - inputs.timing.numbing - inputs.timing.needling
-            while starts_at <= last_start:
-                if starts_at not in by_start:
-                    slot, _ = self.slot_for(practitioner, blocks, starts_at, room_ids)
-                    if slot is not None:
-                        if starts_at < earliest or (latest is not None and starts_at > latest):
-                            hidden_by_notice = True
-                        else:
-                            by_start[starts_at] = slot
-                starts_at += self.step
-        return [by_start[key] for key in sorted(by_start)], hidden_by_notice
+            busy = self.practitioner_busy[practitioner.practitioner_id]
+            allowed = _intersection(
+                _union(_arrivals(busy.gaps(b0, b1), numbing, needling) for b0, b1 in blocks),
+                [(blocks[0][0], blocks[-1][1])],  # numbing no earlier than the first block
+            )
+            if allowed:
+                by_practitioner.append((practitioner.practitioner_id, allowed, [a for a, _ in allowed]))
+                day_start = blocks[0][0] if day_start is None else min(day_start, blocks[0][0])
+                day_end = blocks[-1][1] if day_end is None else max(day_end, blocks[-1][1])
+        if not by_practitioner:
+            return [], False
+        window_end = day_end + timing.turnover
+        by_room = []
+        for room_id in room_ids:
+            allowed = _arrivals(self.room_busy[room_id].gaps(day_start, window_end), timedelta(0), total)
+            if allowed:
+                by_room.append((room_id, allowed, [a for a, _ in allowed]))
+        possible = _intersection(
+            _union(spans for _, spans, _ in by_practitioner), _union(spans for _, spans, _ in by_room)
+        )
+        possible = _intersection(
+            possible, _arrivals(self.client_busy.gaps(day_start, window_end), timedelta(0), numbing + needling)
+        )
+        possible = _intersection(possible, _arrivals(self.closures.gaps(day_start, window_end), timedelta(0), total))
+        if not possible:
+            return [], False
+        inputs = self.inputs
+        earliest, latest = max(inputs.earliest, inputs.now), inputs.latest
+        midnight = local_instant(day, time(0), inputs.tz)
+        slots: list[Slot] = []
+        hidden = False
+        for start, end in possible:
+            steps = -((midnight - start) // self.step)  # ceiling: the first grid time >= start
+            moment = midnight + steps * self.step
+            while moment <= end:
+                if moment < earliest or (latest is not None and moment > latest):
+                    hidden = True
+                else:
+                    practitioner_id = next(
+                        (pk for pk, spans, starts in by_practitioner if _contains(spans, starts, moment)), None
+                    )
+                    room_id = next((pk for pk, spans, starts in by_room if _contains(spans, starts, moment)), None)
+                    if practitioner_id is not None and room_id is not None:
+                        slots.append(Slot(*timing.instants(moment), practitioner_id, room_id))
+                moment += self.step
+        return slots, hidden and not slots
 
 
 def find_availability(
