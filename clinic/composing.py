@@ -135,6 +135,7 @@ def message_compose(*, message: OutboundMessage, clinic: ClinicProfile | None = 
         "message": message,
         "site_url": settings.CLINIC_SITE_URL.rstrip("/"),
         "dashboard_url": absolute_url(reverse("dashboard")),
+        "preferences_url": absolute_url(reverse("my_messages")),
         **_context_values(raw_context),
     }
     attachments = _stored_attachments(stored)

@@ -14,8 +14,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import roles
+from .messages_forms import ContactPreferencesForm
 from .models import OutboundMessage
-from .outbox import client_messages, messages_needing_attention, outbox_resend, recent_messages
+from .outbox import (
+    client_messages,
+    contact_preferences_update,
+    messages_needing_attention,
+    outbox_resend,
+    own_messages,
+    recent_messages,
+)
 
 Kind = OutboundMessage.Kind
 CLINICAL_KINDS = frozenset({Kind.INTAKE_DECISION, Kind.AFTERCARE, Kind.AFTERCARE_CHECKIN})
@@ -111,3 +119,26 @@ def message_resend(request, pk: int):
             request, f"“{message.get_kind_display()}” will be sent again to {message.recipient} within a minute."
         )
     return redirect("message_log_client", client_id=message.recipient_id)
+
+
+@login_required
+def my_messages(request):
+    """A person's own page: how they want to hear from the clinic, and what it sent them."""
+    user = request.user
+    initial = {
+        "preferred_channel": user.preferred_channel,
+        "phone": user.phone,
+        "marketing_opt_out": user.marketing_opt_out,
+    }
+    form = ContactPreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_preferences_update(user=user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for text in errors:
+                    form.add_error(field if field in form.fields else None, text)
+        else:
+            messages.success(request, "Your message preferences are saved.")
+            return redirect("my_messages")
+    return render(request, "messages/my_messages.html", {"form": form, "sent": own_messages(user=user)})

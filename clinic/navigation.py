@@ -25,6 +25,7 @@ class NavItem:
 CORE_ITEMS = [
     NavItem("Home", "dashboard", order=0),
     NavItem("Messages", "message_log", capability=roles.Capability.VIEW_MESSAGES, order=80),
+    NavItem("Messages", "my_messages", role=roles.Role.CLIENT, order=85),
     NavItem("Clinic profile", "clinic_profile_edit", capability=roles.Capability.MANAGE_CLINIC, order=90),
 ]
 

@@ -167,3 +167,42 @@ def recent_messages(*, status: str | None = None, limit: int = 100) -> list[Outb
     if status:
         rows = rows.filter(status=status)
     return list(rows.order_by("-due_at", "-pk")[:limit])
+
+
+def contact_preferences_update(*, user, preferred_channel: str, phone: str, marketing_opt_out: bool, request=None):
+    """Set how a person wants to hear from the clinic: e-mail or text, and whether they want
+    messages that are not essential. Essential messages about appointments are sent whatever they
+    choose. Raises ValidationError when texts are chosen without a mobile number."""
+    from .models import User
+
+    phone = (phone or "").strip()
+    if preferred_channel not in User.ContactChannel.values:
+        raise ValidationError({"preferred_channel": "Choose e-mail or text message."})
+    if preferred_channel == User.ContactChannel.SMS and not phone:
+        raise ValidationError({"phone": "Add your mobile number to get text messages."})
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=user.pk)
+        values = {"preferred_channel": preferred_channel, "phone": phone, "marketing_opt_out": marketing_opt_out}
+        changed = [name for name, value in values.items() if getattr(person, name) != value]
+        if changed:
+            for name in changed:
+                setattr(person, name, values[name])
+            person.save(update_fields=changed)
+            audit_record(
+                actor=user,
+                action="contact_preferences.update",
+                target=person,
+                request=request,
+                subject=person,
+                details={"fields": changed},
+            )
+    return person
+
+
+def own_messages(*, user, limit: int = 50) -> list[OutboundMessage]:
+    """What the clinic has sent to ``user`` (for their own page): sent messages, newest first."""
+    return list(
+        OutboundMessage.objects.filter(recipient=user, status=OutboundMessage.Status.SENT).order_by("-sent_at", "-pk")[
+            :limit
+        ]
+    )

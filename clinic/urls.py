@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # The communication log (messages)
     path("messages/", messages_views.message_log, name="message_log"),
+    path("messages/mine/", messages_views.my_messages, name="my_messages"),
     path("messages/clients/<int:client_id>/", messages_views.message_log_client, name="message_log_client"),
     path("messages/<int:pk>/", messages_views.message_detail, name="message_detail"),
     path("messages/<int:pk>/resend/", messages_views.message_resend, name="message_resend"),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.dispatch import outbox_dispatch_due
-from clinic.models import OutboundMessage
+from clinic.models import AuditEntry, OutboundMessage
 from clinic.outbox import outbox_enqueue
 from clinic.tests.factories import ClientFactory
 
@@ -25,6 +25,7 @@ def _offer(recipient, key, **fields):
         recipient=recipient,
         due_at=datetime(2026, 6, 1, 8, 0, tzinfo=UTC),
         key=key,
+        essential=False,
         context={"treatment_name": "Micro-needling", "offered_starts_at": "2026-06-03T09:00:00Z"},
     )
     if fields:
@@ -171,3 +172,68 @@ def test_the_log_reads_well_on_a_phone_and_send_again_works(page, live_server, c
     page.get_by_role("button", name="Send again Waitlist offer").first.click()
     assert page.get_by_text("will be sent again to Ada Lovelace").is_visible()
     assert OutboundMessage.objects.filter(resend_of__isnull=False).count() == 1
+
+
+def test_a_client_chooses_texts_and_only_essential_messages(client, client_user, clinic_profile):
+    client.force_login(client_user)
+    response = client.post(reverse("my_messages"), {"preferred_channel": "sms", "phone": "", "marketing_opt_out": "on"})
+    assert "Add your mobile number to get text messages." in response.content.decode()
+    client_user.refresh_from_db()
+    assert client_user.preferred_channel == "email" and not client_user.marketing_opt_out
+
+    response = client.post(
+        reverse("my_messages"),
+        {"preferred_channel": "sms", "phone": "+44 7700 900555", "marketing_opt_out": "on"},
+        follow=True,
+    )
+    assert "Your message preferences are saved." in response.content.decode()
+    client_user.refresh_from_db()
+    assert (client_user.preferred_channel, client_user.phone, client_user.marketing_opt_out) == (
+        "sms",
+        "+44 7700 900555",
+        True,
+    )
+    assert AuditEntry.objects.filter(action="contact_preferences.update", subject=client_user).exists()
+
+
+def test_a_client_sees_only_what_was_sent_to_them(client, client_user, clinic_profile):
+    other = ClientFactory()
+    _offer(client_user, "mine")
+    _offer(other, "theirs")
+    outbox_dispatch_due()
+    client.force_login(client_user)
+    html = client.get(reverse("my_messages")).content.decode()
+    assert html.count("A place has opened") == 1
+    assert client_user.email in html and other.email not in html
+
+
+def test_optional_messages_link_to_the_preferences_page(db, client_user, clinic_profile):
+    _offer(client_user, "extra")  # waitlist offers are optional
+    outbox_dispatch_due()
+    assert "http://127.0.0.1:8000/messages/mine/" in mail.outbox[0].body
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_client_sets_their_preferences_on_a_phone(page, live_server, client, screenshot):
+    person = ClientFactory(first_name="Ada", phone="")
+    _offer(person, "a")
+    outbox_dispatch_due()
+    client.force_login(person)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/messages/mine/")
+    page.get_by_label("Text message (SMS)").check()
+    page.get_by_label("Only send me essential messages").check()
+    page.get_by_role("button", name="Save preferences").click()
+    assert page.get_by_text("Add your mobile number to get text messages.").is_visible()
+    screenshot(page, "messages-preferences-error-phone")
+    page.get_by_label("Mobile phone").fill("+44 7700 900555")
+    page.get_by_role("button", name="Save preferences").click()
+    assert page.get_by_text("Your message preferences are saved.").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "messages-preferences-phone")
+    person.refresh_from_db()
+    assert person.preferred_channel == "sms" and person.marketing_opt_out
