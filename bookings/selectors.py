@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Case, F, FloatField, Func, IntegerField, JSONField, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -270,7 +271,7 @@ def _busy_times(*, treatment, client, range_start, range_end, exclude_appointmen
         needling_starts_at,
         needling_ends_at,
         ends_at,
-    ) in appointment_rows.order_by().union(time_off_rows.order_by(), all=True):
+    ) in _raw_rows(appointment_rows.order_by().union(time_off_rows.order_by(), all=True)):
         starts_at, needling_starts_at = instant(starts_at), instant(needling_starts_at)
         needling_ends_at, ends_at = instant(needling_ends_at), instant(ends_at)
         if kind == "time_off":
@@ -314,6 +315,15 @@ class EpochSeconds(Func):
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS REAL)", **extra_context
         )
+
+
+def _raw_rows(queryset) -> list[tuple]:
+    """The rows of a values_list queryset straight from the driver, without Django's per-row
+    converters (every column here is a plain number, string or JSON)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _instant(seconds: float) -> datetime:
