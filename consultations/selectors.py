@@ -300,6 +300,7 @@ def medical_intake(*, viewer, intake_id: int) -> Intake:
         Intake.objects.select_related("client", "decided_by", "consent__consent_text")
         .prefetch_related(Prefetch("flags", queryset=IntakeFlag.objects.select_related("acknowledged_by")))
         .filter(pk=intake_id)
+        .exclude(status=IntakeStatus.DRAFT)  # a form being filled in is the client's until sent
         .first()
     )
     if intake is None:

@@ -167,3 +167,9 @@ def test_review_queue_page_query_count_is_the_same_for_1_and_many_rows(client, p
     many, html = _queue_page_queries(client, practitioner)
     assert one == many
     assert html.index("Oldest") < html.index("Neck")  # oldest first
+
+
+def test_staff_cannot_open_a_form_the_client_has_not_sent(client, practitioner):
+    draft = DraftIntakeFactory()
+    client.force_login(practitioner)
+    assert client.get(reverse("consultations:intake_review", args=[draft.pk])).status_code == 404

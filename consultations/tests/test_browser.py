@@ -112,3 +112,36 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     screenshot(page, "consult-client-cleared-phone")
     phone.close()
     desk.close()
+
+
+def test_practitioner_sees_what_changed_between_versions_on_a_small_screen(
+    browser, live_server, screenshot, clinic_profile, consent_text
+):
+    from consultations import services
+    from consultations.intake_steps import STEP_CODES
+    from consultations.tests.factories import DraftIntakeFactory, clean_answers
+
+    client = ClientFactory(first_name="Ola", last_name="Berg")
+    practitioner = PractitionerFactory(first_name="Ben")
+    DraftIntakeFactory(client=client, answers=clean_answers(blood_thinners=True), steps_done=list(STEP_CODES))
+    first = services.intake_submit(client=client, full_name="Ola Berg", agreed=True)
+    services.intake_ask(intake=first, decided_by=practitioner, question="Which blood thinner do you take?")
+    services.intake_step_save(
+        client=client,
+        step="health",
+        values={"blood_thinners": True, "medications": "Apixaban"},
+    )
+    services.intake_submit(client=client, full_name="Ola Berg", agreed=True, client_note="Apixaban, 5 mg.")
+
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, practitioner.email, practitioner.totp_secret)
+    page.goto("/consultations/review/")
+    page.get_by_role("link", name="Review").click()
+    page.get_by_role("heading", name="What changed since version 1").wait_for()
+    page.get_by_text("Apixaban, 5 mg.").wait_for()
+    changes = page.get_by_role("row").filter(has_text="Medicines and supplements you take")
+    assert "Apixaban" in changes.inner_text()
+    screenshot(page, "consult-review-diff-phone")
+    context.close()
