@@ -19,6 +19,11 @@ NAV_ITEMS = [
 ]
 
 
+def _arrival_words(moment, tz) -> dict:
+    local = timezone.localtime(moment, tz)
+    return {"day": f"{local:%A} {local.day} {local:%B}", "time": f"{local:%H:%M}"}
+
+
 def dashboard_panels(request) -> list[dict]:
     from clinic import roles
 
@@ -32,7 +37,9 @@ def dashboard_panels(request) -> list[dict]:
             {
                 "template": "bookings/_panel_client.html",
                 "next": upcoming[0] if upcoming else None,
-                "arrives": timezone.localtime(upcoming[0].starts_at, tz) if upcoming else None,
+                # Formatted here: the home page is not rendered in the clinic's zone, and the
+                # template's date filter would turn an aware time back into the server's.
+                "arrives": _arrival_words(upcoming[0].starts_at, tz) if upcoming else None,
                 "count": len(upcoming),
             }
         ]

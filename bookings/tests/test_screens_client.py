@@ -237,3 +237,43 @@ def test_staff_pages_are_closed_to_clients(client, cleared_client, monday_mornin
     client.force_login(cleared_client)
     assert client.get(reverse("desk_day")).status_code == 403
     assert client.get(reverse("desk_clients")).status_code == 403
+
+
+def test_moving_a_session_keeps_it_and_changes_its_time(client, cleared_client, monday_morning, screens_clinic):
+    from bookings.services import appointment_book
+
+    booked = appointment_book(
+        client=cleared_client,
+        treatment=screens_clinic.treatment,
+        areas=["face"],
+        starts_at=at(WEDNESDAY, "10:00"),
+        booked_by=cleared_client,
+    )
+    client.force_login(cleared_client)
+    detail = client.get(reverse("my_appointment", kwargs={"appointment_id": booked.pk})).content.decode()
+    assert f"moving={booked.pk}" in detail
+    calendar = _calendar(client, f"areas=face&moving={booked.pk}").content.decode()
+    assert "Move your session" in calendar
+    new_time = at(WEDNESDAY + timedelta(days=1), "14:00")
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    data = {
+        "areas": ["face"],
+        "starts_at": new_time.isoformat(),
+        "practitioner": booked.practitioner_id,
+        "moving": booked.pk,
+    }
+    assert "Move your session to this time?" in client.get(url, data).content.decode()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    booked.refresh_from_db()
+    assert booked.starts_at == new_time
+    assert Appointment.objects.filter(client=cleared_client).count() == 1
+
+
+def test_the_clients_home_shows_the_next_session_in_the_clinics_time(
+    client, cleared_client, monday_morning, screens_clinic
+):
+    AppointmentFactory(client=cleared_client, treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00"))
+    client.force_login(cleared_client)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Wednesday 3 June" in html and "Arrive at 10:00" in html

@@ -205,3 +205,36 @@ def test_another_treatment_health_update_badge(desk, screens_clinic, cleared_cli
 def test_clients_cannot_be_found_by_someone_without_the_capability(client, screens_clinic, monday_morning):
     client.force_login(ClientFactory())
     assert client.get(reverse("desk_clients") + "?q=a").status_code == 403
+
+
+def test_desk_reschedules_by_picking_a_new_slot(desk, screens_clinic, cleared_client, monday_morning):
+    appointment = AppointmentFactory(
+        client=cleared_client,
+        treatment=screens_clinic.treatment,
+        practitioner=screens_clinic.practitioners[0],
+        room=screens_clinic.rooms[0],
+        starts_at=at(WEDNESDAY, "10:00"),
+    )
+    page = desk.get(reverse("desk_appointment", kwargs={"appointment_id": appointment.pk})).content.decode()
+    calendar_url = reverse("desk_book_calendar", kwargs={"client_id": cleared_client.pk, "slug": "microneedling"})
+    assert calendar_url in page
+    new_time = at(WEDNESDAY, "15:00")
+    desk.post(
+        reverse("desk_book_confirm", kwargs={"client_id": cleared_client.pk, "slug": "microneedling"}),
+        {
+            "areas": ["face"],
+            "starts_at": new_time.isoformat(),
+            "practitioner": screens_clinic.practitioners[0].pk,
+            "moving": appointment.pk,
+        },
+    )
+    appointment.refresh_from_db()
+    assert appointment.starts_at == new_time
+
+
+def test_moving_another_clients_appointment_through_the_desk_url_is_a_404(
+    desk, screens_clinic, cleared_client, monday_morning
+):
+    theirs = AppointmentFactory(treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00"))
+    url = reverse("desk_book_calendar", kwargs={"client_id": cleared_client.pk, "slug": "microneedling"})
+    assert desk.get(f"{url}?areas=face&moving={theirs.pk}").status_code == 404

@@ -33,10 +33,13 @@ CLEARANCE_BADGES = {
     "area_not_cleared": ("Area not cleared", "bad"),
 }
 HEALTH_BADGES = {
+    "not_due": ("Health update not due yet", "info"),
     "ok": ("Health update in", "ok"),
     "missing": ("Health update due", "warn"),
     "needs_review": ("Health change", "bad"),
 }
+
+SCHEDULE_HEALTH_CODES = ("ok", "missing", "needs_review")  # "not due" would only clutter a schedule
 
 
 def badges(item) -> list[tuple[str, str]]:
@@ -45,7 +48,7 @@ def badges(item) -> list[tuple[str, str]]:
         found.append(CLEARANCE_BADGES.get(item.clearance.code, (item.clearance.code, "info")))
     # The health update matters until the client is in the chair, not afterwards.
     waiting = item.appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
-    if waiting and item.health_update is not None and item.health_update.code in HEALTH_BADGES:
+    if waiting and item.health_update is not None and item.health_update.code in SCHEDULE_HEALTH_CODES:
         found.append(HEALTH_BADGES[item.health_update.code])
     return found
 
