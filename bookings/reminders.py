@@ -277,3 +277,16 @@ def next_window_message_content(message: OutboundMessage) -> dict:
         "treatment_name": appointment.treatment.name,
         "book_url": _link(("book_areas", [appointment.treatment.slug]), "book_start"),
     }
+
+
+def health_change_alert_content(message: OutboundMessage) -> dict:
+    """For the practitioner's alert (enqueued by consultations): the session's time and the link
+    to the health update to review. No medical detail: that stays in the app."""
+    context = {}
+    appointment = Appointment.objects.filter(pk=message.appointment_id).only("starts_at").first()
+    if appointment is not None:
+        context["session_starts_at"] = appointment.starts_at
+    update_id = (message.context or {}).get("health_update_id")
+    if update_id:
+        context["review_url"] = _link(("consultations:health_update_detail", [update_id]))
+    return context

@@ -9,7 +9,7 @@ time zone, with these names available:
 - every key of the row's ``context`` (keys ending in ``_at`` come back as aware datetimes, ``_on``,
   ``_date`` and ``_until`` as dates, keys ending in ``_url`` that are paths become absolute links on
   ``settings.CLINIC_SITE_URL``);
-- whatever the kind's content builders return.
+- whatever the kind's content builders return (with the same treatment of ``_url`` paths).
 
 Content builders are how the apps above clinic fill in what clinic cannot know (the appointment,
 the aftercare plan) without clinic importing them: ``settings.OUTBOX_CONTENT_BUILDERS`` maps a kind
@@ -144,7 +144,7 @@ def message_compose(*, message: OutboundMessage, clinic: ClinicProfile | None = 
         if extra.get("skip"):
             return ComposedMessage(skip=str(extra["skip"]))
         attachments.extend(extra.pop("attachments", []) or [])
-        context.update(extra)
+        context.update(_context_values(extra))
     folder = f"messages/{message.kind}"
     with timezone.override(clinic.tz):
         subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())

@@ -66,7 +66,7 @@ def test_the_confirmation_carries_the_session_in_local_time_the_pre_care_and_an_
     assert "Monday 8 June 2026 at 10:00" in email.body
     assert "numbing cream takes 30 minutes" in email.body
     assert "No retinoids" in email.body and "No sunburn" in email.body
-    assert f"/bookings/appointments/{appointment.pk}/" in email.body
+    assert f"http://127.0.0.1:8000/bookings/appointments/{appointment.pk}/" in email.body
     calendar = ics_of(email)
     assert calendar["METHOD"] == "REQUEST"
     (event,) = calendar.events
@@ -223,3 +223,37 @@ def test_a_window_message_is_skipped_at_sending_time_if_a_session_was_booked_mea
     outbox_dispatch_due()
     opens = OutboundMessage.objects.get(kind=Kind.NEXT_WINDOW_OPENS)
     assert opens.status == Status.CANCELLED and opens.note == "The next session is already booked."
+
+
+def test_the_health_update_request_links_to_the_form_for_this_session(clinic, client_user, front_desk, frozen_monday):
+    appointment = book(clinic, client_user, at(NEXT_MONDAY, "10:00"), front_desk)
+    frozen_monday.move_to(at(NEXT_MONDAY - days(3), "09:00"))
+    outbox_dispatch_due()
+    (request,) = [email for email in mail.outbox if email.subject.startswith("Before Monday")]
+    assert f"http://127.0.0.1:8000/consultations/health-update/{appointment.pk}/" in request.body
+
+
+def test_a_reported_health_change_alerts_the_practitioners_without_medical_detail(
+    clinic, client_user, front_desk, frozen_monday
+):
+    from consultations.services import health_update_submit
+
+    appointment = book(clinic, client_user, at(MONDAY + days(2), "10:00"), front_desk)
+    outbox_dispatch_due()
+    mail.outbox.clear()
+    health_update_submit(
+        client=client_user,
+        appointment_id=appointment.pk,
+        session_date=MONDAY + days(2),
+        anything_changed=True,
+        details="Started isotretinoin last week",
+        submitted_by=client_user,
+    )
+    outbox_dispatch_due()
+    alerts = [email for email in mail.outbox if email.subject.startswith("Health change reported")]
+    assert alerts, [email.subject for email in mail.outbox]
+    alert = alerts[0]
+    assert alert.to[0] != client_user.email
+    assert "before their session on Wed 3 Jun at 10:00" in alert.subject
+    assert "http://127.0.0.1:8000/consultations/health-updates/" in alert.body
+    assert "isotretinoin" not in alert.body and "isotretinoin" not in alert.alternatives[0].content

@@ -227,6 +227,7 @@ OUTBOX_CONTENT_BUILDERS = {
     "health_update_request": [_APPOINTMENT_CONTENT],
     "aftercare": [_APPOINTMENT_CONTENT, "aftercare.messages.aftercare_message_content"],
     "aftercare_checkin": ["aftercare.messages.check_in_message_content"],
+    "health_change_alert": ["bookings.reminders.health_change_alert_content"],
     "next_window_opens": ["bookings.reminders.next_window_message_content"],
     "window_closing": ["bookings.reminders.next_window_message_content"],
 }
