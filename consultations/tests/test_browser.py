@@ -24,6 +24,16 @@ def log_in(page, email, totp_secret=None):
     page.wait_for_url(re.compile(r"/home/"))
 
 
+def assert_fits(page, width=375):
+    """Nothing sticks out sideways on a phone (tables scroll inside their own box)."""
+    wide = page.evaluate(
+        f"() => [...document.querySelectorAll('body *')]"
+        f".filter(e => e.getBoundingClientRect().right > {width + 1} && !e.closest('.table-scroll'))"
+        ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"
+    )
+    assert wide == [], wide
+
+
 def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     browser, live_server, screenshot, clinic_profile, consent_text
 ):
@@ -44,6 +54,7 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     page.get_by_text("Please give your date of birth.").wait_for()
     assert page.get_by_label("Phone", exact=True).input_value() == "+44 7700 900321"
     screenshot(page, "consult-step-errors-phone")
+    assert_fits(page)
     page.get_by_label("Date of birth").fill("1990-05-01")
     page.get_by_label("Emergency contact", exact=True).fill("Sam Lind")
     page.get_by_label("Emergency contact's phone").fill("+44 7700 900654")
@@ -56,6 +67,7 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     page.get_by_label("Face", exact=True).check()
     page.get_by_label("Neck", exact=True).check()
     screenshot(page, "consult-step-skin-phone")
+    assert_fits(page)
     page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_role("heading", name="Health and medication").wait_for()
@@ -64,6 +76,7 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
 
     page.get_by_role("heading", name="Skin conditions").wait_for()
     screenshot(page, "consult-step-conditions-phone")
+    assert_fits(page)
     page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_role("heading", name="Pregnancy, allergies and scarring").wait_for()
@@ -75,6 +88,7 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     page.get_by_label("Type your full name to sign").fill("Maya Lind")
     page.get_by_label(re.compile("I have read the consent above")).check()
     screenshot(page, "consult-sign-phone")
+    assert_fits(page)
     page.get_by_role("button", name="Sign and send for review").click()
     page.get_by_text("A practitioner will review your answers.").first.wait_for()
     assert "diabetes" not in page.content().lower()
@@ -110,6 +124,7 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     page.get_by_text("You are cleared for treatment until").wait_for()
     page.get_by_text("Cleared", exact=True).wait_for()
     screenshot(page, "consult-client-cleared-phone")
+    assert_fits(page)
     phone.close()
     desk.close()
 
@@ -144,4 +159,5 @@ def test_practitioner_sees_what_changed_between_versions_on_a_small_screen(
     changes = page.get_by_role("row").filter(has_text="Medicines and supplements you take")
     assert "Apixaban" in changes.inner_text()
     screenshot(page, "consult-review-diff-phone")
+    assert_fits(page)
     context.close()
