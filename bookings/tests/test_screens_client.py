@@ -277,3 +277,22 @@ def test_the_clients_home_shows_the_next_session_in_the_clinics_time(
     client.force_login(cleared_client)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Wednesday 3 June" in html and "Arrive at 10:00" in html
+
+
+def test_booking_a_waited_for_day_takes_the_client_off_the_waitlist(
+    client, cleared_client, monday_morning, screens_clinic
+):
+    entry = WaitlistEntry.objects.create(
+        client=cleared_client, treatment=screens_clinic.treatment, areas=["face"], first_day=MONDAY, last_day=WEDNESDAY
+    )
+    client.force_login(cleared_client)
+    client.post(
+        reverse("book_confirm", kwargs={"slug": "microneedling"}),
+        {
+            "areas": ["face"],
+            "starts_at": at(WEDNESDAY, "09:00").isoformat(),
+            "practitioner": screens_clinic.practitioners[0].pk,
+        },
+    )
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.BOOKED
