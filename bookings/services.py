@@ -96,9 +96,11 @@ def _is_online(*, client: User, by: User | None) -> bool:
 
 
 def _free_times_hint(
-    *, treatment, areas, client, day: date, online, practitioner_id, exclude_appointment_id, tz, catalogue
+    *, treatment, areas, client, near: datetime, online, practitioner_id, exclude_appointment_id, tz, catalogue
 ) -> str:
-    """ "The nearest free times are ..." over the next four weeks, or the empty string."""
+    """ "The nearest free times are ..." (on the day asked for, closest to the time asked for;
+    else the next day with free times, within four weeks), or the empty string."""
+    day = near.astimezone(tz).date()
     inputs = availability_inputs(
         treatment=treatment,
         areas=areas,
@@ -113,7 +115,10 @@ def _free_times_hint(
     )
     for found in find_availability(inputs, day, day + timedelta(days=27), practitioner_id=practitioner_id):
         if found.slots:
-            times = ", ".join(_local_time(slot.starts_at, tz) for slot in found.slots[:3])
+            closest = sorted(
+                sorted(found.slots, key=lambda slot: abs(slot.starts_at - near))[:3], key=lambda s: s.starts_at
+            )
+            times = ", ".join(_local_time(slot.starts_at, tz) for slot in closest)
             return f" The nearest free times are on {long_date(found.day)}: {times}."
     return ""
 
@@ -153,7 +158,7 @@ def _check(
         message += _free_times_hint(**hint_args)
     elif result.reason == Reason.CLEARANCE_MISSING and inputs.clearance and inputs.clearance.valid_from:
         message += f" The next possible date is {long_date(inputs.clearance.valid_from)}."
-    raise ValidationError({"starts_at": message}, code=result.reason)
+    raise ValidationError({"starts_at": ValidationError(message, code=result.reason)})
 
 
 def _course_for(*, checked: _Checked, client, treatment: Treatment, areas: list[str], day: date) -> Course:
@@ -186,7 +191,11 @@ def _insert_or_explain(write, *, hint_args: dict):
         if "no_overlap" not in str(error):
             raise
         raise ValidationError(
-            {"starts_at": "That time has just been taken." + _free_times_hint(**hint_args)}, code="just_taken"
+            {
+                "starts_at": ValidationError(
+                    "That time has just been taken." + _free_times_hint(**hint_args), code="just_taken"
+                )
+            }
         ) from error
 
 
@@ -227,7 +236,7 @@ def appointment_book(
         "treatment": treatment,
         "areas": areas,
         "client": client,
-        "day": day,
+        "near": starts_at,
         "online": online,
         "practitioner_id": practitioner.pk if practitioner else None,
         "exclude_appointment_id": None,
@@ -250,7 +259,7 @@ def appointment_book(
         )
         checked = _check(inputs=inputs, starts_at=starts_at, practitioner=practitioner, room=room, hint_args=hint_args)
         if checked.needs_reason and not late_booking_reason:
-            raise ValidationError({"late_booking_reason": checked.note}, code=Reason.OUTSIDE_WINDOW)
+            raise ValidationError({"late_booking_reason": ValidationError(checked.note, code=Reason.OUTSIDE_WINDOW)})
         course = _course_for(checked=checked, client=client, treatment=treatment, areas=areas, day=day)
         slot = checked.slot
 
@@ -316,7 +325,7 @@ def appointment_reschedule(
             "treatment": treatment,
             "areas": appointment.areas,
             "client": client,
-            "day": day,
+            "near": starts_at,
             "online": online,
             "practitioner_id": practitioner.pk if practitioner else None,
             "exclude_appointment_id": appointment.pk,
@@ -342,7 +351,7 @@ def appointment_reschedule(
         checked = _check(inputs=inputs, starts_at=starts_at, practitioner=practitioner, room=room, hint_args=hint_args)
         late_booking_reason = (late_booking_reason or "").strip()
         if checked.needs_reason and not late_booking_reason:
-            raise ValidationError({"late_booking_reason": checked.note}, code=Reason.OUTSIDE_WINDOW)
+            raise ValidationError({"late_booking_reason": ValidationError(checked.note, code=Reason.OUTSIDE_WINDOW)})
         course = _course_for(checked=checked, client=client, treatment=treatment, areas=appointment.areas, day=day)
         previous_start = appointment.starts_at
         slot = checked.slot

@@ -371,3 +371,36 @@ def clinic_tz():
     from clinic.models import ClinicProfile
 
     return ClinicProfile.get().tz
+
+
+def test_when_the_database_refuses_a_time_taken_after_the_check_the_client_reads_just_taken(
+    db, clinic_profile, monkeypatch
+):
+    """A race, replayed: the service's check runs on a picture of the day from before another
+    booking committed; the exclusion constraint refuses the insert, the client is told the
+    time has just been taken with the nearest free times, and nothing is written."""
+    from bookings import services
+    from bookings.selectors import availability_inputs
+
+    setup = bookable_clinic(practitioners=1, rooms=1)
+    first, second = ClientFactory(), ClientFactory()
+    stale = availability_inputs(
+        treatment=setup.treatment, areas=["face"], client=second, first_day=TUESDAY, last_day=TUESDAY, online=True
+    )
+    book(first, setup, at(TUESDAY, "10:00"))
+    calls = []
+
+    def first_call_stale(**kwargs):
+        calls.append(kwargs)
+        return stale if len(calls) == 1 else availability_inputs(**kwargs)
+
+    monkeypatch.setattr(services, "availability_inputs", first_call_stale)
+    with pytest.raises(ValidationError) as error:
+        book(second, setup, at(TUESDAY, "10:00"))
+    assert error.value.error_dict["starts_at"][0].code == "just_taken"
+    assert (
+        "That time has just been taken. The nearest free times are on Tuesday 2 June 2026: 11:30, 11:45, 13:30."
+        in refusal(error.value)
+    )
+    assert Appointment.objects.count() == 1
+    assert not Course.objects.filter(client=second).exists()
