@@ -15,8 +15,9 @@ Guarantees:
   ``OutboundMessage.MAX_ATTEMPTS`` attempts the row is failed and shows in the communication log.
   Attempts are counted when a row is claimed, so a message that kills its worker every time still
   ends up failed instead of looping.
-- Non-essential messages to people who opted out are cancelled, not sent. An essential message
-  goes by SMS when the person prefers it and has a phone number, else by e-mail.
+- Non-essential messages to people who opted out are cancelled, not sent. A message goes by SMS
+  when the person prefers it and has a phone number, else by e-mail; an essential message whose
+  texts failed twice goes by e-mail, so it reaches the person on at least one channel.
 
 Settings (read when called): ``OUTBOX_BATCH_SIZE`` (100), ``OUTBOX_LEASE_SECONDS`` (120),
 ``OUTBOX_RETRY_BACKOFF_SECONDS`` (60, 300, 900, 3600), ``OUTBOX_DISPATCH_SECONDS`` (50: how long one
@@ -130,15 +131,22 @@ def _finish(message: OutboundMessage, token: str, **fields) -> bool:
     return bool(updated)
 
 
+# An essential message whose texts failed this many times goes by e-mail from then on.
+SMS_ATTEMPTS_BEFORE_EMAIL = 2
+
+
 def _channel_for(message: OutboundMessage) -> tuple[str, str, str]:
-    """(channel, address, note): the recipient's choice unless the row asks for one; SMS needs a
-    phone number, so without one the message goes by e-mail."""
+    """(channel, address, note): the recipient's choice unless the row asks for one. SMS needs a
+    phone number, so without one the message goes by e-mail; and an essential message does not
+    wait on a text gateway that keeps failing: after two failed attempts it goes by e-mail."""
     recipient = message.recipient
     wanted = message.channel or recipient.preferred_channel
     if wanted == Channel.SMS:
-        if recipient.phone:
-            return Channel.SMS, recipient.phone, ""
-        return Channel.EMAIL, recipient.email, "No phone number on file, so it went by e-mail."
+        if not recipient.phone:
+            return Channel.EMAIL, recipient.email, "No phone number on file, so it went by e-mail."
+        if message.essential and message.attempts > SMS_ATTEMPTS_BEFORE_EMAIL:
+            return Channel.EMAIL, recipient.email, "Text messages failed, so it went by e-mail."
+        return Channel.SMS, recipient.phone, ""
     return Channel.EMAIL, recipient.email, ""
 
 

@@ -313,3 +313,26 @@ def test_a_message_due_now_kicks_the_dispatcher_after_commit(db, client_user, dj
     with django_capture_on_commit_callbacks() as callbacks:
         _waitlist_offer(client_user, key="later", due_at=timezone.now() + timedelta(days=2))
     assert callbacks == []
+
+
+class _BrokenSMSBackend:
+    def send_messages(self, messages):
+        raise TimeoutError("SMS gateway timed out")
+
+
+def test_an_essential_message_whose_texts_keep_failing_goes_by_email(db, clinic_profile, settings):
+    settings.SMS_BACKEND = "clinic.tests.test_outbox._BrokenSMSBackend"
+    texter = ClientFactory(preferred_channel="sms", phone="+44 7700 900123")
+    essential = _waitlist_offer(texter, key="essential", essential=True)
+    optional = _waitlist_offer(texter, key="optional", essential=False)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(3):
+            outbox_dispatch_due()
+            clock.shift(timedelta(hours=2))
+    essential.refresh_from_db()
+    optional.refresh_from_db()
+    assert (essential.status, essential.attempts, essential.sent_via) == (Status.SENT, 3, "email")
+    assert essential.note == "Text messages failed, so it went by e-mail."
+    assert [email.to for email in mail.outbox] == [[texter.email]]
+    assert (optional.status, optional.attempts) == (Status.PENDING, 3)
+    assert "SMS gateway timed out" in optional.last_error
