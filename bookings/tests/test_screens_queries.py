@@ -59,9 +59,11 @@ def _fill_day(big_clinic, day, count):
 
 
 def _count(client, url) -> int:
-    client.get(url)  # warm: session, user, clinic profile
+    # The times fragment answers htmx only (a plain request goes to the calendar page).
+    headers = {"HX-Request": "true"} if "/times/" in url else {}
+    client.get(url, headers=headers)  # warm: session, user, clinic profile
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     assert response.status_code == 200, url
     return len(queries)
 
@@ -178,4 +180,67 @@ def test_desk_client_appointment_and_waitlist_pages_do_not_grow(client, screens_
             first_day=MONDAY,
             last_day=MONDAY,
         )
+    assert [_count(client, url) for url in urls] == counts
+
+
+def _more_of_everything(screens_clinic, cleared_client):
+    """Eight more sessions for the client, appointments of other clients, waitlist entries."""
+    _client_sessions(screens_clinic, cleared_client, 8, first=1)
+    for offset in range(2, 8):
+        AppointmentFactory(
+            client=make_cleared_client(),
+            treatment=screens_clinic.treatment,
+            practitioner=screens_clinic.practitioners[1],
+            room=screens_clinic.rooms[1],
+            starts_at=at(MONDAY + timedelta(days=offset), "16:00"),
+        )
+    for _ in range(3):
+        WaitlistEntry.objects.create(
+            client=make_cleared_client(),
+            treatment=screens_clinic.treatment,
+            areas=["face"],
+            first_day=MONDAY,
+            last_day=MONDAY + timedelta(days=5),
+        )
+
+
+def test_every_other_client_page_stays_flat(client, screens_clinic, cleared_client, monday_morning):
+    client.force_login(cleared_client)
+    _client_sessions(screens_clinic, cleared_client, 1)
+    mine = Appointment.objects.get(client=cleared_client)
+    slug = "microneedling"
+    confirm = reverse("book_confirm", kwargs={"slug": slug})
+    urls = [
+        reverse("book_areas", kwargs={"slug": slug}),
+        reverse("book_times", kwargs={"slug": slug}) + f"?areas=face&day={MONDAY + timedelta(days=3)}",
+        f"{confirm}?areas=face&starts_at={at(MONDAY + timedelta(days=3), '10:00').isoformat().replace('+', '%2B')}"
+        f"&practitioner={screens_clinic.practitioners[0].pk}",
+        reverse("my_appointment", kwargs={"appointment_id": mine.pk}),
+        reverse("my_appointment_cancel", kwargs={"appointment_id": mine.pk}),
+        reverse("my_appointment_ics", kwargs={"appointment_id": mine.pk}),
+        reverse("waitlist_join", kwargs={"slug": slug}),
+    ]
+    counts = [_count(client, url) for url in urls]
+    _more_of_everything(screens_clinic, cleared_client)
+    assert [_count(client, url) for url in urls] == counts
+
+
+def test_every_other_staff_page_stays_flat(client, screens_clinic, cleared_client, monday_morning):
+    from bookings.calendar_feed import calendar_feed_token_create
+
+    practitioner = screens_clinic.practitioners[0]
+    client.force_login(practitioner.user)
+    _client_sessions(screens_clinic, cleared_client, 1)
+    mine = Appointment.objects.get(client=cleared_client)
+    token = calendar_feed_token_create(practitioner=practitioner)
+    book = {"client_id": cleared_client.pk, "slug": "microneedling"}
+    urls = [
+        reverse("desk_book_areas", kwargs=book),
+        reverse("desk_book_calendar", kwargs=book) + "?areas=face",
+        reverse("desk_appointment_ics", kwargs={"appointment_id": mine.pk}),
+        reverse("practice_calendar_feed"),
+        reverse("calendar_feed", kwargs={"token": token}),
+    ]
+    counts = [_count(client, url) for url in urls]
+    _more_of_everything(screens_clinic, cleared_client)
     assert [_count(client, url) for url in urls] == counts
