@@ -281,6 +281,11 @@ class OutboundMessage(models.Model):
                 condition=~models.Q(status="sending") | models.Q(lease_expires_at__isnull=False),
                 name="outbox_sending_has_lease",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+                name="outbox_status_known",
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="outbox_version_positive"),
         ]
 
     def __str__(self):
