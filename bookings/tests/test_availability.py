@@ -361,3 +361,20 @@ def test_a_start_time_the_engine_refuses_is_not_offered(given_inputs, quarter):
     if result.slot is None:
         assert starts_at not in offered
         assert result.reason and result.message
+
+
+@pytest.mark.parametrize("server_zone", ["America/Los_Angeles", "Asia/Kathmandu", "Pacific/Chatham"])
+def test_the_servers_own_time_zone_changes_nothing(server_zone, monkeypatch):
+    """Only the clinic's zone counts: the same inputs give the same slots whatever the process's
+    local time zone is."""
+    import time as system_time
+
+    expected = find_availability(inputs(), MONDAY, MONDAY + timedelta(days=6))
+    monkeypatch.setenv("TZ", server_zone)
+    system_time.tzset()
+    try:
+        assert find_availability(inputs(), MONDAY, MONDAY + timedelta(days=6)) == expected
+        assert datetime.now().astimezone().utcoffset() != timedelta(0) or server_zone == "UTC"
+    finally:
+        monkeypatch.undo()
+        system_time.tzset()
