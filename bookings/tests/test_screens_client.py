@@ -296,3 +296,32 @@ def test_booking_a_waited_for_day_takes_the_client_off_the_waitlist(
     )
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.BOOKED
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "areas=face&month=9999-12",
+        "areas=face&month=0-0",
+        "areas=face&month=2026-13",
+        "areas=face&day=not-a-day",
+        "areas=face&moving=abc",
+        "areas=nose",
+        "areas=face&practitioner=999999",
+        "areas=face&from=1-1-1",
+    ],
+)
+def test_garbled_calendar_addresses_never_fail(client, cleared_client, monday_morning, query):
+    client.force_login(cleared_client)
+    response = _calendar(client, query)
+    assert response.status_code in (200, 302, 404)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30", "x"])
+def test_garbled_days_on_the_desk_never_fail(client, screens_clinic, monday_morning, day):
+    from clinic.tests.factories import FrontDeskFactory
+
+    client.force_login(FrontDeskFactory())
+    for name in ("desk_day", "desk_day_sheet", "desk_week"):
+        param = "week" if name == "desk_week" else "day"
+        assert client.get(f"{reverse(name)}?{param}={day}").status_code == 200

@@ -45,11 +45,19 @@ def clinic_today() -> date:
     return timezone.localdate(timezone=ClinicProfile.get().tz)
 
 
+# Days further than this from today are a typed or tampered address, not a schedule to show.
+FARTHEST_DAYS = 5 * 366
+
+
 def parse_day(value: str | None, default: date) -> date:
+    """A day from a query string; anything unreadable or absurdly far away gives ``default``."""
     try:
-        return date.fromisoformat(value) if value else default
+        parsed = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    if parsed is not None and abs((parsed - timezone.localdate()).days) > FARTHEST_DAYS:
+        return default
+    return parsed
 
 
 def parse_int(value) -> int | None:

@@ -167,11 +167,15 @@ def _areas(request, client_id, slug):
 
 
 def _month_start(value: str | None, default: date) -> date:
+    """The first of the month asked for ("2026-07"), kept within two years of ``default``."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
         return default.replace(day=1)
+    if abs((first - default).days) > 2 * 366:
+        return default.replace(day=1)
+    return first
 
 
 def _calendar_weeks(first_of_month: date, days: dict[date, object], today: date) -> list[list[dict]]:
