@@ -389,10 +389,13 @@ def appointment_reschedule(
     return appointment
 
 
-def appointment_cancel(*, appointment: Appointment, cancelled_by: User, reason: str = "", request=None) -> Appointment:
-    """Cancel a session, by the client themselves or by the clinic (staff who may book). It is
-    late when closer to the start than the clinic's late-cancellation window (48 hours by
-    default). Frees the time, cancels its pending messages, records who and when. Raises
+def appointment_cancel(
+    *, appointment: Appointment, cancelled_by: User, reason: str = "", party: str | None = None, request=None
+) -> Appointment:
+    """Cancel a session, by the client themselves or by staff who may book, either for the
+    clinic or on the client's behalf (``party="client"``, a client on the phone). It is late when
+    closer to the start than the clinic's late-cancellation window (48 hours by default). Frees
+    the time, cancels its pending messages, records who, for whom and when. Raises
     ``ValidationError`` for a session that has started, passed or is already closed."""
     now = timezone.now()
     profile = ClinicProfile.get()
@@ -413,7 +416,11 @@ def appointment_cancel(*, appointment: Appointment, cancelled_by: User, reason: 
         appointment.status = Status.CANCELLED
         appointment.cancelled_at = now
         appointment.cancelled_by = cancelled_by
-        appointment.cancelled_by_party = Appointment.CancelledBy.CLIENT if by_client else Appointment.CancelledBy.CLINIC
+        appointment.cancelled_by_party = (
+            Appointment.CancelledBy.CLIENT
+            if by_client or party == Appointment.CancelledBy.CLIENT
+            else Appointment.CancelledBy.CLINIC
+        )
         appointment.cancellation_late = appointment.starts_at - now < timedelta(hours=profile.late_cancellation_hours)
         appointment.cancellation_reason = (reason or "").strip()
         appointment.save(
@@ -527,6 +534,11 @@ def appointment_complete(*, appointment: Appointment, completed_by: User, sessio
             note=f"session record {session_record.pk}" if getattr(session_record, "pk", None) else "",
         )
         reminders.appointment_messages_plan(appointment=appointment, event="completed")
+        course = appointment.course
+        done = course.appointments.filter(status=Status.COMPLETED).count()
+        if done >= course.planned_sessions and course.status != Course.Status.FINISHED:
+            course.status = Course.Status.FINISHED
+            course.save(update_fields=["status"])
     return appointment
 
 

@@ -404,3 +404,13 @@ def test_when_the_database_refuses_a_time_taken_after_the_check_the_client_reads
     )
     assert Appointment.objects.count() == 1
     assert not Course.objects.filter(client=second).exists()
+
+
+def test_the_desk_cancelling_for_a_client_on_the_phone_records_the_client_as_the_party(clinic, client_user, front_desk):
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"))
+    cancelled = appointment_cancel(appointment=appointment, cancelled_by=front_desk, party="client", reason="Phoned in")
+    assert (cancelled.cancelled_by, cancelled.cancelled_by_party, cancelled.cancellation_late) == (
+        front_desk,
+        "client",
+        True,
+    )

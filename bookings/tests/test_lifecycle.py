@@ -203,3 +203,23 @@ def test_a_no_show_only_after_the_start_and_it_frees_the_spacing(today_session, 
         booked_by=front_desk,
     )
     assert again.status == "booked"
+
+
+def test_the_course_is_finished_when_its_planned_sessions_are_completed(today_session, client_user, front_desk):
+    course = today_session.course
+    course.planned_sessions = 1
+    course.save(update_fields=["planned_sessions"])
+    practitioner = today_session.practitioner.user
+    health_update_submit(
+        client=client_user,
+        appointment_id=today_session.pk,
+        session_date=MONDAY,
+        anything_changed=False,
+        details="",
+        submitted_by=client_user,
+    )
+    appointment_check_in(appointment=today_session, checked_in_by=front_desk)
+    appointment_start(appointment=today_session, started_by=practitioner)
+    appointment_complete(appointment=today_session, completed_by=practitioner)
+    course.refresh_from_db()
+    assert course.status == "finished"
