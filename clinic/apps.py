@@ -11,7 +11,7 @@ class ClinicConfig(AppConfig):
     def ready(self):
         # The filesystem broker and the file e-mail backend need their folders.
         transport = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if transport.get(key):
                 Path(transport[key]).mkdir(parents=True, exist_ok=True)
         if getattr(settings, "STATIC_ROOT", None):
