@@ -182,6 +182,9 @@ def intake_sign(request):
             )
         except ValidationError as exc:
             _errors_onto_form(form, exc)
+            # The page shows the current text again: signing it must name that version.
+            form.data = form.data.copy()
+            form.data["consent_version"] = text.version
         else:
             messages.success(
                 request, "Thank you: your form is signed and sent. A practitioner will review your answers."

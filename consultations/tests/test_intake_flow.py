@@ -198,3 +198,31 @@ def test_the_database_refuses_to_change_a_signed_consent_or_its_text(client_user
         text.save()
     signature.refresh_from_db()
     assert signature.full_name != "Somebody Else"
+
+
+def test_a_consent_text_updated_while_the_client_reads_it_must_be_read_again(client, client_user, consent_text):
+    from consultations.services import consent_text_publish
+
+    client.force_login(client_user)
+    fill_all_steps(client)
+    client.get(reverse("consultations:intake_sign"))
+    newer = consent_text_publish(title=consent_text.title, body=consent_text.body + " Updated.", published_by=None)
+    response = client.post(
+        reverse("consultations:intake_sign"),
+        {"consent_version": consent_text.version, "full_name": "Jane Client", "agreed": "on"},
+    )
+    html = response.content.decode()
+    assert "The consent text was updated while you were reading it" in html
+    assert f'value="{newer.version}"' in html  # the page now carries the new version
+    assert 'value="Jane Client"' in html
+    assert Intake.objects.get(client=client_user).status == IntakeStatus.DRAFT
+
+
+def test_sending_twice_keeps_one_version(client, client_user, consent_text):
+    client.force_login(client_user)
+    fill_all_steps(client)
+    data = {"consent_version": consent_text.version, "full_name": "Jane Client", "agreed": "on"}
+    client.post(reverse("consultations:intake_sign"), data)
+    response = client.post(reverse("consultations:intake_sign"), data, follow=True)
+    assert "with a practitioner for review" in response.content.decode()
+    assert Intake.objects.filter(client=client_user).count() == 1
