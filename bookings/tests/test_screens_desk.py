@@ -238,3 +238,29 @@ def test_moving_another_clients_appointment_through_the_desk_url_is_a_404(
     theirs = AppointmentFactory(treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00"))
     url = reverse("desk_book_calendar", kwargs={"client_id": cleared_client.pk, "slug": "microneedling"})
     assert desk.get(f"{url}?areas=face&moving={theirs.pk}").status_code == 404
+
+
+def test_day_view_on_the_spring_clock_change_places_sessions_at_their_wall_clock_time(client, screens_clinic):
+    """29 March 2026: London moves from GMT to BST at 01:00. A 10:00 arrival still sits one
+    hour below the 09:00 row, and reads 10:00."""
+    import time_machine
+
+    from bookings.models import WorkingHours
+    from bookings.schedule_grid import PX_PER_MINUTE
+
+    sunday = MONDAY.replace(month=3, day=29)
+    practitioner = screens_clinic.practitioners[0]
+    WorkingHours.objects.create(practitioner=practitioner, weekday=6, start_time="09:00", end_time="17:00")
+    appointment = AppointmentFactory(
+        client=make_cleared_client(),
+        treatment=screens_clinic.treatment,
+        practitioner=practitioner,
+        room=screens_clinic.rooms[0],
+        starts_at=at(sunday, "10:00"),
+    )
+    with time_machine.travel(at(sunday, "08:00"), tick=False):
+        client.force_login(FrontDeskFactory())
+        html = client.get(reverse("desk_day") + f"?day={sunday}&by=rooms").content.decode()
+    block = html.split(f'data-appointment="{appointment.pk}"')[0].rsplit("<a ", 1)[1]
+    assert f"top: {round(60 * PX_PER_MINUTE, 1)}px" in block
+    assert "10:00–11:30" in html
