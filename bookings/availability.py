@@ -588,6 +588,7 @@ def check_start(
     """Whether a session can start at exactly ``starts_at`` (with that practitioner and room, if
     given): the slot it would take, or the reason code and a message a client can read."""
     engine = _Engine(inputs)
+    starts_at = starts_at.astimezone(UTC)
     day = starts_at.astimezone(inputs.tz).date()
     if starts_at < inputs.now:
         return StartCheck(None, Reason.PAST, "That time has already passed.")
