@@ -336,3 +336,12 @@ def test_an_essential_message_whose_texts_keep_failing_goes_by_email(db, clinic_
     assert [email.to for email in mail.outbox] == [[texter.email]]
     assert (optional.status, optional.attempts) == (Status.PENDING, 3)
     assert "SMS gateway timed out" in optional.last_error
+
+
+def test_beat_runs_the_dispatcher_every_minute(settings):
+    from clinic.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["outbox-dispatch"]
+    assert entry["schedule"] == 60.0
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
