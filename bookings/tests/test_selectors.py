@@ -187,3 +187,15 @@ def test_a_slot_offered_can_be_booked(clinic, client_user):
         for s in again.slots
     )
     assert timedelta(0) < slot.ends_at - slot.starts_at
+
+
+def test_the_step_and_the_online_notice_are_settings(clinic, client_user, settings):
+    settings.BOOKING_SLOT_STEP_MINUTES = 30
+    settings.BOOKING_ONLINE_NOTICE_HOURS = 48
+    found = offer(clinic, client_user, TUESDAY, MONDAY + days(2))
+    assert found[TUESDAY].reason == Reason.NOTICE
+    starts = [slot.starts_at for slot in found[MONDAY + days(2)].slots]
+    assert starts[0] == at(MONDAY + days(2), "10:00")  # 48 hours from Monday 10:00
+    assert all(
+        b - a == timedelta(minutes=30) for a, b in zip(starts, starts[1:], strict=False) if b - a < timedelta(hours=1)
+    )

@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE["outbox-dispatch"] = {
 
 # --- Product settings (defaults; the clinic profile overrides per clinic) -------------------
 CLINIC_DEFAULT_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
+# Booking limits (bookings.selectors.booking_settings): slot step, online notice, online horizon.
+BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=15)
+BOOKING_ONLINE_NOTICE_HOURS = env.int("BOOKING_ONLINE_NOTICE_HOURS", default=24)
+BOOKING_ONLINE_HORIZON_DAYS = env.int("BOOKING_ONLINE_HORIZON_DAYS", default=90)
 
 # --- Messages (clinic.composing, clinic.dispatch) -------------------------------------------
 # Links in e-mails and texts point here.
