@@ -108,6 +108,17 @@ def _approve(intake, practitioner) -> Clearance:
     return clearance
 
 
+def _backdate(intake, *, submitted_hours_ago: int, superseded_hours_ago: int | None = None) -> None:
+    """Demo history only: forms waiting for review arrived over the last days, so that the queue
+    shows its oldest-first order."""
+    now = timezone.now()
+    changes = {"submitted_at": now - timedelta(hours=submitted_hours_ago)}
+    if superseded_hours_ago is not None:
+        changes["superseded_at"] = now - timedelta(hours=superseded_hours_ago)
+        changes["decided_at"] = now - timedelta(hours=submitted_hours_ago - 20)
+    Intake.objects.filter(pk=intake.pk).update(**changes)
+
+
 def seed(people, stdout=None) -> None:
     practitioners = people["staff"].get(roles.Role.PRACTITIONER) or people["staff"].get(roles.Role.MANAGER)
     practitioner = practitioners[0]
@@ -123,7 +134,7 @@ def seed(people, stdout=None) -> None:
                 intake = _submit(client, _answers(client, CLEARED_AREAS[index], **CLEARED_EXTRAS.get(index, {})))
                 _approve(intake, practitioner)
             elif index == 14:  # waiting for review, with relative flags to acknowledge
-                _submit(
+                intake = _submit(
                     client,
                     _answers(
                         client,
@@ -133,6 +144,7 @@ def seed(people, stdout=None) -> None:
                         condition_acne=["face"],
                     ),
                 )
+                _backdate(intake, submitted_hours_ago=41)
             elif index == 15:  # asked a question, answered by amending: version 2 waits for review
                 first = _submit(client, _answers(client, ["face"], isotretinoin=True, isotretinoin_current=True))
                 services.intake_ask(
@@ -150,6 +162,8 @@ def seed(people, stdout=None) -> None:
                     ),
                     note="I stopped six weeks ago.",
                 )
+                _backdate(first, submitted_hours_ago=70, superseded_hours_ago=19)
+                _backdate(Intake.objects.get(client=client, version=2), submitted_hours_ago=19)
             elif index == 16:  # declined
                 intake = _submit(client, _answers(client, ["face"], condition_skin_cancer=["face"]))
                 services.intake_decline(
