@@ -351,3 +351,36 @@ def front_desk_clearance(*, viewer, client, on: date) -> ClearanceCheck:
     """What the front desk may know: the clearance status, never the answers."""
     roles.require(viewer, roles.Capability.VIEW_CLEARANCE_STATUS)
     return clearance_check(client=client, treatment_slug=DEFAULT_TREATMENT_SLUG, areas=(), on=on)
+
+
+def client_draft_and_current(*, client) -> tuple[Intake | None, Intake | None]:
+    """The client's open draft (if any) and their current sent version (if any)."""
+    draft = Intake.objects.filter(client=client, status=IntakeStatus.DRAFT).first()
+    current = (
+        Intake.objects.filter(client=client, superseded_at__isnull=True).exclude(status=IntakeStatus.DRAFT).first()
+    )
+    return draft, current
+
+
+def current_intake_id(*, client) -> int | None:
+    """The id of the client's current sent version, without loading any answer."""
+    return (
+        Intake.objects.filter(client=client, superseded_at__isnull=True)
+        .exclude(status=IntakeStatus.DRAFT)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def client_health_update(*, client, appointment_id: int) -> HealthUpdate | None:
+    """The client's own answer for one appointment, if given."""
+    return HealthUpdate.objects.filter(client=client, appointment_id=appointment_id).first()
+
+
+def health_update_for_review(*, viewer, health_update_id: int) -> HealthUpdate:
+    """A reported health change with its details (medical: capability checked; 404 if none)."""
+    roles.require(viewer, roles.Capability.REVIEW_INTAKE)
+    update = HealthUpdate.objects.select_related("client", "reviewed_by").filter(pk=health_update_id).first()
+    if update is None:
+        raise Http404("No such health update.")
+    return update

@@ -35,7 +35,7 @@ from .forms import (
     SignForm,
 )
 from .intake_steps import STEP_CODES, STEPS, STEPS_BY_CODE, answers_diff, describe_answers, from_json
-from .models import DEFAULT_TREATMENT_SLUG, HealthUpdate, Intake, IntakeStatus
+from .models import DEFAULT_TREATMENT_SLUG, Intake, IntakeStatus
 
 
 def _require_client(user) -> None:
@@ -88,14 +88,6 @@ def consultation_home(request):
     )
 
 
-def _intake_being_edited(client) -> tuple[Intake | None, Intake | None]:
-    draft = Intake.objects.filter(client=client, status=IntakeStatus.DRAFT).first()
-    current = (
-        Intake.objects.filter(client=client, superseded_at__isnull=True).exclude(status=IntakeStatus.DRAFT).first()
-    )
-    return draft, current
-
-
 def _field_groups(form) -> list[dict]:
     groups = getattr(form, "groups", None)
     if groups:
@@ -110,7 +102,7 @@ def intake_step(request, step: str):
     _require_client(request.user)
     if step not in STEPS_BY_CODE:
         raise Http404("No such step.")
-    draft, current = _intake_being_edited(request.user)
+    draft, current = selectors.client_draft_and_current(client=request.user)
     source = draft or current
     under_review = draft is None and current is not None and current.status == IntakeStatus.PENDING
     form_class = STEP_FORMS[step]
@@ -157,7 +149,7 @@ def intake_step(request, step: str):
 def intake_sign(request):
     """Read the consent, sign it with a typed full name, and send the form for review."""
     _require_client(request.user)
-    draft, current = _intake_being_edited(request.user)
+    draft, current = selectors.client_draft_and_current(client=request.user)
     if draft is None:
         if current is not None and current.status == IntakeStatus.PENDING:
             messages.info(request, services.UNDER_REVIEW_MESSAGE)
@@ -251,7 +243,7 @@ def health_update(request, appointment_id: int):
 
     Bookings links here with ``?on=YYYY-MM-DD`` (the session's date in the clinic's zone)."""
     _require_client(request.user)
-    existing = HealthUpdate.objects.filter(client=request.user, appointment_id=appointment_id).first()
+    existing = selectors.client_health_update(client=request.user, appointment_id=appointment_id)
     try:
         session_date = appointment_session_date(client=request.user, appointment_id=appointment_id)
     except LookupError:
@@ -402,8 +394,7 @@ def intake_review(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def health_update_detail(request, pk: int):
     """A reported health change, for a practitioner to decide on (medical: audited)."""
-    roles.require(request.user, roles.Capability.REVIEW_INTAKE)
-    update = get_object_or_404(HealthUpdate.objects.select_related("client", "reviewed_by"), pk=pk)
+    update = selectors.health_update_for_review(viewer=request.user, health_update_id=pk)
     form = HealthReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -423,13 +414,10 @@ def health_update_detail(request, pk: int):
         audit_record(
             actor=request.user, action="health_update_viewed", target=update, request=request, subject=update.client
         )
-    current = (
-        Intake.objects.filter(client=update.client, superseded_at__isnull=True)
-        .exclude(status=IntakeStatus.DRAFT)
-        .first()
-    )
     return render(
-        request, "consultations/health_update_detail.html", {"update": update, "form": form, "current": current}
+        request,
+        "consultations/health_update_detail.html",
+        {"update": update, "form": form, "current_intake_id": selectors.current_intake_id(client=update.client)},
     )
 
 
@@ -441,13 +429,8 @@ def client_clearance(request, client_id: int):
     check = selectors.front_desk_clearance(viewer=request.user, client=client, on=services.clinic_today())
     review_url = None
     if roles.can(request.user, roles.Capability.VIEW_MEDICAL):
-        current = (
-            Intake.objects.filter(client=client, superseded_at__isnull=True)
-            .exclude(status=IntakeStatus.DRAFT)
-            .only("pk")
-            .first()
-        )
-        review_url = reverse("consultations:intake_review", args=[current.pk]) if current else None
+        current_id = selectors.current_intake_id(client=client)
+        review_url = reverse("consultations:intake_review", args=[current_id]) if current_id else None
     return render(
         request, "consultations/client_clearance.html", {"subject": client, "check": check, "review_url": review_url}
     )
