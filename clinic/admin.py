@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import AuditEntry, ClinicProfile, User
+from .models import AuditEntry, ClinicProfile, OutboundMessage, User
 
 
 @admin.register(User)
@@ -45,6 +45,28 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor__email", "subject__email", "target_repr", "action"]
     date_hierarchy = "at"
     list_select_related = ["actor", "subject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    """Read-only: the outbox is written by services and the dispatcher; "send again" is on the
+    communication log, where it is audited."""
+
+    list_display = ["due_at", "kind", "recipient", "channel", "status", "attempts", "sent_at", "sent_via"]
+    list_filter = ["status", "kind", "channel", "essential"]
+    search_fields = ["recipient__email", "recipient__last_name", "idempotency_key", "address"]
+    date_hierarchy = "due_at"
+    list_select_related = ["recipient"]
+    readonly_fields = [field.name for field in OutboundMessage._meta.fields]
 
     def has_add_permission(self, request):
         return False
