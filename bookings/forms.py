@@ -90,8 +90,8 @@ class ClientCreateForm(forms.Form):
 
 
 class WaitlistJoinForm(forms.Form):
-    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_day = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     areas = forms.MultipleChoiceField(
         label="Areas", widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one area."}
     )

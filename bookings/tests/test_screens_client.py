@@ -222,6 +222,8 @@ def test_my_course_says_which_session_is_next_and_its_window(client, cleared_cli
 def test_joining_the_waitlist_for_a_range_of_days(client, cleared_client, monday_morning):
     client.force_login(cleared_client)
     url = reverse("waitlist_join", kwargs={"slug": "microneedling"})
+    form = client.get(url).content.decode()
+    assert 'type="date" name="first_day" value="2026-06-02"' in form  # tomorrow, ready to pick
     response = client.post(
         url, {"first_day": "2026-06-08", "last_day": "2026-06-12", "areas": ["face"], "note": "mornings"}
     )
