@@ -378,3 +378,36 @@ def test_the_servers_own_time_zone_changes_nothing(server_zone, monkeypatch):
     finally:
         monkeypatch.undo()
         system_time.tzset()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 200), st.sampled_from([("face",), ("neck",), ("face", "neck"), ("thighs",)])),
+        min_size=1,
+        max_size=25,
+    ),
+    st.booleans(),
+)
+def test_any_order_of_bookings_keeps_sessions_on_the_same_skin_28_days_apart(attempts, online):
+    """Bookings tried in any order, each accepted only when the spacing rule says so: no two
+    accepted sessions sharing an area are less than 28 days apart, and consecutive sessions of one
+    course are 28 to 42 days apart."""
+    accepted: list[Session] = []
+    courses = iter(range(1, 1000))
+    for offset, areas in attempts:
+        day = MONDAY + timedelta(days=offset)
+        result = verdict(day, accepted, areas=areas, online=online)
+        if result.ok:
+            course = result.course_id if result.course_id is not None else next(courses)
+            accepted.append(session(day, areas, course=course, planned=10))
+    for a in accepted:
+        for b in accepted:
+            if a is not b and a.areas & b.areas:
+                assert abs((a.day - b.day).days) >= 28
+    by_course: dict[int, list[date]] = {}
+    for s in accepted:
+        by_course.setdefault(s.course_id, []).append(s.day)
+    for days in by_course.values():
+        days.sort()
+        assert all(28 <= (b - a).days <= 42 for a, b in zip(days, days[1:], strict=False))
