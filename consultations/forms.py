@@ -42,6 +42,20 @@ def _yes(key):
     return forms.BooleanField(label=LABELS[key], required=False)
 
 
+def _yes_no(key):
+    """An explicit yes or no: a medical question left blank is not a "no"."""
+    field = forms.TypedChoiceField(
+        label=LABELS[key],
+        required=False,
+        choices=[(True, "Yes"), (False, "No")],
+        coerce=lambda value: value == "True",
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    field.yes_no = True
+    return field
+
+
 def _date(key, help_text=""):
     return forms.DateField(label=LABELS[key], required=False, widget=DateInput(), help_text=help_text)
 
@@ -90,18 +104,18 @@ class HealthStepForm(AccessibleForm):
     medications = forms.CharField(
         label=LABELS["medications"], required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
-    isotretinoin = _yes("isotretinoin")
+    isotretinoin = _yes_no("isotretinoin")
     isotretinoin_current = _yes("isotretinoin_current")
     isotretinoin_stopped = _date("isotretinoin_stopped", "Leave empty if you have never taken it or still take it.")
     botox_last = _date("botox_last", "Only if you have had one: leave empty otherwise.")
     filler_last = _date("filler_last")
     peel_last = _date("peel_last")
     laser_last = _date("laser_last")
-    blood_thinners = _yes("blood_thinners")
-    bleeding_disorder = _yes("bleeding_disorder")
-    diabetes = _yes("diabetes")
-    autoimmune_or_immunosuppressed = _yes("autoimmune_or_immunosuppressed")
-    radiation_therapy = _yes("radiation_therapy")
+    blood_thinners = _yes_no("blood_thinners")
+    bleeding_disorder = _yes_no("bleeding_disorder")
+    diabetes = _yes_no("diabetes")
+    autoimmune_or_immunosuppressed = _yes_no("autoimmune_or_immunosuppressed")
+    radiation_therapy = _yes_no("radiation_therapy")
     radiation_last = _date("radiation_last")
 
     groups = (
@@ -121,10 +135,10 @@ class ConditionsStepForm(AccessibleForm):
 
 
 class MoreStepForm(AccessibleForm):
-    pregnant_or_breastfeeding = _yes("pregnant_or_breastfeeding")
-    allergy_lidocaine = _yes("allergy_lidocaine")
-    allergy_metals = _yes("allergy_metals")
-    keloid_scarring = _yes("keloid_scarring")
+    pregnant_or_breastfeeding = _yes_no("pregnant_or_breastfeeding")
+    allergy_lidocaine = _yes_no("allergy_lidocaine")
+    allergy_metals = _yes_no("allergy_metals")
+    keloid_scarring = _yes_no("keloid_scarring")
     other_allergies = forms.CharField(label=LABELS["other_allergies"], required=False, max_length=500)
 
 

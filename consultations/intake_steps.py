@@ -56,17 +56,17 @@ CONDITIONS = [
 ]
 
 HEALTH_YES_NO = [
-    ("blood_thinners", "I take blood thinners (for example warfarin, aspirin every day)"),
-    ("bleeding_disorder", "I have a bleeding or clotting disorder"),
-    ("diabetes", "I have diabetes"),
-    ("autoimmune_or_immunosuppressed", "I have an autoimmune disease or take medicine that suppresses immunity"),
+    ("blood_thinners", "Do you take blood thinners (for example warfarin, or aspirin every day)?"),
+    ("bleeding_disorder", "Do you have a bleeding or clotting disorder?"),
+    ("diabetes", "Do you have diabetes?"),
+    ("autoimmune_or_immunosuppressed", "Do you have an autoimmune disease, or take medicine that suppresses immunity?"),
 ]
 
 MORE_YES_NO = [
-    ("pregnant_or_breastfeeding", "I am pregnant, may be pregnant, or am breastfeeding"),
-    ("allergy_lidocaine", "I am allergic to lidocaine or numbing cream"),
-    ("allergy_metals", "I am allergic to metals (for example nickel)"),
-    ("keloid_scarring", "I form raised (keloid or hypertrophic) scars"),
+    ("pregnant_or_breastfeeding", "Are you pregnant, might you be pregnant, or are you breastfeeding?"),
+    ("allergy_lidocaine", "Are you allergic to lidocaine or numbing cream?"),
+    ("allergy_metals", "Are you allergic to metals (for example nickel)?"),
+    ("keloid_scarring", "Do you form raised (keloid or hypertrophic) scars?"),
 ]
 
 RECENT_TREATMENTS = [
@@ -130,6 +130,11 @@ STEPS: tuple[Step, ...] = (
 
 STEP_CODES = tuple(step.code for step in STEPS)
 STEPS_BY_CODE = {step.code: step for step in STEPS}
+# Medical questions that need an explicit yes or no (a blank is not a "no").
+YES_NO_KEYS = {
+    "health": ("isotretinoin", *(key for key, _ in HEALTH_YES_NO), "radiation_therapy"),
+    "more": tuple(key for key, _ in MORE_YES_NO),
+}
 DATE_KEYS = frozenset({"date_of_birth", "isotretinoin_stopped", "radiation_last", *(k for k, _ in RECENT_TREATMENTS)})
 
 
@@ -147,6 +152,10 @@ def step_errors(step_code: str, values: dict, today: date) -> dict[str, list[str
     def required(key, message):
         if values.get(key) in (None, "", [], ()):
             add(key, message)
+
+    for key in YES_NO_KEYS.get(step_code, ()):
+        if values.get(key) is None:
+            add(key, "Please answer yes or no.")
 
     for key in DATE_KEYS & set(values):
         when = values.get(key)
@@ -226,12 +235,12 @@ LABELS: dict[str, str] = {
     "areas": "Areas to treat",
     "medical_history": "Medical history (operations, illnesses, anything else we should know)",
     "medications": "Medicines and supplements you take",
-    "isotretinoin": "I have taken isotretinoin (Roaccutane) for acne",
+    "isotretinoin": "Have you taken isotretinoin (Roaccutane) for acne?",
     "isotretinoin_current": "I still take isotretinoin",
     "isotretinoin_stopped": "Date I stopped isotretinoin",
     **dict(RECENT_TREATMENTS),
     **dict(HEALTH_YES_NO),
-    "radiation_therapy": "I have had radiation therapy",
+    "radiation_therapy": "Have you had radiation therapy?",
     "radiation_last": "Date of my last radiation therapy",
     **dict(CONDITIONS),
     **dict(MORE_YES_NO),

@@ -8,6 +8,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from clinic.tests.factories import PASSWORD, ClientFactory, PractitionerFactory
+from consultations.intake_steps import LABELS, YES_NO_KEYS
 from consultations.models import Clearance, ConsentSignature
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,6 +23,10 @@ def log_in(page, email, totp_secret=None):
         page.get_by_label("Code").fill(format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30)))
         page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(re.compile(r"/home/"))
+
+
+def answer(page, question, choice):
+    page.get_by_role("group", name=question).get_by_label(choice, exact=True).check()
 
 
 def assert_fits(page, width=375):
@@ -71,7 +76,8 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_role("heading", name="Health and medication").wait_for()
-    page.get_by_label("I have diabetes").check()
+    for key in YES_NO_KEYS["health"]:
+        answer(page, LABELS[key], "Yes" if key == "diabetes" else "No")
     page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_role("heading", name="Skin conditions").wait_for()
@@ -80,6 +86,14 @@ def test_client_fills_in_and_signs_practitioner_approves_client_is_cleared(
     page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_role("heading", name="Pregnancy, allergies and scarring").wait_for()
+    for key in YES_NO_KEYS["more"][1:]:
+        answer(page, LABELS[key], "No")
+    page.get_by_role("button", name="Save and go to consent").click()
+    # The pregnancy question was left blank: not taken as a no.
+    page.get_by_text("Please answer yes or no.").wait_for()
+    screenshot(page, "consult-step-more-unanswered-phone")
+    assert_fits(page)
+    answer(page, LABELS["pregnant_or_breastfeeding"], "No")
     page.get_by_role("button", name="Save and go to consent").click()
 
     page.get_by_role("heading", name="Consent and signature").wait_for()
@@ -144,7 +158,7 @@ def test_practitioner_sees_what_changed_between_versions_on_a_small_screen(
     services.intake_step_save(
         client=client,
         step="health",
-        values={"blood_thinners": True, "medications": "Apixaban"},
+        values={**clean_answers(), "blood_thinners": True, "medications": "Apixaban"},
     )
     services.intake_submit(client=client, full_name="Ola Berg", agreed=True, client_note="Apixaban, 5 mg.")
 

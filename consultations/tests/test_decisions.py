@@ -137,7 +137,9 @@ def test_a_decision_on_a_form_already_decided_or_replaced_is_refused(consent_tex
     with pytest.raises(ValidationError, match="no longer waiting"):
         approve(intake, practitioner)
     # The client answers by amending: a new version replaces the old one.
-    services.intake_step_save(client=intake.client, step="more", values={"other_allergies": "None"})
+    services.intake_step_save(
+        client=intake.client, step="more", values={**clean_answers(), "other_allergies": "Plasters"}
+    )
     newer = services.intake_submit(client=intake.client, full_name="Test Client", agreed=True, client_note="In May")
     assert newer.version == 2 and newer.client_note == "In May"
     intake.refresh_from_db()

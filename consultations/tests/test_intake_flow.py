@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import AuditEntry
+from consultations.intake_steps import YES_NO_KEYS
 from consultations.models import ConsentSignature, Intake, IntakeFlag, IntakeStatus
 from consultations.tests.factories import ClearanceFactory, IntakeFactory
 
@@ -21,9 +22,9 @@ STEP_POSTS = {
         "emergency_contact_phone": "+44 7700 900222",
     },
     "skin": {"fitzpatrick": "III", "skin_type": "oily", "concerns": ["acne_scars"], "areas": ["face", "thighs"]},
-    "health": {"medications": "Vitamin D"},
+    "health": {"medications": "Vitamin D", **{key: "False" for key in YES_NO_KEYS["health"]}},
     "conditions": {"condition_acne": ["face"]},
-    "more": {"other_allergies": "Plasters"},
+    "more": {"other_allergies": "Plasters", **{key: "False" for key in YES_NO_KEYS["more"]}},
 }
 
 
@@ -89,6 +90,19 @@ def test_an_incomplete_step_says_what_is_missing_and_keeps_what_was_typed(client
     assert not Intake.objects.filter(client=client_user).exists()
 
 
+def test_a_medical_question_left_blank_is_not_taken_as_no(client, client_user):
+    client.force_login(client_user)
+    client.post(step_url("about"), STEP_POSTS["about"])
+    answers = {**STEP_POSTS["health"]}
+    del answers["diabetes"]
+    response = client.post(step_url("health"), answers)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("Please answer yes or no.") == 1
+    assert 'id="id_diabetes_error"' in html
+    assert Intake.objects.get(client=client_user).steps_done == ["about"]
+
+
 def test_a_birth_date_that_makes_the_client_3_years_old_is_refused(client, client_user):
     client.force_login(client_user)
     three = (timezone.localdate() - timedelta(days=3 * 365 + 10)).isoformat()
@@ -102,7 +116,8 @@ def test_isotretinoin_stopped_in_the_future_is_refused_and_earlier_steps_are_kep
     client.post(step_url("about"), STEP_POSTS["about"])
     future = (timezone.localdate() + timedelta(days=20)).isoformat()
     response = client.post(
-        step_url("health"), {"isotretinoin": "on", "isotretinoin_stopped": future, "medications": "Isotretinoin"}
+        step_url("health"),
+        {**STEP_POSTS["health"], "isotretinoin": "True", "isotretinoin_stopped": future, "medications": "Isotretinoin"},
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -155,7 +170,7 @@ def test_editing_while_under_review_gives_a_clear_message_and_changes_nothing(cl
 def test_amending_after_approval_makes_a_new_version_and_withdraws_the_clearance(client, client_user, consent_text):
     clearance = ClearanceFactory(client=client_user)
     client.force_login(client_user)
-    client.post(step_url("more"), {"pregnant_or_breastfeeding": "on"})
+    client.post(step_url("more"), {**STEP_POSTS["more"], "pregnant_or_breastfeeding": "True"})
     versions = Intake.objects.filter(client=client_user).order_by("version")
     assert [v.status for v in versions] == [IntakeStatus.APPROVED, IntakeStatus.DRAFT]
     assert versions[1].answers["areas"] == ["face", "neck"]  # copied from the last version

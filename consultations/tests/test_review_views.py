@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from clinic.models import OutboundMessage
 from consultations import services
+from consultations.intake_steps import YES_NO_KEYS
 from consultations.models import Clearance, ConsentText, HealthUpdate, Intake, IntakeStatus
 from consultations.tests.factories import ClearanceFactory, IntakeFactory, clean_answers
 
@@ -99,7 +100,11 @@ def test_a_question_is_answered_by_amending_and_the_practitioner_sees_what_chang
     assert "Which blood thinner, and how much?" in home and "Answer the question" in home
     client.post(
         reverse("consultations:intake_step", args=["health"]),
-        {"blood_thinners": "on", "medications": "Apixaban 5 mg twice a day"},
+        {
+            **{key: "False" for key in YES_NO_KEYS["health"]},
+            "blood_thinners": "True",
+            "medications": "Apixaban 5 mg twice a day",
+        },
     )
     sign = client.get(reverse("consultations:intake_sign")).content.decode()
     assert "Your answer to the practitioner&#x27;s question" in sign
