@@ -15,7 +15,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 
-from bookings.models import Appointment, WorkingHours
+from bookings.models import Appointment, WaitlistEntry, WorkingHours
 from bookings.tests.factories import AppointmentFactory, TreatmentFactory, bookable_clinic
 from clinic.models import ClinicProfile
 from clinic.tests.factories import PASSWORD, ClientFactory, FrontDeskFactory
@@ -377,8 +377,31 @@ def test_desktop_screens_for_the_record(page, screenshot, midday, setup):
             starts_at=local(day, ["09:00", "10:45", "14:15"][number // 2]) + timedelta(minutes=15 * column),
             status=statuses[number // 2],
         )
+    freed = AppointmentFactory(
+        client=cleared(first_name="Pia", last_name="Lund"),
+        treatment=setup.treatment,
+        practitioner=setup.practitioners[1],
+        room=setup.rooms[1],
+        starts_at=local(day, "16:00"),
+        status=Appointment.Status.CANCELLED,
+    )
+    for first, last, note in [("Rui", "Costa", "Mornings only"), ("Sara", "Nilsen", "")]:
+        WaitlistEntry.objects.create(
+            client=cleared(first_name=first, last_name=last),
+            treatment=setup.treatment,
+            areas=["face"],
+            first_day=day - timedelta(days=1),
+            last_day=day + timedelta(days=3),
+            note=note,
+        )
     desk_user = FrontDeskFactory(email="desk.wide@clinic.example")
     log_in(page, desk_user.email, desk_user.totp_secret)
+    page.goto(f"/desk/appointments/{freed.pk}/")
+    page.locator(".waitlist-offers button").first.click()
+    page.get_by_text("Offered to Rui Costa").wait_for()
+    screenshot(page, "wide-desk-offer-slot")
+    page.goto("/desk/waitlist/")
+    screenshot(page, "wide-desk-waitlist")
     page.goto(f"/desk/day/?day={day:%Y-%m-%d}")
     screenshot(page, "wide-desk-day")
     page.goto(f"/desk/day/?day={day:%Y-%m-%d}&by=rooms")
@@ -388,3 +411,4 @@ def test_desktop_screens_for_the_record(page, screenshot, midday, setup):
     page.goto(f"/desk/day/sheet/?day={day:%Y-%m-%d}")
     screenshot(page, "wide-desk-sheet")
     assert tz
+    assert WaitlistEntry.objects.filter(status=WaitlistEntry.Status.OFFERED).count() == 1
