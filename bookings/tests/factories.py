@@ -38,7 +38,10 @@ DEFAULT_AREA_MINUTES = {
 
 
 class TreatmentFactory(factory.django.DjangoModelFactory):
-    """Micro-needling with every area; ``area_minutes={...}`` to choose the areas."""
+    """Micro-needling with every area; ``area_minutes={...}`` to choose the areas.
+
+    Got or created by slug (every appointment of a test shares one micro-needling): a second
+    call with the same slug returns the first treatment unchanged, whatever else it is given."""
 
     class Meta:
         model = Treatment
