@@ -6,6 +6,7 @@ writes an audit entry.
 """
 
 from datetime import date
+from functools import wraps
 
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
@@ -15,10 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.models import ClinicProfile
 from clinic.pdf import pdf_from_template
 
 from . import selectors, services
@@ -36,6 +39,17 @@ from .forms import (
 )
 from .intake_steps import STEP_CODES, STEPS, STEPS_BY_CODE, answers_diff, describe_answers, from_json
 from .models import DEFAULT_TREATMENT_SLUG, Intake, IntakeStatus
+
+
+def in_clinic_time(view):
+    """Render in the clinic's time zone: templates' ``|date`` then shows the clinic's wall clock."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with timezone.override(ClinicProfile.get().tz):
+            return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _require_client(user) -> None:
@@ -60,6 +74,7 @@ def _audit_medical_read(request, intake: Intake, action: str = "medical_answers_
 
 
 @login_required
+@in_clinic_time
 def consultation_home(request):
     """The client's consultation: where it stands and the next step."""
     _require_client(request.user)
@@ -96,6 +111,7 @@ def _field_groups(form) -> list[dict]:
 
 
 @login_required
+@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def intake_step(request, step: str):
     """One step of the intake; each step is saved on its own, so a client can stop and come back."""
@@ -145,6 +161,7 @@ def intake_step(request, step: str):
 
 
 @login_required
+@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def intake_sign(request):
     """Read the consent, sign it with a typed full name, and send the form for review."""
@@ -199,6 +216,7 @@ def intake_sign(request):
 
 
 @login_required
+@in_clinic_time
 def intake_detail(request, pk: int):
     """A client's own answers, one version (no screening verdict). Staff who may read medical
     answers are sent to the review page; another client's id is a 404."""
@@ -214,6 +232,7 @@ def intake_detail(request, pk: int):
 
 
 @login_required
+@in_clinic_time
 def consent_pdf(request, pk: int):
     """The signed consent as a PDF: for the client who signed it and for practitioners."""
     if roles.can(request.user, roles.Capability.VIEW_MEDICAL):
@@ -237,6 +256,7 @@ def consent_pdf(request, pk: int):
 
 
 @login_required
+@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def health_update(request, appointment_id: int):
     """The client's "has anything changed since your last visit?" before one session.
@@ -288,6 +308,7 @@ def health_update(request, appointment_id: int):
 
 
 @login_required
+@in_clinic_time
 def review_queue(request):
     """Pending intakes, oldest first, flags highlighted; and reported health changes."""
     intakes = selectors.review_queue(viewer=request.user)
@@ -342,6 +363,7 @@ def _run_decision(request, intake, action, form):
 
 
 @login_required
+@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def intake_review(request, pk: int):
     """One intake for a practitioner: answers, every flag and why, what changed since the
@@ -391,6 +413,7 @@ def intake_review(request, pk: int):
 
 
 @login_required
+@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def health_update_detail(request, pk: int):
     """A reported health change, for a practitioner to decide on (medical: audited)."""
@@ -422,6 +445,7 @@ def health_update_detail(request, pk: int):
 
 
 @login_required
+@in_clinic_time
 def client_clearance(request, client_id: int):
     """A client's clearance status: all the front desk may see (no answers are loaded)."""
     roles.require(request.user, roles.Capability.VIEW_CLEARANCE_STATUS)

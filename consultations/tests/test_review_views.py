@@ -226,3 +226,14 @@ def test_with_a_registered_appointment_lookup_the_page_needs_no_date_and_refuses
     client.post(reverse("consultations:health_update", args=[903]), {"anything_changed": "no"})
     assert HealthUpdate.objects.get().session_date == session
     assert client.get(reverse("consultations:health_update", args=[904])).status_code == 404
+
+
+def test_pages_show_the_clinics_wall_clock_time(client, practitioner, clinic_profile):
+    from datetime import UTC, datetime
+
+    clinic_profile.time_zone = "America/New_York"
+    clinic_profile.save()
+    IntakeFactory(submitted_at=datetime(2026, 7, 1, 14, 5, tzinfo=UTC))
+    client.force_login(practitioner)
+    html = client.get(reverse("consultations:review_queue")).content.decode()
+    assert "1 Jul, 10:05" in html  # 14:05 UTC is 10:05 in New York in summer
