@@ -327,3 +327,20 @@ def test_garbled_days_on_the_desk_never_fail(client, screens_clinic, monday_morn
     for name in ("desk_day", "desk_day_sheet", "desk_week"):
         param = "week" if name == "desk_week" else "day"
         assert client.get(f"{reverse(name)}?{param}={day}").status_code == 200
+
+
+def test_an_area_outside_the_clearance_is_refused_with_the_reason(
+    client, cleared_client, monday_morning, screens_clinic
+):
+    client.force_login(cleared_client)
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    data = {
+        "areas": ["thighs"],
+        "starts_at": at(WEDNESDAY, "10:00").isoformat(),
+        "practitioner": screens_clinic.practitioners[0].pk,
+    }
+    shown = client.get(url, data).content.decode()
+    assert "That time can't be booked." in shown and "not thighs" in shown
+    posted = client.post(url, data)
+    assert posted.status_code == 409 and "not thighs" in posted.content.decode()
+    assert not Appointment.objects.exists()

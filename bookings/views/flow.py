@@ -521,6 +521,10 @@ def _confirm(request, client_id, slug):
     }
     if not still_free:
         context["nearest"] = _nearest_free(booker, treatment, areas, moving, starts_at)
+        # Taken by someone else, or never bookable (a rule of the day: spacing, clearance...)?
+        why = error or (day_info.message if not day_info.slots else "")
+        context["why"] = why
+        context["taken"] = not why or "taken" in why
     return render(request, "bookings/book_confirm.html", context, status=409 if error else 200)
 
 
