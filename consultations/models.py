@@ -214,6 +214,9 @@ class HealthUpdate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    cleared_again_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a new review cleared the client again after this change."
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -232,4 +235,8 @@ class HealthUpdate(models.Model):
 
     @property
     def needs_review(self) -> bool:
-        return self.anything_changed and self.review_outcome != self.Outcome.STILL_CLEARED
+        """A reported change stands in the way until a practitioner says the client is still
+        cleared, or a new review (after "needs a new review") cleared them again."""
+        if not self.anything_changed or self.review_outcome == self.Outcome.STILL_CLEARED:
+            return False
+        return self.cleared_again_at is None

@@ -177,9 +177,9 @@ def _active_clearances(client_ids, treatment_slug) -> dict[int, list[Clearance]]
 
 
 def _clients_with_health_pending(client_ids) -> set[int]:
-    rows = HealthUpdate.objects.filter(client_id__in=client_ids, anything_changed=True).exclude(
-        review_outcome=HealthUpdate.Outcome.STILL_CLEARED
-    )
+    rows = HealthUpdate.objects.filter(
+        client_id__in=client_ids, anything_changed=True, cleared_again_at__isnull=True
+    ).exclude(review_outcome=HealthUpdate.Outcome.STILL_CLEARED)
     return set(rows.values_list("client_id", flat=True))
 
 
@@ -222,7 +222,7 @@ def clearance_statuses(
 
 # --- Health updates ----------------------------------------------------------------------------
 
-_HEALTH_STATUS_FIELDS = ("id", "client_id", "appointment_id", "anything_changed", "review_outcome")
+_HEALTH_STATUS_FIELDS = ("id", "client_id", "appointment_id", "anything_changed", "review_outcome", "cleared_again_at")
 
 
 def _health_status(update: HealthUpdate | None, starts_at: datetime, now: datetime) -> HealthUpdateStatus:

@@ -344,6 +344,10 @@ def intake_approve(
             decided_at=now,
         )
         _decide(intake, decided_by=decided_by, status=IntakeStatus.APPROVED, request=request)
+        # Changes that sent the client back to review are settled by this new review.
+        HealthUpdate.objects.filter(
+            client=intake.client, review_outcome=HealthUpdate.Outcome.REVIEW_AGAIN, cleared_again_at__isnull=True
+        ).update(cleared_again_at=now)
         outbox_enqueue(
             kind=OutboundMessage.Kind.CLEARANCE_EXPIRING,
             recipient=intake.client,

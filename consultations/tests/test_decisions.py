@@ -354,3 +354,28 @@ def test_the_messages_consultations_plans_read_well(consent_text, practitioner, 
     alert = message_compose(message=OutboundMessage.objects.filter(kind=OutboundMessage.Kind.HEALTH_CHANGE_ALERT)[0])
     assert f"/consultations/health-updates/{update.pk}/" in alert.text
     assert "Cold sore" not in alert.text + alert.html + alert.sms
+
+
+def test_after_a_new_review_clears_the_client_the_flagged_session_is_in_order_again(practitioner, consent_text):
+    clearance = ClearanceFactory()
+    client = clearance.client
+    session = services.clinic_today() + timedelta(days=2)
+    update = services.health_update_submit(
+        client=client,
+        appointment_id=79,
+        session_date=session,
+        anything_changed=True,
+        details="Started a new medicine",
+        submitted_by=client,
+    )
+    services.health_update_review(
+        health_update=update, reviewed_by=practitioner, outcome="review_again", note="Please add the medicine."
+    )
+    starts = services._clinic_morning(session)
+    assert health_update_status(client=client, appointment_id=79, starts_at=starts).code == "needs_review"
+    services.intake_step_save(client=client, step="health", values={**clean_answers(), "medications": "Metformin"})
+    newer = services.intake_submit(client=client, full_name="Test Client", agreed=True)
+    approve(newer, practitioner)
+    assert health_update_status(client=client, appointment_id=79, starts_at=starts).code == "ok"
+    check = clearance_check(client=client, treatment_slug="microneedling", areas=["face"], on=session)
+    assert check.ok, check
