@@ -282,3 +282,29 @@ def test_a_late_record_dates_the_plan_from_the_session_day(session_setup, record
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
         record = session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
     assert record.plan.session_on == datetime(2026, 3, 5).date()
+
+
+@pytest.mark.django_db
+def test_a_check_in_already_answered_is_not_sent(session_setup, record_input):
+    from aftercare.services import check_in_answer
+
+    appointment = session_setup()
+    record = session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
+    day1, day3 = record.plan.check_ins.order_by("day")
+    check_in_answer(check_in=day3, client=appointment.client, answer="fine")
+
+    messages = {
+        m.context["day"]: m for m in OutboundMessage.objects.filter(kind=OutboundMessage.Kind.AFTERCARE_CHECKIN)
+    }
+    assert message_compose(message=messages[3]).skip == "The client has already answered this check-in."
+    day1_text = message_compose(message=messages[1]).text
+    assert f"/aftercare/check-ins/{day1.pk}/" in day1_text
+
+
+@pytest.mark.django_db
+def test_the_last_sessions_email_has_no_next_window(session_setup, record_input):
+    appointment = session_setup(planned_sessions=1)
+    session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
+    composed = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.AFTERCARE))
+    assert "next session can be booked" not in composed.text
+    assert composed.attachments[0].content.startswith(b"%PDF")
