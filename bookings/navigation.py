@@ -1,5 +1,7 @@
 """The booking screens in the shell's navigation and on the home pages."""
 
+from datetime import datetime, time, timedelta
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,5 +46,31 @@ def dashboard_panels(request) -> list[dict]:
             }
         ]
     if roles.can(user, Capability.VIEW_SCHEDULE):
-        return [{"template": "bookings/_panel_staff.html", "day_url": reverse("desk_day")}]
+        return [
+            {
+                "template": "bookings/_panel_staff.html",
+                "day_url": reverse("desk_day"),
+                "today": _todays_sessions(user),
+                "is_practitioner": Role.PRACTITIONER in roles.roles_of(user),
+            }
+        ]
     return []
+
+
+def _todays_sessions(user) -> dict:
+    """Today's sessions at the clinic and, for a practitioner, their own: one query."""
+    from django.db.models import Count, Q
+
+    from bookings.models import Appointment
+
+    tz = ClinicProfile.get().tz
+    today = timezone.localdate(timezone=tz)
+    start = timezone.make_aware(datetime.combine(today, time(0)), tz)
+    rows = Appointment.objects.filter(
+        starts_at__gte=start, starts_at__lt=start + timedelta(days=1), status__in=Appointment.ACTIVE_STATUSES
+    ).aggregate(
+        total=Count("pk"),
+        mine=Count("pk", filter=Q(practitioner__user=user)),
+        waiting=Count("pk", filter=Q(status=Appointment.Status.CHECKED_IN)),
+    )
+    return rows

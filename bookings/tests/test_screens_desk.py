@@ -264,3 +264,10 @@ def test_day_view_on_the_spring_clock_change_places_sessions_at_their_wall_clock
     block = html.split(f'data-appointment="{appointment.pk}"')[0].rsplit("<a ", 1)[1]
     assert f"top: {round(60 * PX_PER_MINUTE, 1)}px" in block
     assert "10:00–11:30" in html
+
+
+def test_staff_home_counts_todays_sessions(client, screens_clinic, cleared_client, monday_morning):
+    _today_appointment(screens_clinic, cleared_client)
+    client.force_login(screens_clinic.practitioners[0].user)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "<strong>1</strong> session in the clinic" in html and "1 with you" in html
