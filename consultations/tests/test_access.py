@@ -173,3 +173,16 @@ def test_staff_cannot_open_a_form_the_client_has_not_sent(client, practitioner):
     draft = DraftIntakeFactory()
     client.force_login(practitioner)
     assert client.get(reverse("consultations:intake_review", args=[draft.pk])).status_code == 404
+
+
+def test_the_front_desk_clearance_page_never_loads_the_answers_column(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world["people"][DESK])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url_for("client_clearance", world["other"]))
+    assert response.status_code == 200
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    assert '"answers"' not in sql
+    assert '"details"' not in sql
