@@ -271,3 +271,21 @@ def test_staff_home_counts_todays_sessions(client, screens_clinic, cleared_clien
     client.force_login(screens_clinic.practitioners[0].user)
     html = client.get(reverse("dashboard")).content.decode()
     assert "<strong>1</strong> session in the clinic" in html and "1 with you" in html
+
+
+def test_double_clicks_on_desk_actions_give_a_message_not_an_error(
+    desk, screens_clinic, cleared_client, monday_morning
+):
+    appointment = _today_appointment(screens_clinic, cleared_client)
+    HealthUpdateFactory(client=cleared_client, appointment_id=appointment.pk, session_date=MONDAY)
+    check_in = reverse("desk_check_in", kwargs={"appointment_id": appointment.pk})
+    desk.post(check_in)
+    again = desk.post(check_in, follow=True)
+    assert again.status_code == 200 and "cannot be checked in" in again.content.decode()
+    cancel = reverse("desk_cancel", kwargs={"appointment_id": appointment.pk})
+    desk.post(cancel, {"cancelled_by_party": "clinic", "reason": "Machine broke"})
+    twice = desk.post(cancel, {"cancelled_by_party": "clinic", "reason": "Machine broke"}, follow=True)
+    assert twice.status_code == 200 and "cannot be cancelled" in twice.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert appointment.status_changes.filter(to_status=Appointment.Status.CANCELLED).count() == 1
