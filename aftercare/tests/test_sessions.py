@@ -308,3 +308,15 @@ def test_the_last_sessions_email_has_no_next_window(session_setup, record_input)
     composed = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.AFTERCARE))
     assert "next session can be booked" not in composed.text
     assert composed.attachments[0].content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_a_session_not_started_cannot_be_completed_and_leaves_no_record(session_setup, record_input):
+    appointment = session_setup()
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.BOOKED)
+    with pytest.raises(ValidationError, match="cannot be completed: start it first"):
+        session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
+    # The record was written before the completion was refused: the transaction took it back.
+    assert not SessionRecord.objects.exists()
+    assert not AreaDepth.objects.exists()
+    assert not AftercarePlan.objects.exists()
