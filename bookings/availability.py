@@ -109,6 +109,11 @@ class BusyTimes:
         return found
 
 
+def _busy_seconds(busy: BusyTimes, start: datetime, end: datetime) -> float:
+    free = sum((g1 - g0).total_seconds() for g0, g1 in busy.gaps(start, end))
+    return (end - start).total_seconds() - free
+
+
 def _arrivals(gaps: Iterable[Span], before: timedelta, length: timedelta) -> list[Span]:
     """Arrival times (closed intervals) for which ``[arrival + before, arrival + before + length)``
     fits inside one of ``gaps``."""
@@ -383,6 +388,20 @@ class _Engine:
             ]
         return found
 
+    def least_busy_first(self, day: date, practitioners, room_ids):
+        """Practitioners and rooms in the order they are offered on ``day``: the least booked
+        that day first (ties keep the given order), so that work spreads across the team and
+        the rooms. ``find_availability`` and ``check_start`` share it, so a time booked without
+        choosing goes to whoever the screen showed."""
+        start = local_instant(day, time(0), self.inputs.tz)
+        end = local_instant(day + timedelta(days=1), time(0), self.inputs.tz)
+        people = sorted(
+            practitioners,
+            key=lambda p: _busy_seconds(self.practitioner_busy[p.practitioner_id], start, end),
+        )
+        rooms = sorted(room_ids, key=lambda pk: _busy_seconds(self.room_busy[pk], start, end))
+        return people, rooms
+
     def day_verdict(self, day: date) -> DayAvailability | None:
         """A reason the whole day is out, before looking at times; else None."""
         inputs = self.inputs
@@ -463,6 +482,7 @@ class _Engine:
         one time at a time; the property tests hold the two to agreeing."""
         timing = self.inputs.timing
         numbing, needling, total = timing.numbing, timing.needling, timing.numbing + timing.needling + timing.turnover
+        practitioners, room_ids = self.least_busy_first(day, practitioners, room_ids)
         by_practitioner: list[tuple[int, list[Span], list[datetime]]] = []
         day_start = day_end = None
         for practitioner in practitioners:
@@ -622,6 +642,7 @@ def check_start(
         return StartCheck(None, Reason.OUTSIDE_HOURS, "That practitioner does not give this treatment.", day_info)
     if not room_ids:
         return StartCheck(None, Reason.ROOM_BUSY, "That room is not equipped for this treatment.", day_info)
+    practitioners, room_ids = engine.least_busy_first(day, practitioners, room_ids)
     reasons = []
     for practitioner in practitioners:
         slot, reason = engine.slot_for(practitioner, engine.blocks(practitioner, day), starts_at, room_ids)
