@@ -84,3 +84,23 @@ def test_a_raw_sql_insert_of_an_overlapping_appointment_fails(setup):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
     assert Appointment.objects.filter(status="booked").count() == 2
+
+
+@pytest.mark.slow
+def test_the_migrations_run_on_sqlite_too(tmp_path):
+    """The embedded default (no DATABASE_URL) migrates: the exclusion constraints are skipped there,
+    and bookings migrates back to zero as well."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(CLINIC_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="clinic.settings.local")
+    for args in (["migrate"], ["migrate", "bookings", "zero"], ["migrate"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args, "--noinput"], cwd=root, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "clinic.sqlite3").exists()
