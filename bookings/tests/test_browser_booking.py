@@ -233,7 +233,7 @@ def test_front_desk_books_a_caller_checks_in_and_practitioner_completes(
     practice = practice_context.new_page()
     practice.set_default_timeout(10_000)
     log_in(practice, practitioner.user.email, practitioner.user.totp_secret)
-    practice.get_by_role("link", name="My day").click()
+    practice.get_by_role("navigation", name="Main").get_by_role("link", name="My day").click()
     practice.get_by_text("Max needle depth").wait_for()
     screenshot(practice, "practice-1-my-day")
     practice.get_by_role("button", name="Start").click()
