@@ -9,6 +9,15 @@
     button.dataset.sent = "1";
     setTimeout(function () { button.setAttribute("aria-disabled", "true"); button.classList.add("is-busy"); }, 0);
   });
+  // Coming back with the back button (page restored from the cache): buttons work again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("button[data-sent]").forEach(function (button) {
+      delete button.dataset.sent;
+      button.removeAttribute("aria-disabled");
+      button.classList.remove("is-busy");
+    });
+  });
   // Highlight the chosen day on the calendar when htmx loads its times.
   document.addEventListener("click", function (event) {
     var day = event.target.closest(".day-button");
