@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -113,6 +114,12 @@ def _stored_attachments(specs) -> list[Attachment]:
     return attachments
 
 
+def render_plain_text(template_name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping: a name like O'Neill must reach an SMS
+    or a text e-mail as typed, not as ``O&#x27;Neill``. (HTML bodies keep autoescaping.)"""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def _strip_blank_lines(text: str) -> str:
     """Template tags leave runs of blank lines in plain text; keep at most one."""
     lines, blank = [], 0
@@ -147,11 +154,11 @@ def message_compose(*, message: OutboundMessage, clinic: ClinicProfile | None = 
         context.update(_context_values(extra))
     folder = f"messages/{message.kind}"
     with timezone.override(clinic.tz):
-        subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
+        subject = " ".join(render_plain_text(f"{folder}/subject.txt", context).split())
         return ComposedMessage(
             subject=subject[:200],
-            text=_strip_blank_lines(render_to_string(f"{folder}/body.txt", context)),
+            text=_strip_blank_lines(render_plain_text(f"{folder}/body.txt", context)),
             html=render_to_string(f"{folder}/body.html", context),
-            sms=" ".join(render_to_string(f"{folder}/sms.txt", context).split()),
+            sms=" ".join(render_plain_text(f"{folder}/sms.txt", context).split()),
             attachments=attachments,
         )

@@ -345,3 +345,19 @@ def test_beat_runs_the_dispatcher_every_minute(settings):
     assert entry["schedule"] == 60.0
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_plain_text_and_sms_keep_apostrophes_while_html_escapes_them(db, clinic_profile):
+    from clinic.composing import message_compose
+
+    client = ClientFactory(first_name="Siobhán", last_name="O'Neill")
+    clinic_profile.name = "Rose & Thorn's Skin"
+    clinic_profile.save()
+    message = _waitlist_offer(client)
+
+    composed = message_compose(message=message, clinic=clinic_profile)
+
+    assert "Rose & Thorn's Skin" in composed.text
+    assert "&#x27;" not in composed.text and "&amp;" not in composed.text
+    assert "&#x27;" not in composed.subject + composed.sms
+    assert "Rose &amp; Thorn&#x27;s Skin" in composed.html
