@@ -242,10 +242,24 @@ def spacing_verdict(
             next_possible=_first_spaced_day(day, relevant, rule, today, online),
         )
     per_course = Counter(s.course_id for s in sessions)
+    course_days: dict[int, list[date]] = {}
+    for s in sessions:
+        course_days.setdefault(s.course_id, []).append(s.day)
+
+    def joinable(course_id: int) -> bool:
+        # A course is one chain of sessions on the same skin: this one may join it only if it
+        # keeps the minimum from every session already in it (areas of a course can differ).
+        return all(abs((day - other).days) >= rule.min_days for other in course_days[course_id])
+
     before = [s for s in relevant if s.day < day]
     if not before:
         after = sorted((s for s in relevant if s.day > day), key=lambda s: s.day)
-        if after and (after[0].day - day).days <= rule.max_days:
+        if (
+            after
+            and (after[0].day - day).days <= rule.max_days
+            and min(course_days[after[0].course_id]) > day
+            and joinable(after[0].course_id)
+        ):
             return SpacingVerdict(ok=True, course_id=after[0].course_id)
         return SpacingVerdict(ok=True)
     previous = max(before, key=lambda s: s.day)
@@ -253,6 +267,8 @@ def spacing_verdict(
         return SpacingVerdict(ok=True)  # that course is complete: this one begins the next
     window_closes = previous.day + timedelta(days=rule.max_days)
     if day <= window_closes:
+        if not joinable(previous.course_id):
+            return SpacingVerdict(ok=True)
         return SpacingVerdict(ok=True, course_id=previous.course_id)
     window_opens = previous.day + timedelta(days=rule.min_days)
     if today <= window_closes:
