@@ -618,7 +618,7 @@ def course_plan(
             break
         chosen = None
         for day in find_availability(inputs, search_from, closes):
-            if day.slots and (day.course_id == course.pk or day.course_id is None):
+            if day.slots and (day.course_id == course.pk or anchor is None):
                 chosen = min(
                     day.slots,
                     key=lambda s: (
