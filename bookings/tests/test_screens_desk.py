@@ -289,3 +289,23 @@ def test_double_clicks_on_desk_actions_give_a_message_not_an_error(
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert appointment.status_changes.filter(to_status=Appointment.Status.CANCELLED).count() == 1
+
+
+def test_the_desk_sees_that_health_changed_but_never_what(desk, screens_clinic, cleared_client, monday_morning):
+    appointment = _today_appointment(screens_clinic, cleared_client)
+    HealthUpdateFactory(
+        client=cleared_client,
+        appointment_id=appointment.pk,
+        session_date=MONDAY,
+        anything_changed=True,
+        details="Started isotretinoin last week",
+    )
+    for url in (
+        reverse("desk_day"),
+        reverse("desk_day_sheet"),
+        reverse("desk_appointment", kwargs={"appointment_id": appointment.pk}),
+        reverse("desk_client", kwargs={"client_id": cleared_client.pk}),
+    ):
+        html = desk.get(url).content.decode()
+        assert "isotretinoin" not in html, url
+    assert "Health change" in desk.get(reverse("desk_day")).content.decode()
