@@ -338,6 +338,7 @@ def test_every_screen_fits_a_phone(browser, live_server, screenshot, setup):
         ("desk-client", f"/desk/clients/{person.pk}/"),
         ("desk-appointment", f"/desk/appointments/{mine.pk}/"),
         ("desk-waitlist", "/desk/waitlist/"),
+        ("desk-waitlist-join", f"/desk/clients/{person.pk}/waitlist/"),
     ]:
         staff.goto(url)
         check_fits(staff, name)

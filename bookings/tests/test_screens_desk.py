@@ -309,3 +309,13 @@ def test_the_desk_sees_that_health_changed_but_never_what(desk, screens_clinic, 
         html = desk.get(url).content.decode()
         assert "isotretinoin" not in html, url
     assert "Health change" in desk.get(reverse("desk_day")).content.decode()
+
+
+def test_desk_puts_a_caller_on_the_waitlist(desk, screens_clinic, cleared_client, monday_morning):
+    url = reverse("desk_waitlist_join", kwargs={"client_id": cleared_client.pk})
+    assert 'value="neck"' in desk.get(url).content.decode()
+    response = desk.post(url, {"first_day": "2026-06-03", "last_day": "2026-06-10", "areas": ["neck"], "note": ""})
+    assert response.status_code == 302
+    entry = WaitlistEntry.objects.get(client=cleared_client)
+    assert entry.areas == ["neck"]
+    assert "Ava Lindqvist" in desk.get(reverse("desk_waitlist")).content.decode()

@@ -239,6 +239,7 @@ def test_every_other_staff_page_stays_flat(client, screens_clinic, cleared_clien
         reverse("desk_book_calendar", kwargs=book) + "?areas=face",
         reverse("desk_appointment_ics", kwargs={"appointment_id": mine.pk}),
         reverse("practice_calendar_feed"),
+        reverse("desk_waitlist_join", kwargs={"client_id": cleared_client.pk}),
         reverse("calendar_feed", kwargs={"token": token}),
     ]
     counts = [_count(client, url) for url in urls]

@@ -5,19 +5,21 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import roles
+from consultations.areas import Area
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
 
 from .. import desk_selectors, selectors, services, waitlist
-from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm
+from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm, WaitlistJoinForm
 from ..front_desk import client_create_by_staff
-from ..models import Appointment, Practitioner, WaitlistEntry
+from ..models import Appointment, Practitioner, Treatment, WaitlistEntry
 from ..schedule_grid import Column, grid_for
 from .client import _ics_response
 from .common import clinic_today, needs, parse_day, parse_instant, parse_int
@@ -434,3 +436,31 @@ def desk_waitlist_offer(request, entry_id):
     else:
         messages.success(request, f"Offered to {entry.client.get_full_name()}: they get a message with a link to book.")
     return redirect(back)
+
+
+@needs(roles.Capability.BOOK_FOR_CLIENT)
+def desk_waitlist_join(request, client_id):
+    """Put a client on the waitlist from the desk (someone on the phone with no time that suits)."""
+    client = desk_selectors.desk_client(client_id=client_id)
+    treatment = Treatment.objects.filter(is_active=True).order_by("pk").first()
+    if treatment is None:
+        raise Http404("No treatment to wait for.")
+    today = clinic_today()
+    offered = list(treatment.areas.values_list("area", flat=True))
+    if treatment.needs_clearance:
+        cleared = clearance_check(client=client, treatment_slug=treatment.slug, areas=(), on=today).cleared_areas
+        offered = [code for code in offered if code in cleared]
+    form = WaitlistJoinForm(
+        request.POST or None,
+        initial={"first_day": today + timedelta(days=1), "last_day": today + timedelta(days=14)},
+        area_choices=[(code, Area(code).label) for code in offered],
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            waitlist.waitlist_join(client=client, treatment=treatment, joined_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{client.get_full_name()} is on the waitlist.")
+            return redirect("desk_waitlist")
+    return render(request, "bookings/waitlist_join.html", {"form": form, "treatment": treatment, "for_client": client})
