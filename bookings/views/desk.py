@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import roles
-from consultations.areas import Area
+from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
 
@@ -251,6 +251,7 @@ def desk_client(request, client_id):
             "client": client,
             "check": check,
             "clearance_badge": CLEARANCE_BADGES.get(check.code, (check.code, "info")),
+            "cleared_labels": area_labels(check.cleared_areas),
             "upcoming": [a for a in reversed(appointments) if a.starts_at >= now and a.is_active],
             "past": [a for a in appointments if not (a.starts_at >= now and a.is_active)],
             "book_url": reverse("desk_book_start", kwargs={"client_id": client.pk}),
