@@ -102,6 +102,7 @@ def session_complete(
     sessions, ``ValidationError`` (keyed by field where it can be) for bad input or a session
     that is already recorded or not in a state to complete; nothing is written then.
     """
+    from bookings.locks import appointment_lock
     from bookings.models import Appointment
     from bookings.services import appointment_complete
     from consultations.selectors import clearance_check
@@ -110,10 +111,11 @@ def session_complete(
     clinic = ClinicProfile.get()
     tz = clinic.tz
     with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("client", "treatment", "course", "practitioner__user")
-            .get(pk=appointment.pk)
+        # The client's row first, then the appointment: the booking services' lock order, so a
+        # cancellation arriving at the same moment waits instead of deadlocking.
+        appointment_lock(appointment.pk)
+        appointment = Appointment.objects.select_related("client", "treatment", "course", "practitioner__user").get(
+            pk=appointment.pk
         )
         if SessionRecord.objects.filter(appointment=appointment).exists():
             raise ValidationError("This session has already been recorded.")

@@ -510,3 +510,19 @@ def client_appointment(*, client: User, appointment_id: int) -> Appointment:
         pk=appointment_id,
         client=client,
     )
+
+
+def appointment_session_date_for_client(*, client, appointment_id: int) -> date | None:
+    """The session's date in the clinic's time zone when ``appointment_id`` is one of
+    ``client``'s sessions still to come (booked or checked in); None otherwise (another client's,
+    cancelled, over, unknown)."""
+    starts_at = (
+        Appointment.objects.filter(
+            pk=appointment_id, client=client, status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
+        )
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if starts_at is None:
+        return None
+    return timezone.localtime(starts_at, ClinicProfile.get().tz).date()

@@ -6,7 +6,7 @@
     appointment_lookup_register(lambda *, client, appointment_id: <the session's local date, or
                                 None if the appointment is not this client's>)
 
-Until a lookup is registered, the health-update page takes the session's date from ``?on=``.
+Without a registered lookup the health-update page opens for no appointment (404).
 """
 
 from collections.abc import Callable

@@ -5,7 +5,6 @@ staff pages check the capability before any row is read; every staff read of med
 writes an audit entry.
 """
 
-from datetime import date
 from functools import wraps
 
 from dateutil.relativedelta import relativedelta
@@ -261,21 +260,15 @@ def consent_pdf(request, pk: int):
 def health_update(request, appointment_id: int):
     """The client's "has anything changed since your last visit?" before one session.
 
-    Bookings links here with ``?on=YYYY-MM-DD`` (the session's date in the clinic's zone)."""
+    The session's date comes from bookings (through ``consultations.appointments``), which also
+    says whether the appointment is this client's: another client's id is a 404."""
     _require_client(request.user)
     existing = selectors.client_health_update(client=request.user, appointment_id=appointment_id)
     try:
         session_date = appointment_session_date(client=request.user, appointment_id=appointment_id)
     except LookupError:
-        raw_date = request.POST.get("on") or request.GET.get("on")
-        if not raw_date and existing is not None:
-            raw_date = existing.session_date.isoformat()
-        try:
-            session_date = date.fromisoformat(raw_date or "")
-        except ValueError:
-            session_date = None
+        session_date = None
     if session_date is None:
-        # Not this client's appointment (or no date to go on): nothing to show.
         raise Http404("Open this page from your appointment.")
     form = HealthUpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

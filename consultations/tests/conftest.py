@@ -15,3 +15,17 @@ def consent_text(db):
 @pytest.fixture
 def answers():
     return clean_answers()
+
+
+@pytest.fixture(autouse=True)
+def sessions(monkeypatch):
+    """Appointments as bookings would describe them: ``sessions[(client_id, appointment_id)] =
+    session_date``. consultations' own tests stay free of bookings; the real lookup is tested in
+    bookings' tests."""
+    from consultations import appointments
+
+    known: dict = {}
+    monkeypatch.setattr(
+        appointments, "_lookup", lambda *, client, appointment_id: known.get((client.pk, appointment_id))
+    )
+    return known

@@ -19,9 +19,10 @@ ANON, CLIENT, DESK, PRACTITIONER, MANAGER = "anonymous", "client", "front_desk",
 
 
 @pytest.fixture
-def world(consent_text):
+def world(consent_text, sessions):
     me = ClientFactory()
     someone = ClientFactory()
+    sessions[(me.pk, 4242)] = sessions[(someone.pk, 4243)] = timezone.localdate()
     mine = IntakeFactory(client=me)
     theirs = IntakeFactory(client=someone)
     DraftIntakeFactory(client=me, version=mine.version + 1)
@@ -34,20 +35,19 @@ def world(consent_text):
             PRACTITIONER: PractitionerFactory(),
             MANAGER: ManagerFactory(),
         },
-        "own": {"intake": mine, "update": my_update, "client": me},
-        "other": {"intake": theirs, "update": their_update, "client": someone},
+        "own": {"intake": mine, "update": my_update, "client": me, "appointment_id": 4242},
+        "other": {"intake": theirs, "update": their_update, "client": someone, "appointment_id": 4243},
     }
 
 
 def url_for(name, objects):
-    today = timezone.localdate().isoformat()
     return {
         "home": reverse("consultations:home"),
         "intake_step": reverse("consultations:intake_step", args=["about"]),
         "intake_sign": reverse("consultations:intake_sign"),
         "intake_detail": reverse("consultations:intake_detail", args=[objects["intake"].pk]),
         "consent_pdf": reverse("consultations:consent_pdf", args=[objects["intake"].pk]),
-        "health_update": reverse("consultations:health_update", args=[4242]) + f"?on={today}",
+        "health_update": reverse("consultations:health_update", args=[objects["appointment_id"]]),
         "review_queue": reverse("consultations:review_queue"),
         "intake_review": reverse("consultations:intake_review", args=[objects["intake"].pk]),
         "health_update_detail": reverse("consultations:health_update_detail", args=[objects["update"].pk]),
@@ -62,7 +62,7 @@ MATRIX = {
     "intake_sign": {ANON: 302, CLIENT: 200, DESK: 403, PRACTITIONER: 403, MANAGER: 403},
     "intake_detail": {ANON: 302, CLIENT: (200, 404), DESK: 403, PRACTITIONER: 302, MANAGER: 302},
     "consent_pdf": {ANON: 302, CLIENT: (200, 404), DESK: 403, PRACTITIONER: 200, MANAGER: 200},
-    "health_update": {ANON: 302, CLIENT: 200, DESK: 403, PRACTITIONER: 403, MANAGER: 403},
+    "health_update": {ANON: 302, CLIENT: (200, 404), DESK: 403, PRACTITIONER: 403, MANAGER: 403},
     "review_queue": {ANON: 302, CLIENT: 403, DESK: 403, PRACTITIONER: 200, MANAGER: 200},
     "intake_review": {ANON: 302, CLIENT: 403, DESK: 403, PRACTITIONER: 200, MANAGER: 200},
     "health_update_detail": {ANON: 302, CLIENT: 403, DESK: 403, PRACTITIONER: 200, MANAGER: 200},

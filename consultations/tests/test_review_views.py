@@ -132,16 +132,19 @@ def test_a_question_is_answered_by_amending_and_the_practitioner_sees_what_chang
     assert intake.status == IntakeStatus.QUESTION
 
 
-def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_cleared(client, client_user, practitioner):
+def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_cleared(
+    client, client_user, practitioner, sessions
+):
     ClearanceFactory(client=client_user)
     session = services.clinic_today() + timedelta(days=2)
-    url = reverse("consultations:health_update", args=[901]) + f"?on={session.isoformat()}"
+    sessions[(client_user.pk, 901)] = session
+    url = reverse("consultations:health_update", args=[901])
     client.force_login(client_user)
     assert "Has anything about your health" in client.get(url).content.decode()
-    response = client.post(url, {"anything_changed": "yes", "details": "", "on": session.isoformat()})
+    response = client.post(url, {"anything_changed": "yes", "details": ""})
     assert "Please tell us what has changed." in response.content.decode()
     assert not HealthUpdate.objects.exists()
-    client.post(url, {"anything_changed": "yes", "details": "A new rash on my neck", "on": session.isoformat()})
+    client.post(url, {"anything_changed": "yes", "details": "A new rash on my neck"})
     update = HealthUpdate.objects.get()
     assert update.appointment_id == 901 and update.anything_changed
     assert OutboundMessage.objects.filter(
@@ -161,11 +164,12 @@ def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_clea
     assert update.review_outcome == "still_cleared"
 
 
-def test_a_health_update_for_a_session_more_than_a_week_away_is_refused(client, client_user):
+def test_a_health_update_for_a_session_more_than_a_week_away_is_refused(client, client_user, sessions):
     session = services.clinic_today() + timedelta(days=9)
-    url = reverse("consultations:health_update", args=[902]) + f"?on={session.isoformat()}"
+    sessions[(client_user.pk, 902)] = session
+    url = reverse("consultations:health_update", args=[902])
     client.force_login(client_user)
-    response = client.post(url, {"anything_changed": "no", "on": session.isoformat()})
+    response = client.post(url, {"anything_changed": "no"})
     assert "in the week before your session" in response.content.decode()
     assert not HealthUpdate.objects.exists()
 
@@ -209,16 +213,9 @@ def test_a_manager_publishes_a_new_consent_version_in_the_admin_and_old_ones_sta
     assert consent_text.title != "Edited"
 
 
-def test_with_a_registered_appointment_lookup_the_page_needs_no_date_and_refuses_others_appointments(
-    client, client_user, monkeypatch
-):
-    from consultations import appointments
-
+def test_the_page_takes_the_sessions_date_from_bookings_and_refuses_others_appointments(client, client_user, sessions):
     session = services.clinic_today() + timedelta(days=3)
-    owned = {(client_user.pk, 903): session}
-    monkeypatch.setattr(
-        appointments, "_lookup", lambda *, client, appointment_id: owned.get((client.pk, appointment_id))
-    )
+    sessions[(client_user.pk, 903)] = session
     client.force_login(client_user)
     page = client.get(reverse("consultations:health_update", args=[903]))
     assert page.status_code == 200
