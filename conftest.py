@@ -27,6 +27,41 @@ CHROMIUM_ARGS = [
 ]
 
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """The rows data migrations install (the roles, consent text version 1, the default aftercare
+    protocol), put back for every database test. A transactional test (browser, concurrency)
+    ends with a flush of every table, which would otherwise leave the tests after it in a
+    database no real installation ever has."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not (_DB_FIXTURES & set(request.fixturenames)):
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    reference_data_install()
+
+
+def reference_data_install():
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from aftercare.default_protocol import default_protocol_install
+    from clinic.roles import Role
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    consent = import_module("consultations.migrations.0002_first_consent_text")
+    consent.create_first_version(apps, None)
+    default_protocol_install(get_model=lambda name: apps.get_model("aftercare", name))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (rate limits, used TOTP codes)."""
