@@ -379,8 +379,8 @@ def intake_review(request, pk: int):
             else:
                 messages.success(request, message)
                 return redirect("consultations:review_queue")
-    else:
-        _audit_medical_read(request, intake)
+    # Whenever the page shows the answers (a refused decision shows them again), it is a read.
+    _audit_medical_read(request, intake)
     versions = selectors.intake_versions(viewer=request.user, client_id=intake.client_id)
     previous = next((v for v in reversed(versions) if v.version < intake.version), None)
     flags = list(intake.flags.all())
@@ -426,10 +426,10 @@ def health_update_detail(request, pk: int):
         else:
             messages.success(request, "Saved.")
             return redirect("consultations:review_queue")
-    if request.method == "GET":
-        audit_record(
-            actor=request.user, action="health_update_viewed", target=update, request=request, subject=update.client
-        )
+    # The page shows the client's words again after a refused review too: every showing is a read.
+    audit_record(
+        actor=request.user, action="health_update_viewed", target=update, request=request, subject=update.client
+    )
     return render(
         request,
         "consultations/health_update_detail.html",

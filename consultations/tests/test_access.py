@@ -186,3 +186,21 @@ def test_the_front_desk_clearance_page_never_loads_the_answers_column(client, wo
     sql = " ".join(query["sql"] for query in captured.captured_queries)
     assert '"answers"' not in sql
     assert '"details"' not in sql
+
+
+def test_a_refused_decision_shows_the_answers_again_and_that_read_is_audited(client, world):
+    """A decision the service refuses re-renders the page with every answer: a read like any other."""
+    practitioner = world["people"][PRACTITIONER]
+    client.force_login(practitioner)
+    intake, update = world["other"]["intake"], world["other"]["update"]
+    response = client.post(url_for("intake_review", world["other"]), {"action": "decline", "decline-reason": "No."})
+    assert response.status_code == 200
+    assert "Please give the client a reason" in response.content.decode()
+    response = client.post(url_for("health_update_detail", world["other"]), {"outcome": "review_again", "note": ""})
+    assert "Tell the client what to update" in response.content.decode()
+    assert "Sunburn" in response.content.decode()
+    actions = list(
+        AuditEntry.objects.filter(actor=practitioner, subject=intake.client).values_list("action", "target_id")
+    )
+    assert ("medical_answers_viewed", str(intake.pk)) in actions
+    assert ("health_update_viewed", str(update.pk)) in actions
