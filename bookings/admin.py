@@ -8,9 +8,11 @@ services as actions instead.
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from .calendar_feed import calendar_feed_token_revoke
 from .models import (
     Appointment,
     AppointmentStatusChange,
+    CalendarFeedToken,
     ClinicClosure,
     Course,
     Practitioner,
@@ -18,9 +20,11 @@ from .models import (
     TimeOff,
     Treatment,
     TreatmentArea,
+    WaitlistEntry,
     WorkingHours,
 )
 from .services import appointment_cancel
+from .waitlist import waitlist_withdraw
 
 
 class TreatmentAreaInline(admin.TabularInline):
@@ -215,3 +219,97 @@ class CourseAdmin(admin.ModelAdmin):
     readonly_fields = ["client", "treatment", "areas", "created_at"]
     fields = ["client", "treatment", "areas", "planned_sessions", "status", "created_at"]
     inlines = [CourseAppointmentInline]
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    """Read-only: clients join through the booking screens or the desk (``waitlist_join`` checks
+    the range and the areas); the admin can only take an entry off through ``waitlist_withdraw``."""
+
+    list_display = [
+        "client",
+        "treatment",
+        "area_labels",
+        "first_day",
+        "last_day",
+        "practitioner",
+        "status",
+        "created_at",
+        "offered_starts_at",
+    ]
+    list_filter = ["status", "treatment", ("practitioner", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["client__email", "client__first_name", "client__last_name", "note"]
+    date_hierarchy = "first_day"
+    list_select_related = ["client", "treatment", "practitioner__user"]
+    readonly_fields = [field.name for field in WaitlistEntry._meta.fields]
+    actions = ["withdraw"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="areas")
+    def area_labels(self, obj):
+        return obj.area_labels
+
+    @admin.action(description="Take the selected entries off the waitlist")
+    def withdraw(self, request, queryset):
+        done = 0
+        for entry in queryset.filter(status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED]):
+            try:
+                waitlist_withdraw(entry=entry, withdrawn_by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{entry}: {' '.join(error.messages)}", messages.WARNING)
+        self.message_user(request, f"{done} waitlist entr{'y' if done == 1 else 'ies'} withdrawn.", messages.SUCCESS)
+
+
+class CalendarFeedTokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(CalendarFeedToken)
+class CalendarFeedTokenAdmin(admin.ModelAdmin):
+    """Practitioners' calendar subscription addresses. The secret is never stored (only its
+    digest) and the admin shows neither: a new address is made by the practitioner on their
+    calendar page, where it is shown once. The admin can only revoke, through the service."""
+
+    list_display = ["practitioner", "is_live", "created_at", "revoked_at"]
+    list_filter = [CalendarFeedTokenStateFilter, ("practitioner", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["practitioner__user__email", "practitioner__user__first_name", "practitioner__user__last_name"]
+    list_select_related = ["practitioner__user"]
+    fields = ["practitioner", "created_at", "revoked_at"]  # never the digest
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoking keeps the record of when the address died
+
+    @admin.display(description="live", boolean=True)
+    def is_live(self, obj):
+        return obj.revoked_at is None
+
+    @admin.action(description="Revoke the selected calendar addresses")
+    def revoke(self, request, queryset):
+        practitioners = {token.practitioner for token in queryset.filter(revoked_at__isnull=True)}
+        done = sum(
+            calendar_feed_token_revoke(practitioner=practitioner, revoked_by=request.user, request=request)
+            for practitioner in practitioners
+        )
+        self.message_user(request, f"{done} calendar address(es) revoked.", messages.SUCCESS)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from clinic.audit import audit_record
 from clinic.models import ClinicProfile
 
 from .models import Appointment, CalendarFeedToken, Practitioner
@@ -34,11 +35,18 @@ def calendar_feed_token_create(*, practitioner: Practitioner) -> str:
     return token
 
 
-def calendar_feed_token_revoke(*, practitioner: Practitioner) -> int:
-    """Revoke the live feed address, if any. Returns how many were revoked (0 or 1)."""
-    return CalendarFeedToken.objects.filter(practitioner=practitioner, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+def calendar_feed_token_revoke(*, practitioner: Practitioner, revoked_by=None, request=None) -> int:
+    """Revoke the live feed address, if any (the practitioner on their page, or a manager in the
+    admin: recorded in the audit log). Returns how many were revoked (0 or 1)."""
+    with transaction.atomic():
+        live = list(
+            CalendarFeedToken.objects.select_for_update().filter(practitioner=practitioner, revoked_at__isnull=True)
+        )
+        for token in live:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=revoked_by, action="calendar_feed.revoked", target=token, request=request, subject=None)
+    return len(live)
 
 
 def calendar_feed_live(*, practitioner: Practitioner) -> CalendarFeedToken | None:

@@ -66,7 +66,7 @@ def practice_calendar_feed(request):
     new_url = None
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            calendar_feed_token_revoke(practitioner=practitioner)
+            calendar_feed_token_revoke(practitioner=practitioner, revoked_by=request.user, request=request)
             messages.success(request, "The subscription address is revoked: calendars using it stop updating.")
             return redirect("practice_calendar_feed")
         token = calendar_feed_token_create(practitioner=practitioner)
