@@ -35,6 +35,7 @@ from .availability import (
 from .locks import appointment_lock, clients_lock
 from .models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
 from .selectors import availability_inputs, treatment_catalogue
+from .waitlist import waitlist_mark_booked
 
 Status = Appointment.Status
 Channel = Appointment.Channel
@@ -218,8 +219,8 @@ def appointment_book(
     the window only with ``late_booking_reason``). The practitioner and room are assigned when not
     given. Guarantees, with the client's row locked: clearance on the day for these areas, the
     spacing rule against both neighbours, working hours, no overlap for practitioner, room or
-    client; a course joined or started; the status history and the confirmation message written.
-    Raises ``ValidationError`` naming the reason (and the next possible date); writes nothing then.
+    client; a course joined or started; the status history and the confirmation message written;
+    the client's open waitlist entries covering that day closed. Raises ``ValidationError`` naming the reason (and the next possible date); writes nothing then.
     """
     treatment = _resolve_treatment(treatment)
     tz = ClinicProfile.get().tz
@@ -285,6 +286,9 @@ def appointment_book(
         appointment = _insert_or_explain(write, hint_args=hint_args)
         _record_status(appointment, from_status="", by=booked_by, note=checked.note)
         reminders.appointment_messages_plan(appointment=appointment, event="booked")
+        # A client who gets a session on a day they were waiting for leaves the waitlist, by
+        # whichever path they booked (online, the desk, the admin, a script).
+        waitlist_mark_booked(client=client, treatment=treatment, day=day)
         audit_record(
             actor=booked_by,
             action="appointment.booked",
@@ -308,8 +312,9 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move a booked session to ``starts_at`` (with the same checks as booking, both neighbours
     re-checked, the session itself left out). Keeps the practitioner unless another is given or
-    they are not free; joins or starts the right course; moves its planned messages. Raises
-    ``ValidationError``; writes nothing then."""
+    they are not free; joins or starts the right course; moves its planned messages; closes the
+    client's open waitlist entries covering the new day. Raises ``ValidationError``; writes
+    nothing then."""
     _require_aware(starts_at)
     tz = ClinicProfile.get().tz
     with transaction.atomic():
@@ -378,6 +383,8 @@ def appointment_reschedule(
         ]
         _insert_or_explain(lambda: appointment.save(update_fields=fields), hint_args=hint_args)
         reminders.appointment_messages_plan(appointment=appointment, event="rescheduled")
+        # Moved onto a day they were waiting for (an offered earlier time): off the waitlist.
+        waitlist_mark_booked(client=client, treatment=treatment, day=day)
         audit_record(
             actor=changed_by,
             action="appointment.rescheduled",

@@ -135,7 +135,9 @@ def waitlist_offer(*, entry: WaitlistEntry, starts_at: datetime, offered_by) -> 
 
 
 def waitlist_mark_booked(*, client, treatment: Treatment, day: date) -> int:
-    """Close the client's open entries covering ``day`` once they booked it. Returns how many."""
+    """Close the client's open entries of ``treatment`` covering ``day`` (a local date): called
+    by ``appointment_book`` and ``appointment_reschedule`` inside their transaction, so the entry
+    closes exactly when the session is written. Returns how many."""
     return WaitlistEntry.objects.filter(
         client=client, treatment=treatment, status__in=OPEN, first_day__lte=day, last_day__gte=day
     ).update(status=WaitlistEntry.Status.BOOKED)

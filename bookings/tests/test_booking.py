@@ -414,3 +414,43 @@ def test_the_desk_cancelling_for_a_client_on_the_phone_records_the_client_as_the
         "client",
         True,
     )
+
+
+def _waiting(client, clinic, first_day, last_day):
+    from bookings.models import WaitlistEntry
+
+    return WaitlistEntry.objects.create(
+        client=client, treatment=clinic.treatment, areas=["face"], first_day=first_day, last_day=last_day
+    )
+
+
+def test_booking_a_day_the_client_waits_for_closes_the_waitlist_entry_whoever_books(clinic, client_user, front_desk):
+    """The rule lives in the service: the desk's booking (not only the client's screen) takes
+    the client off the waitlist for that day; entries for other days stay open."""
+    from bookings.models import WaitlistEntry
+
+    covering = _waiting(client_user, clinic, TUESDAY, TUESDAY + days(3))
+    elsewhere = _waiting(ClientFactory(), clinic, TUESDAY, TUESDAY + days(3))
+    later = _waiting(client_user, clinic, TUESDAY + days(40), TUESDAY + days(45))
+    later.status = WaitlistEntry.Status.OFFERED
+    later.save(update_fields=["status"])
+    book(client_user, clinic, at(TUESDAY + days(1), "10:00"), by=front_desk)
+    statuses = {e.pk: e.status for e in WaitlistEntry.objects.all()}
+    assert statuses == {covering.pk: "booked", elsewhere.pk: "waiting", later.pk: "offered"}
+
+
+def test_a_refused_booking_leaves_the_waitlist_entry_open(clinic, client_user):
+    entry = _waiting(client_user, clinic, MONDAY, TUESDAY + days(3))
+    with pytest.raises(ValidationError):
+        book(client_user, clinic, at(MONDAY, "12:00"))  # online: less than 24 hours' notice
+    entry.refresh_from_db()
+    assert entry.status == "waiting"
+    assert not Appointment.objects.exists()
+
+
+def test_moving_a_session_onto_a_waited_for_day_closes_the_waitlist_entry(clinic, client_user):
+    appointment = book(client_user, clinic, at(TUESDAY + days(10), "10:00"))
+    entry = _waiting(client_user, clinic, TUESDAY + days(1), TUESDAY + days(3))
+    appointment_reschedule(appointment=appointment, starts_at=at(TUESDAY + days(2), "11:00"), changed_by=client_user)
+    entry.refresh_from_db()
+    assert entry.status == "booked"

@@ -27,7 +27,6 @@ from ..availability import Reason, long_date
 from ..client_selectors import course_session_number
 from ..forms import AreasForm, SlotForm
 from ..models import Appointment, Practitioner, Room, Treatment
-from ..waitlist import waitlist_mark_booked
 from .common import clinic_today, needs, parse_day, parse_int
 
 SHORT_REASONS = {
@@ -495,10 +494,6 @@ def _confirm(request, client_id, slug):
                         request, f"Moved to {timezone.localtime(appointment.starts_at):%A %-d %B at %H:%M}."
                     )
                 else:
-                    # A client who books a day they were waiting for leaves the waitlist.
-                    waitlist_mark_booked(
-                        client=booker.client, treatment=treatment, day=timezone.localtime(appointment.starts_at).date()
-                    )
                     messages.success(request, "Booked. A confirmation is on its way to you.")
                 return redirect(_done_url(booker, appointment))
     context = {
