@@ -27,10 +27,12 @@ from .models import (
     Room,
     Treatment,
     TreatmentArea,
+    WaitlistEntry,
     WorkingHours,
 )
 from .selectors import availability_inputs
 from .services import appointment_book, appointment_cancel
+from .waitlist import waitlist_join
 
 AREA_MINUTES = {
     "face": 45,
@@ -184,16 +186,55 @@ def _book(*, client, treatment, areas, day, minute_of_day, tz, by):
     return None
 
 
+def _waitlist(people, treatment, today, desk) -> int:
+    """Two cleared clients with nothing booked ahead wait for a time in the coming fortnight:
+    one joined online, one put on by the desk from a phone call. Made once (none if any entry
+    exists), through ``waitlist_join`` like every entry."""
+    if WaitlistEntry.objects.exists():
+        return 0
+    booked_ahead = set(
+        Appointment.objects.filter(starts_at__gte=timezone.now(), status__in=Appointment.ACTIVE_STATUSES).values_list(
+            "client_id", flat=True
+        )
+    )
+    made = 0
+    for client in people["clients"]:
+        if made == 2:
+            break
+        if client.pk in booked_ahead:
+            continue
+        check = clearance_check(client=client, treatment_slug=treatment.slug, areas=[], on=today)
+        if not check.ok or not check.cleared_areas:
+            continue
+        by_desk = made == 1
+        waitlist_join(
+            client=client,
+            treatment=treatment,
+            areas=[a for a in AREA_MINUTES if a in check.cleared_areas][:1],
+            first_day=today + timedelta(days=2 + 3 * made),
+            last_day=today + timedelta(days=12 + 3 * made),
+            joined_by=desk if by_desk else client,
+            note="Mornings suit best." if by_desk else "",
+        )
+        made += 1
+    return made
+
+
 def seed(people, stdout=None) -> None:
     treatment = _catalogue()
     practitioners = _practitioners(people, treatment)
-    if Appointment.objects.exists() or not practitioners:
-        if stdout is not None:
-            stdout.write("bookings: catalogue, rooms and hours in place; appointments already there")
-        return
     tz = ClinicProfile.get().tz
     today = timezone.now().astimezone(tz).date()
-    desk = (people["staff"].get(roles.Role.FRONT_DESK) or people["staff"][roles.Role.MANAGER])[0]
+    staff = people["staff"]
+    desk = (staff.get(roles.Role.FRONT_DESK) or staff.get(roles.Role.MANAGER) or [None])[0]
+    if Appointment.objects.exists() or not practitioners:
+        waiting = _waitlist(people, treatment, today, desk) if desk is not None else 0
+        if stdout is not None:
+            stdout.write(
+                "bookings: catalogue, rooms and hours in place; appointments already there"
+                + (f"; {waiting} clients put on the waitlist" if waiting else "")
+            )
+        return
     made = 0
     for index, client in enumerate(people["clients"]):
         check = clearance_check(client=client, treatment_slug=treatment.slug, areas=[], on=today)
@@ -236,5 +277,9 @@ def seed(people, stdout=None) -> None:
                 if appointment is not None and index == 11:
                     appointment_cancel(appointment=appointment, cancelled_by=client, reason="Away with work that week")
             made += appointment is not None
+    waiting = _waitlist(people, treatment, today, desk)
     if stdout is not None:
-        stdout.write(f"bookings: {made} appointments around {today:%d %B %Y} for clients part-way through courses")
+        stdout.write(
+            f"bookings: {made} appointments around {today:%d %B %Y} for clients part-way through courses; "
+            f"{waiting} clients on the waitlist"
+        )

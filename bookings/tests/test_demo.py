@@ -3,7 +3,7 @@
 import pytest
 
 from bookings import demo as bookings_demo
-from bookings.models import Appointment, Practitioner, Room
+from bookings.models import Appointment, Practitioner, Room, WaitlistEntry
 from clinic import demo as clinic_demo
 from consultations import demo as consultations_demo
 from consultations.selectors import clearance_check
@@ -32,6 +32,19 @@ def test_the_demo_week_is_made_once_for_cleared_clients_only(db, clinic_profile)
     assert Appointment.objects.filter(status="booked").exists()
     assert Appointment.objects.filter(status="completed").exists()
 
+    # Two cleared clients with nothing booked ahead wait for a time in the coming fortnight.
+    waiting = list(WaitlistEntry.objects.select_related("client"))
+    assert len(waiting) == 2
+    for entry in waiting:
+        assert entry.status == WaitlistEntry.Status.WAITING and entry.first_day <= entry.last_day
+        assert clearance_check(
+            client=entry.client, treatment_slug="microneedling", areas=entry.areas, on=entry.first_day
+        ).ok
+        assert not Appointment.objects.filter(
+            client=entry.client, status="booked", starts_at__gte=entry.created_at
+        ).exists()
+
     bookings_demo.seed(people)
     assert Appointment.objects.count() == count
     assert Room.objects.count() == 3
+    assert WaitlistEntry.objects.count() == 2
