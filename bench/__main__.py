@@ -11,6 +11,7 @@ import os
 import pkgutil
 import platform
 import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,10 +36,14 @@ def main(selected: list[str]) -> int:
                 continue
             if selected and info.name.removeprefix("bench_") not in selected and info.name not in selected:
                 continue
-            module = importlib.import_module(f"bench.{info.name}")
             print(f"… {info.name}", flush=True)
-            for row in module.run():
-                rows.append({"bench": info.name.removeprefix("bench_"), **row})
+            name = info.name.removeprefix("bench_")
+            try:
+                module = importlib.import_module(f"bench.{info.name}")
+                rows.extend({"bench": name, **row} for row in module.run())
+            except Exception as exc:  # one broken bench must not hide the others' figures
+                traceback.print_exc()
+                rows.append({"bench": name, "name": "error", "value": type(exc).__name__, "ok": False})
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
