@@ -7,6 +7,7 @@ services as actions instead.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 
 from .calendar_feed import calendar_feed_token_revoke
 from .models import (
@@ -212,13 +213,22 @@ class CourseAppointmentInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "client", "treatment", "planned_sessions", "status", "created_at"]
+    list_display = ["__str__", "client", "treatment", "active_sessions", "planned_sessions", "status", "created_at"]
     list_filter = ["status", "treatment"]
     search_fields = ["client__email", "client__first_name", "client__last_name"]
     list_select_related = ["client", "treatment"]
     readonly_fields = ["client", "treatment", "areas", "created_at"]
     fields = ["client", "treatment", "areas", "planned_sessions", "status", "created_at"]
     inlines = [CourseAppointmentInline]
+
+    def get_queryset(self, request):
+        # A course whose sessions were all cancelled or moved away shows 0: it counts for nothing.
+        active = Q(appointments__status__in=Appointment.ACTIVE_STATUSES)
+        return super().get_queryset(request).annotate(active_count=Count("appointments", filter=active))
+
+    @admin.display(description="active sessions", ordering="active_count")
+    def active_sessions(self, obj):
+        return obj.active_count
 
 
 @admin.register(WaitlistEntry)

@@ -6,7 +6,7 @@ function runs a fixed number of queries (tests in ``tests/test_screens_client.py
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
@@ -82,13 +82,20 @@ def _progress(course: Course, sessions: list[Appointment], tz, today: date) -> C
 
 def client_courses(*, client, tz, today: date) -> list[CourseProgress]:
     """The client's courses, newest first, with their active sessions and the window for the
-    next one (28 to 42 days after the last session, by the treatment's rule). Two queries."""
+    next one (28 to 42 days after the last session, by the treatment's rule). A course with no
+    active session (its sessions cancelled, or moved into another course) is left out: it holds
+    nothing and the next booking starts afresh. Two queries."""
     sessions = Prefetch(
         "appointments",
         queryset=Appointment.objects.filter(status__in=ACTIVE).order_by("starts_at"),
         to_attr="active_sessions",
     )
-    courses = Course.objects.filter(client=client).select_related("treatment").prefetch_related(sessions)
+    courses = (
+        Course.objects.filter(client=client)
+        .filter(Exists(Appointment.objects.filter(course=OuterRef("pk"), status__in=ACTIVE)))
+        .select_related("treatment")
+        .prefetch_related(sessions)
+    )
     return [_progress(course, course.active_sessions, tz, today) for course in courses]
 
 

@@ -187,7 +187,12 @@ class ClinicClosure(TimeOff):
 
 
 class Course(models.Model):
-    """A series of sessions of one treatment for one client, 28 to 42 days apart."""
+    """A series of sessions of one treatment for one client, 28 to 42 days apart.
+
+    A course whose sessions were all cancelled or moved into another course stays (its
+    cancelled sessions point to it) but counts for nothing: spacing reads the sessions, never
+    the courses, the client's course page leaves it out and ``course_plan`` proposes nothing
+    for it. Moving a course's only session keeps it in its course instead of emptying it."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -162,9 +162,20 @@ def _check(
     raise ValidationError({"starts_at": ValidationError(message, code=result.reason)})
 
 
-def _course_for(*, checked: _Checked, client, treatment: Treatment, areas: list[str], day: date) -> Course:
+def _course_for(
+    *, checked: _Checked, client, treatment: Treatment, areas: list[str], day: date, moving: Appointment | None = None
+) -> Course:
+    """The course the session joins (the engine's answer), else a new one. A moved session that
+    starts a course and was alone in its own keeps that course rather than leave it empty."""
     if checked.course_id is not None:
         return Course.objects.get(pk=checked.course_id)
+    if (
+        moving is not None
+        and not Appointment.objects.filter(course_id=moving.course_id, status__in=Appointment.ACTIVE_STATUSES)
+        .exclude(pk=moving.pk)
+        .exists()
+    ):
+        return moving.course
     clearance = (
         clearance_check(client=client, treatment_slug=treatment.slug, areas=areas, on=day)
         if treatment.needs_clearance
@@ -357,7 +368,9 @@ def appointment_reschedule(
         late_booking_reason = (late_booking_reason or "").strip()
         if checked.needs_reason and not late_booking_reason:
             raise ValidationError({"late_booking_reason": ValidationError(checked.note, code=Reason.OUTSIDE_WINDOW)})
-        course = _course_for(checked=checked, client=client, treatment=treatment, areas=appointment.areas, day=day)
+        course = _course_for(
+            checked=checked, client=client, treatment=treatment, areas=appointment.areas, day=day, moving=appointment
+        )
         previous_start = appointment.starts_at
         slot = checked.slot
         appointment.practitioner_id = slot.practitioner_id
@@ -588,12 +601,14 @@ def course_plan(
 ) -> list[ProposedSession]:
     """Propose dates for the rest of ``course``: each session inside its window (28 to 42 days
     after the one before) and actually free now, preferring the practitioner and time of day of
-    the latest session. Proposes; books nothing (the client or the desk books each proposal)."""
+    the latest session. Proposes; books nothing (the client or the desk books each proposal).
+    A course with no active session left (cancelled, or moved into another course) has nothing
+    to continue: the next booking starts a new one, so nothing is proposed."""
     tz = ClinicProfile.get().tz
     treatment = course.treatment
     sessions = list(course.appointments.filter(status__in=Appointment.ACTIVE_STATUSES).order_by("starts_at"))
     remaining = course.planned_sessions - len(sessions)
-    if remaining <= 0:
+    if remaining <= 0 or not sessions:
         return []
     today = timezone.now().astimezone(tz).date()
     last = sessions[-1] if sessions else None

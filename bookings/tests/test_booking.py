@@ -454,3 +454,47 @@ def test_moving_a_session_onto_a_waited_for_day_closes_the_waitlist_entry(clinic
     appointment_reschedule(appointment=appointment, starts_at=at(TUESDAY + days(2), "11:00"), changed_by=client_user)
     entry.refresh_from_db()
     assert entry.status == "booked"
+
+
+# --- Courses left empty -------------------------------------------------------------------------
+
+
+def test_moving_the_only_session_of_a_course_keeps_its_course(clinic, client_user):
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"))
+    course = appointment.course
+    moved = appointment_reschedule(
+        appointment=appointment, starts_at=at(TUESDAY + days(3), "14:00"), changed_by=client_user
+    )
+    assert moved.course == course
+    assert list(Course.objects.filter(client=client_user)) == [course]
+
+
+def test_a_course_emptied_by_a_move_counts_for_nothing(clinic, client_user, front_desk):
+    """Staff book a session past the window (a new course), then move it back inside the
+    window: it joins the first course and its own is left without sessions. The empty course
+    neither shows on the client's course page nor gets a plan, nor stops a booking."""
+    from bookings.client_selectors import client_courses
+
+    first = book(client_user, clinic, at(TUESDAY, "10:00"))
+    late = book(client_user, clinic, at(TUESDAY + days(50), "10:00"), by=front_desk, late_booking_reason="Away")
+    emptied = late.course
+    assert emptied != first.course
+    moved = appointment_reschedule(appointment=late, starts_at=at(TUESDAY + days(35), "10:00"), changed_by=front_desk)
+    assert moved.course == first.course and not moved.starts_new_course
+    assert not emptied.appointments.filter(status__in=Appointment.ACTIVE_STATUSES).exists()
+
+    progress = client_courses(client=client_user, tz=clinic_tz(), today=MONDAY)
+    assert [(p.course, len(p.sessions), p.next_number) for p in progress] == [(first.course, 2, 3)]
+    assert course_plan(course=emptied) == []
+    third = book(client_user, clinic, at(TUESDAY + days(65), "10:00"))
+    assert third.course == first.course
+
+
+def test_a_course_whose_only_session_was_cancelled_is_not_shown(clinic, client_user):
+    from bookings.client_selectors import client_courses
+
+    appointment = book(client_user, clinic, at(TUESDAY + days(3), "10:00"))
+    appointment_cancel(appointment=appointment, cancelled_by=client_user)
+    assert client_courses(client=client_user, tz=clinic_tz(), today=MONDAY) == []
+    again = book(client_user, clinic, at(TUESDAY + days(4), "10:00"))
+    assert [p.course for p in client_courses(client=client_user, tz=clinic_tz(), today=MONDAY)] == [again.course]
