@@ -27,6 +27,7 @@ Files already stored can also be attached without a builder: put
 
 import functools
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -80,11 +81,24 @@ def absolute_url(path: str) -> str:
     return settings.CLINIC_SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
+def _aware_datetime(value: str):
+    """An ISO string as an aware datetime, or None if it is not one. A time without an offset
+    is read as UTC (how the app stores times): rendered naive, it would show the UTC clock as if
+    it were the clinic's."""
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well formed but impossible, such as 30 February
+        return None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    return parsed
+
+
 def _context_values(raw: dict) -> dict:
     values = {}
     for key, value in raw.items():
         if key.endswith("_at") and isinstance(value, str):
-            parsed = parse_datetime(value)
+            parsed = _aware_datetime(value)
             value = parsed if parsed is not None else value
         elif key.endswith(DATE_SUFFIXES) and isinstance(value, str):
             try:

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import User
+from .models import OutboundMessage, User
 
 
 class ContactPreferencesForm(forms.Form):
@@ -27,3 +27,11 @@ class ContactPreferencesForm(forms.Form):
             "your next session, waitlist offers or review suggestions."
         ),
     )
+
+
+class MessageLogFilterForm(forms.Form):
+    """The communication log's search: a name, e-mail or phone, and a status. A value that
+    cannot be a search (too long, a NUL character) is an error on the field, never a query."""
+
+    q = forms.CharField(label="Find a client", max_length=100, required=False)
+    status = forms.ChoiceField(label="Status", choices=[("", "Any"), *OutboundMessage.Status.choices], required=False)

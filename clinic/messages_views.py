@@ -9,24 +9,23 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import roles
-from .messages_forms import ContactPreferencesForm
+from .messages_forms import ContactPreferencesForm, MessageLogFilterForm
 from .models import OutboundMessage
 from .outbox import (
     client_messages,
     contact_preferences_update,
+    message_log_people,
+    message_words_visible,
     messages_needing_attention,
     outbox_resend,
     own_messages,
     recent_messages,
 )
 
-Kind = OutboundMessage.Kind
-CLINICAL_KINDS = frozenset({Kind.INTAKE_DECISION, Kind.AFTERCARE, Kind.AFTERCARE_CHECKIN})
 STATUS_BADGES = {
     OutboundMessage.Status.SENT: "ok",
     OutboundMessage.Status.PENDING: "info",
@@ -48,22 +47,11 @@ def message_log(request):
     """Failed messages first, then the latest messages, optionally filtered by status or by the
     client's name or e-mail."""
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
-    status = request.GET.get("status", "")
-    if status not in OutboundMessage.Status.values:
-        status = ""
-    query = request.GET.get("q", "").strip()[:100]
-    people = []
-    if query:
-        people = list(
-            get_user_model()
-            .objects.filter(
-                Q(email__icontains=query)
-                | Q(first_name__icontains=query)
-                | Q(last_name__icontains=query)
-                | Q(phone__icontains=query)
-            )
-            .order_by("last_name", "first_name", "email")[:20]
-        )
+    search = MessageLogFilterForm(request.GET)
+    search.is_valid()  # a field that does not parse is left out of the search, with its error shown
+    status = search.cleaned_data.get("status", "")
+    query = search.cleaned_data.get("q", "")
+    people = message_log_people(query=query)
     return render(
         request,
         "messages/log_index.html",
@@ -74,6 +62,7 @@ def message_log(request):
             "statuses": OutboundMessage.Status.choices,
             "query": query,
             "people": people,
+            "search_errors": [error for errors in search.errors.values() for error in errors],
         },
     )
 
@@ -93,13 +82,12 @@ def message_log_client(request, client_id: int):
 def message_detail(request, pk: int):
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
     message = get_object_or_404(OutboundMessage.objects.select_related("recipient", "resend_of"), pk=pk)
-    clinical = message.kind in CLINICAL_KINDS
     return render(
         request,
         "messages/log_detail.html",
         {
             "message": _rows([message])[0],
-            "show_body": not clinical or roles.can(request.user, roles.Capability.VIEW_MEDICAL),
+            "show_body": message_words_visible(message=message, viewer=request.user),
             "resends": _rows(list(message.resends.order_by("-pk"))),
         },
     )

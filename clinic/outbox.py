@@ -13,11 +13,13 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from . import roles
 from .audit import audit_record
 from .models import OutboundMessage
 
@@ -144,6 +146,40 @@ def outbox_resend(*, message: OutboundMessage, resent_by, request=None) -> Outbo
         )
         _kick_after_commit_if_due(copy.due_at)
     return copy
+
+
+# Kinds whose words are clinical: a practitioner's note on a consultation (a question, the
+# reason for a decline), an aftercare plan, a check-in about the skin. Their subjects say only
+# what kind of message it is.
+CLINICAL_KINDS = frozenset(
+    {OutboundMessage.Kind.INTAKE_DECISION, OutboundMessage.Kind.AFTERCARE, OutboundMessage.Kind.AFTERCARE_CHECKIN}
+)
+
+
+def message_words_visible(*, message: OutboundMessage, viewer) -> bool:
+    """Whether ``viewer`` may read what ``message`` said: anyone who may see the log for most
+    kinds, only staff who may read medical answers for clinical ones (the front desk sees that
+    they went out, not what they say)."""
+    if not roles.can(viewer, roles.Capability.VIEW_MESSAGES):
+        return False
+    return message.kind not in CLINICAL_KINDS or roles.can(viewer, roles.Capability.VIEW_MEDICAL)
+
+
+def message_log_people(*, query: str, limit: int = 20) -> list:
+    """People whose name, e-mail or phone holds ``query`` (the log's search), one query."""
+    query = query.strip()
+    if not query:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(
+            Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(phone__icontains=query)
+        )
+        .order_by("last_name", "first_name", "email")[:limit]
+    )
 
 
 def client_messages(*, client, limit: int = 200) -> list[OutboundMessage]:

@@ -361,3 +361,37 @@ def test_plain_text_and_sms_keep_apostrophes_while_html_escapes_them(db, clinic_
     assert "&#x27;" not in composed.text and "&amp;" not in composed.text
     assert "&#x27;" not in composed.subject + composed.sms
     assert "Rose &amp; Thorn&#x27;s Skin" in composed.html
+
+
+def test_a_time_without_offset_in_a_context_is_read_as_utc_and_shown_on_the_clinics_clock(db, clinic_profile):
+    """08:00 UTC in June is 09:00 in London: a naive "08:00" stored in a context must not be
+    shown as 08:00 (the clock it was written on is UTC, like every time the app stores)."""
+    from clinic.composing import message_compose
+
+    message = outbox_enqueue(
+        kind=OutboundMessage.Kind.WAITLIST_OFFER,
+        recipient=ClientFactory(),
+        due_at=timezone.now(),
+        key="naive",
+        context={"treatment_name": "Micro-needling", "offered_starts_at": "2026-06-03T08:00:00"},
+    )
+
+    composed = message_compose(message=message, clinic=clinic_profile)
+
+    assert "Wednesday 3 June 2026 at 09:00" in composed.text
+
+
+def test_an_impossible_time_in_a_context_is_kept_as_text_not_a_crash(db, clinic_profile):
+    from clinic.composing import message_compose
+
+    message = outbox_enqueue(
+        kind=OutboundMessage.Kind.WAITLIST_OFFER,
+        recipient=ClientFactory(),
+        due_at=timezone.now(),
+        key="impossible",
+        context={"treatment_name": "Micro-needling", "offered_starts_at": "2026-02-30T08:00:00Z"},
+    )
+
+    composed = message_compose(message=message, clinic=clinic_profile)
+
+    assert "Micro-needling place has opened" in composed.text

@@ -237,3 +237,41 @@ def test_a_client_sets_their_preferences_on_a_phone(page, live_server, client, s
     screenshot(page, "messages-preferences-phone")
     person.refresh_from_db()
     assert person.preferred_channel == "sms" and person.marketing_opt_out
+
+
+@pytest.mark.parametrize("query", ["Jane\x00", "x" * 101])
+def test_a_search_that_cannot_be_one_is_an_error_on_the_page_not_a_crash(desk_client, client_user, query):
+    """A NUL character (PostgreSQL refuses it in a query) or an overlong search gets a message;
+    the log still shows the latest messages."""
+    _offer(client_user, "a")
+
+    response = desk_client.get(reverse("message_log"), {"q": query, "status": "pending"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="alert alert-error"' in html
+    assert "Waitlist offer" in html  # the status still filters; the search, which did not parse, does not
+    assert "People matching" not in html
+
+
+def test_an_unknown_status_is_an_error_and_shows_every_status(desk_client, client_user):
+    _offer(client_user, "a")
+    response = desk_client.get(reverse("message_log"), {"status": "lost"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select a valid choice" in html and "Latest messages" in html
+
+
+def test_who_may_read_what_a_message_said(client_user, front_desk, practitioner, manager):
+    from clinic.outbox import message_words_visible
+
+    decision = outbox_enqueue(
+        kind=Kind.INTAKE_DECISION, recipient=client_user, due_at=timezone.now(), key="decision", context={}
+    )
+    offer = _offer(client_user, "offer")
+    assert not message_words_visible(message=decision, viewer=front_desk)
+    assert message_words_visible(message=offer, viewer=front_desk)
+    assert message_words_visible(message=decision, viewer=practitioner)
+    assert message_words_visible(message=decision, viewer=manager)
+    # Clients read their own messages in their inbox, not in the clinic's log.
+    assert not message_words_visible(message=offer, viewer=client_user)
