@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import roles
+from clinic.audit import audit_record
 from clinic.models import ClinicProfile
 
 from . import selectors, services
@@ -104,10 +105,16 @@ def my_aftercare(request):
 @login_required
 def plan_detail(request, plan_id: int):
     plan = selectors.plan_for_viewer(viewer=request.user, plan_id=plan_id)
+    is_staff_view = roles.is_staff_member(request.user)
+    if is_staff_view:
+        # Staff see the session record, the reaction notes and the client's check-in words.
+        audit_record(
+            actor=request.user, action="aftercare_plan.view", target=plan, request=request, subject=plan.client
+        )
     return render(
         request,
         "aftercare/plan_detail.html",
-        {"plan": plan, "content": plan.content, "is_staff_view": roles.is_staff_member(request.user)},
+        {"plan": plan, "content": plan.content, "is_staff_view": is_staff_view},
     )
 
 
@@ -157,6 +164,15 @@ def check_in(request, check_in_id: int):
 def worried(request):
     """Practitioners' queue of clients worried about their skin."""
     items = selectors.worried_check_ins(viewer=request.user)
+    if items:
+        # The queue shows what each client wrote about their skin: one entry says who saw which.
+        audit_record(
+            actor=request.user,
+            action="worried_check_ins.view",
+            target=request.user,
+            request=request,
+            details={"check_ins": [item.pk for item in items]},
+        )
     return render(request, "aftercare/worried.html", {"check_ins": items})
 
 

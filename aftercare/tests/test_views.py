@@ -155,8 +155,15 @@ def test_staff_downloads_are_checked_and_audited(client, completed):
         action="aftercare_plan.download", actor=practitioner, subject=completed.client
     ).exists()
 
+    page = client.get(reverse("aftercare_plan", args=[completed.pk]))
+    assert page.status_code == 200 and "Session record" in page.content.decode()
+    entry = AuditEntry.objects.get(action="aftercare_plan.view")
+    assert (entry.actor, entry.subject, entry.target_id) == (practitioner, completed.client, str(completed.pk))
+
     client.force_login(FrontDeskFactory())
     assert client.get(reverse("aftercare_plan_pdf", args=[completed.pk])).status_code == 403
+    assert client.get(reverse("aftercare_plan", args=[completed.pk])).status_code == 403
+    assert AuditEntry.objects.filter(action="aftercare_plan.view").count() == 1
     assert client.get(reverse("aftercare_session_record", args=[completed.appointment_id])).status_code == 403
 
 
@@ -195,8 +202,11 @@ def test_a_worried_check_in_reaches_the_practitioner(client, completed):
     assert "1 worried" in client.get(reverse("dashboard")).content.decode()
     queue = client.get(reverse("aftercare_worried")).content.decode()
     assert "Yellow crusts &lt;script&gt;" in queue and SCRIPT not in queue
+    entry = AuditEntry.objects.get(action="worried_check_ins.view")
+    assert entry.actor == practitioner and entry.details == {"check_ins": [day1.pk]}
     client.post(reverse("aftercare_check_in_seen", args=[day1.pk]))
     assert "No client has said they are worried" in client.get(reverse("aftercare_worried")).content.decode()
+    assert AuditEntry.objects.filter(action="worried_check_ins.view").count() == 1  # an empty queue is no read
 
 
 def test_reading_lists_takes_the_same_queries_for_one_or_many_plans(
