@@ -30,6 +30,10 @@ REVIEW_AFTER_MONTHS = 3
 # The review proposal arrives two weeks before the proposed date, so there is time to book it.
 REVIEW_NOTICE_DAYS = 14
 PDF_STORAGE = "private"
+NO_CLEARANCE_MESSAGE = (
+    "This client has no clearance for this treatment on the session day any more, so the needle depths "
+    "cannot be checked against one. A practitioner must review the client's consultation first."
+)
 
 
 def _at_local(day, tz) -> datetime:
@@ -98,7 +102,7 @@ def session_complete(
     course) the review proposal. The PDF is rendered after commit by a task.
 
     Guarantees: no completion without a record; every treated area has a depth no deeper than
-    the client's clearance allows. Raises ``PermissionDenied`` for anyone who may not record
+    the client's clearance allows (a treatment that needs a clearance is refused without one). Raises ``PermissionDenied`` for anyone who may not record
     sessions, ``ValidationError`` (keyed by field where it can be) for bad input or a session
     that is already recorded or not in a state to complete; nothing is written then.
     """
@@ -126,6 +130,10 @@ def session_complete(
             areas=list(appointment.areas),
             on=session_day,
         )
+        if appointment.treatment.needs_clearance and clearance.max_needle_depth_mm is None:
+            # A clearance withdrawn since check-in (new answers, a health change) leaves no maximum
+            # to check the depths against: without this, any depth up to the pen's range passed.
+            raise ValidationError(NO_CLEARANCE_MESSAGE)
         checked = _depths_checked(appointment=appointment, depths=depths, max_mm=clearance.max_needle_depth_mm)
 
         record = SessionRecord(

@@ -87,6 +87,7 @@ def session_record(request, appointment_id: int):
             "form": form,
             "depth_fields": depth_fields,
             "other_fields": other_fields,
+            "no_clearance_message": services.NO_CLEARANCE_MESSAGE,
         },
         status=status,
     )

@@ -12,6 +12,7 @@ import time_machine
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
+from django.urls import reverse
 
 from aftercare.models import AftercarePlan, AreaDepth, CheckIn, SessionRecord
 from aftercare.services import aftercare_pdf_render, session_complete
@@ -320,3 +321,29 @@ def test_a_session_not_started_cannot_be_completed_and_leaves_no_record(session_
     assert not SessionRecord.objects.exists()
     assert not AreaDepth.objects.exists()
     assert not AftercarePlan.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_clearance_withdrawn_after_check_in_refuses_the_record_instead_of_dropping_the_cap(
+    session_setup, record_input, client
+):
+    """Without a clearance there is no maximum to check against: the record is refused, not
+    accepted up to the pen's range."""
+    from consultations.models import Clearance
+
+    appointment = session_setup(max_mm="1.00")
+    Clearance.objects.filter(client=appointment.client).update(revoked_at=NOW, revoked_reason="New answers.")
+    record_input["depths"] = {"face": "2.50", "neck": "0.50"}
+
+    with pytest.raises(ValidationError) as caught:
+        session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
+
+    assert "no clearance for this treatment on the session day" in " ".join(caught.value.messages)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.IN_TREATMENT
+    assert not SessionRecord.objects.exists()
+    assert not AreaDepth.objects.exists()
+
+    client.force_login(appointment.practitioner.user)
+    page = client.get(reverse("aftercare_session_record", args=[appointment.pk])).content.decode()
+    assert "A practitioner must review the client&#x27;s consultation first." in page
