@@ -14,7 +14,8 @@ from .services import PDF_STORAGE, aftercare_pdf_render
 def aftercare_message_content(message: OutboundMessage) -> dict:
     """The aftercare e-mail (planned by the booking services at completion) carries the plan's
     PDF. If the render task has not run yet, the PDF is rendered now (idempotent)."""
-    plan = AftercarePlan.objects.filter(appointment_id=message.appointment_id).first()
+    # The recipient's own plan only: a message that names someone else's appointment gets no PDF.
+    plan = AftercarePlan.objects.filter(appointment_id=message.appointment_id, client_id=message.recipient_id).first()
     if plan is None:
         return {"has_plan_pdf": False}
     if not plan.pdf_name or not storages[PDF_STORAGE].exists(plan.pdf_name):
@@ -40,9 +41,11 @@ def aftercare_message_content(message: OutboundMessage) -> dict:
 def check_in_message_content(message: OutboundMessage) -> dict:
     """Skip a check-in message the client has already answered (from the portal, say)."""
     check_in_id = (message.context or {}).get("check_in_id")
-    check_in = CheckIn.objects.filter(pk=check_in_id).first() if check_in_id else None
+    check_in = (
+        CheckIn.objects.filter(pk=check_in_id, plan__client_id=message.recipient_id).first() if check_in_id else None
+    )
     if check_in is None:
-        return {}
+        return {"skip": "No check-in of this recipient."} if check_in_id else {}
     if check_in.answer:
         return {"skip": "The client has already answered this check-in."}
     return {"day": check_in.day}

@@ -347,3 +347,24 @@ def test_a_clearance_withdrawn_after_check_in_refuses_the_record_instead_of_drop
     client.force_login(appointment.practitioner.user)
     page = client.get(reverse("aftercare_session_record", args=[appointment.pk])).content.decode()
     assert "A practitioner must review the client&#x27;s consultation first." in page
+
+
+@pytest.mark.django_db
+def test_aftercare_messages_carry_only_the_recipients_own_plan_and_check_ins(session_setup, record_input):
+    """A message row that names another client's appointment or check-in (a bug elsewhere, a
+    hand-made row) never sends that client's PDF or check-in link."""
+    from clinic.tests.factories import ClientFactory
+
+    appointment = session_setup()
+    session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
+    stranger = ClientFactory()
+    email = OutboundMessage.objects.get(kind=OutboundMessage.Kind.AFTERCARE)
+    check_in_message = OutboundMessage.objects.filter(kind=OutboundMessage.Kind.AFTERCARE_CHECKIN).first()
+    assert message_compose(message=email).attachments  # the client's own message has the PDF
+    assert not message_compose(message=check_in_message).skip
+
+    OutboundMessage.objects.filter(pk__in=[email.pk, check_in_message.pk]).update(recipient=stranger)
+    email.refresh_from_db()
+    check_in_message.refresh_from_db()
+    assert message_compose(message=email).attachments == []
+    assert message_compose(message=check_in_message).skip
