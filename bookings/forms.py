@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 from django import forms
+from django.utils import timezone
 
 from consultations.areas import Area
 
 from .models import Appointment
+from .services import FARTHEST_FROM_NOW
 
 
 class AreasForm(forms.Form):
@@ -39,6 +41,14 @@ class SlotForm(forms.Form):
         max_length=500,
         help_text="Needed when this session is more than the treatment's maximum days after the last one.",
     )
+
+    def clean_starts_at(self):
+        # Shape only: a time years away is a tampered address (the page would compute days
+        # around it before the service could refuse it). The service refuses the same.
+        value = self.cleaned_data["starts_at"]
+        if abs(value - timezone.now()) > FARTHEST_FROM_NOW:
+            raise forms.ValidationError("That time could not be read.")
+        return value
 
 
 class CancelForm(forms.Form):

@@ -82,9 +82,19 @@ def _check_choices(*, treatment: Treatment, practitioner: Practitioner | None, r
         raise ValidationError({"room": f"{room} is not equipped for this treatment."})
 
 
+# Times further than this from now are a typed or tampered value, not a session: refused before
+# the engine turns them into days (a year-9999 date would overflow its calendar arithmetic).
+FARTHEST_FROM_NOW = timedelta(days=5 * 366)
+
+
 def _require_aware(starts_at: datetime) -> None:
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Choose a date and time."})
+    now = timezone.now()
+    if starts_at < now - FARTHEST_FROM_NOW:
+        raise ValidationError({"starts_at": ValidationError("That time has already passed.", code=Reason.PAST)})
+    if starts_at > now + FARTHEST_FROM_NOW:
+        raise ValidationError({"starts_at": ValidationError("That date is too far ahead.", code=Reason.TOO_FAR)})
 
 
 def _is_online(*, client: User, by: User | None) -> bool:

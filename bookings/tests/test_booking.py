@@ -498,3 +498,22 @@ def test_a_course_whose_only_session_was_cancelled_is_not_shown(clinic, client_u
     assert client_courses(client=client_user, tz=clinic_tz(), today=MONDAY) == []
     again = book(client_user, clinic, at(TUESDAY + days(4), "10:00"))
     assert [p.course for p in client_courses(client=client_user, tz=clinic_tz(), today=MONDAY)] == [again.course]
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "words"),
+    [("9999-12-31T23:00:00+00:00", "too far ahead"), ("0001-01-01T00:00:00+00:00", "already passed")],
+)
+def test_a_time_years_away_is_refused_in_plain_words(clinic, client_user, front_desk, starts_at, words):
+    from datetime import datetime
+
+    with pytest.raises(ValidationError) as error:
+        book(client_user, clinic, datetime.fromisoformat(starts_at), by=front_desk)
+    assert words in refusal(error.value)
+    appointment = book(client_user, clinic, at(TUESDAY, "10:00"))
+    with pytest.raises(ValidationError) as error:
+        appointment_reschedule(
+            appointment=appointment, starts_at=datetime.fromisoformat(starts_at), changed_by=front_desk
+        )
+    assert words in refusal(error.value)
+    assert Appointment.objects.count() == 1

@@ -344,3 +344,15 @@ def test_an_area_outside_the_clearance_is_refused_with_the_reason(
     posted = client.post(url, data)
     assert posted.status_code == 409 and "not thighs" in posted.content.decode()
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00"])
+def test_a_time_from_another_millennium_is_read_as_nothing(client, cleared_client, monday_morning, starts_at):
+    """A tampered time at the edge of the calendar gets the plain message, not a server error."""
+    client.force_login(cleared_client)
+    url = reverse("book_confirm", kwargs={"slug": "microneedling"})
+    data = {"areas": ["face"], "starts_at": starts_at, "practitioner": 1}
+    for response in (client.get(url, data, follow=True), client.post(url, data, follow=True)):
+        assert response.status_code == 200
+        assert "could not be read" in response.content.decode()
+    assert not Appointment.objects.exists()
