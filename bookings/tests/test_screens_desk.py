@@ -319,3 +319,23 @@ def test_desk_puts_a_caller_on_the_waitlist(desk, screens_clinic, cleared_client
     entry = WaitlistEntry.objects.get(client=cleared_client)
     assert entry.areas == ["neck"]
     assert "Ava Lindqvist" in desk.get(reverse("desk_waitlist")).content.decode()
+
+
+def test_a_tampered_next_address_never_leaves_the_site(desk, screens_clinic, cleared_client, monday_morning):
+    appointment = _today_appointment(screens_clinic, cleared_client)
+    own = reverse("desk_appointment", kwargs={"appointment_id": appointment.pk})
+    for target in ("https://evil.example/", "//evil.example/desk/", "javascript:alert(1)"):
+        response = desk.post(reverse("desk_no_show", kwargs={"appointment_id": appointment.pk}), {"next": target})
+        assert response.status_code == 302 and response["Location"] == own
+    entry = WaitlistEntry.objects.create(
+        client=cleared_client, treatment=screens_clinic.treatment, areas=["face"], first_day=MONDAY, last_day=WEDNESDAY
+    )
+    offer = desk.post(
+        reverse("desk_waitlist_offer", kwargs={"entry_id": entry.pk}),
+        {"starts_at": at(WEDNESDAY, "10:00").isoformat(), "next": "https://evil.example/"},
+    )
+    assert offer["Location"] == reverse("desk_waitlist")
+    # A page of the site is still where the desk goes back to.
+    day = reverse("desk_day") + "?day=2026-06-01"
+    back = desk.post(reverse("desk_check_in", kwargs={"appointment_id": appointment.pk}), {"next": day})
+    assert back["Location"] == day

@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from clinic import roles
 from clinic.models import ClinicProfile
@@ -76,3 +77,14 @@ def parse_instant(value: str | None) -> datetime | None:
     if parsed is None or parsed.tzinfo is None:
         return None
     return parsed
+
+
+def safe_next(request, fallback: str) -> str:
+    """The page to go back to after an action: the form's ``next`` when it is a page of this
+    site, else ``fallback`` (a tampered ``next`` must not send staff to another site)."""
+    wanted = request.POST.get("next") or request.GET.get("next")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback

@@ -22,7 +22,7 @@ from ..front_desk import client_create_by_staff
 from ..models import Appointment, Practitioner, Treatment, WaitlistEntry
 from ..schedule_grid import Column, grid_for
 from .client import _ics_response
-from .common import clinic_today, needs, parse_day, parse_instant, parse_int
+from .common import clinic_today, needs, parse_day, parse_instant, parse_int, safe_next
 
 CLEARANCE_BADGES = {
     "cleared": ("Cleared", "ok"),
@@ -323,7 +323,7 @@ def _act(request, appointment_id, action, success: str):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, success)
-    return redirect(request.POST.get("next") or reverse("desk_appointment", kwargs={"appointment_id": appointment_id}))
+    return redirect(safe_next(request, reverse("desk_appointment", kwargs={"appointment_id": appointment_id})))
 
 
 @require_POST
@@ -426,7 +426,7 @@ def desk_waitlist(request):
 def desk_waitlist_offer(request, entry_id):
     entry = WaitlistEntry.objects.filter(pk=entry_id).first()
     starts_at = parse_instant(request.POST.get("starts_at"))
-    back = request.POST.get("next") or reverse("desk_waitlist")
+    back = safe_next(request, reverse("desk_waitlist"))
     if entry is None or starts_at is None:
         messages.error(request, "That offer could not be read. Please try again.")
         return redirect(back)
