@@ -142,6 +142,8 @@ def test_no_show_and_cancel_from_the_desk(desk, screens_clinic, cleared_client, 
     other.refresh_from_db()
     assert early.status == Appointment.Status.NO_SHOW
     assert other.status == Appointment.Status.CANCELLED and "Ill" in other.cancellation_reason
+    # The client phoned to cancel: recorded as the client's cancellation, not the clinic's.
+    assert (other.cancelled_by_party, other.cancelled_by) == ("client", desk.user)
 
 
 def test_offer_a_freed_slot_to_the_waitlist(desk, screens_clinic, cleared_client, monday_morning):
@@ -287,7 +289,7 @@ def test_double_clicks_on_desk_actions_give_a_message_not_an_error(
     twice = desk.post(cancel, {"cancelled_by_party": "clinic", "reason": "Machine broke"}, follow=True)
     assert twice.status_code == 200 and "cannot be cancelled" in twice.content.decode()
     appointment.refresh_from_db()
-    assert appointment.status == Appointment.Status.CANCELLED
+    assert appointment.status == Appointment.Status.CANCELLED and appointment.cancelled_by_party == "clinic"
     assert appointment.status_changes.filter(to_status=Appointment.Status.CANCELLED).count() == 1
 
 

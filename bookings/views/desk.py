@@ -375,6 +375,7 @@ def desk_cancel(request, appointment_id):
             appointment=a,
             cancelled_by=request.user,
             reason=f"{'Client asked' if party == 'client' else 'Clinic'}: {reason}",
+            party=party,
             request=request,
         ),
         "Cancelled. The time is free again.",
