@@ -341,3 +341,17 @@ def test_a_tampered_next_address_never_leaves_the_site(desk, screens_clinic, cle
     day = reverse("desk_day") + "?day=2026-06-01"
     back = desk.post(reverse("desk_check_in", kwargs={"appointment_id": appointment.pk}), {"next": day})
     assert back["Location"] == day
+
+
+def test_the_front_desk_sees_clearance_status_but_not_the_needle_depth(
+    client, screens_clinic, cleared_client, monday_morning
+):
+    from clinic.tests.factories import PractitionerFactory as StaffPractitionerFactory
+
+    appointment = _today_appointment(screens_clinic, cleared_client)
+    url = reverse("desk_appointment", kwargs={"appointment_id": appointment.pk})
+    client.force_login(FrontDeskFactory())
+    at_desk = client.get(url).content.decode()
+    assert "Cleared" in at_desk and "1.50 mm" not in at_desk and "depth" not in at_desk
+    client.force_login(StaffPractitionerFactory())
+    assert "max depth 1.50 mm" in client.get(url).content.decode()

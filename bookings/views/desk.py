@@ -302,6 +302,11 @@ def desk_appointment(request, appointment_id):
             "started": appointment.starts_at <= timezone.now(),
             "can_book": can_book,
             "can_record": roles.can(request.user, roles.Capability.RECORD_SESSION),
+            # The depth is the practitioner's clinical decision: the front desk sees the status only
+            # (as on consultations' clearance page for the desk).
+            "max_needle_depth_mm": clearance.max_needle_depth_mm
+            if roles.can(request.user, roles.Capability.RECORD_SESSION)
+            else None,
             "health_form": HealthUpdateAtDeskForm()
             if status == Appointment.Status.BOOKED and health.code in ("missing", "not_due") and day == today
             else None,
