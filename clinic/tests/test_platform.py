@@ -40,6 +40,9 @@ def test_healthz_is_503_when_the_broker_is_down(client):
     assert response.status_code == 503
     assert response.json()["broker"]["ok"] is False
     assert response.json()["status"] == "unavailable"
+    # The page is public: it names the kind of failure, never the address it could not reach.
+    assert response.json()["broker"]["error"].isidentifier()
+    assert "127.0.0.1" not in response.content.decode()
 
 
 @pytest.mark.django_db
