@@ -108,3 +108,48 @@ def test_twenty_parallel_bookings_for_one_client_ten_days_apart_stay_28_days_apa
     assert len(days) >= 4  # at least one in every four consecutive dates fits
     assert all((later - earlier).days >= 28 for earlier, later in zip(days, days[1:], strict=False))
     assert len(days) == sum(isinstance(r, Appointment) for r in results)
+
+
+def test_two_desks_adding_the_same_caller_get_one_client_and_a_message(clinic_profile):
+    """The second desk's check runs while the first desk's new client is not yet committed:
+    the unique e-mail refuses its insert, and it reads the plain "already has an account"."""
+    from django.db import transaction
+
+    from bookings.front_desk import client_create_by_staff
+    from clinic.models import User
+
+    desk = FrontDeskFactory()
+    inserted, release = threading.Event(), threading.Event()
+
+    def first_desk():
+        try:
+            with transaction.atomic():
+                User.objects.create_user(email="caller@example.com", password=None)
+                inserted.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def second_desk():
+        try:
+            return client_create_by_staff(
+                first_name="Sam", last_name="Caller", email="caller@example.com", phone="07700 900123", created_by=desk
+            )
+        except Exception as error:  # noqa: BLE001 - the test inspects what it got
+            return error
+        finally:
+            connections.close_all()
+
+    outcome: list = []
+    first = threading.Thread(target=first_desk)
+    first.start()
+    assert inserted.wait(timeout=30)
+    second = threading.Thread(target=lambda: outcome.append(second_desk()))
+    second.start()
+    second.join(timeout=1)  # it waits on the first desk's uncommitted row
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert isinstance(outcome[0], ValidationError)
+    assert "already has an account" in " ".join(outcome[0].messages)
+    assert User.objects.filter(email="caller@example.com").count() == 1
