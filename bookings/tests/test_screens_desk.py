@@ -112,6 +112,12 @@ def test_a_new_course_after_the_window_needs_a_reason_from_staff(desk, screens_c
     refused = desk.post(url, data)
     assert "Please give the reason" in refused.content.decode()
     assert Appointment.objects.filter(client=cleared_client).count() == 1
+    # A reason longer than the field takes keeps the page and what was typed, with the field's message.
+    long = desk.post(url, {**data, "late_booking_reason": "Travelling. " * 50})
+    html = long.content.decode()
+    assert long.status_code == 200 and "at most 500 characters" in html and "Travelling. Travelling." in html
+    assert 'aria-invalid="true"' in html
+    assert Appointment.objects.filter(client=cleared_client).count() == 1
     desk.post(url, {**data, "late_booking_reason": "Client was travelling"})
     booked = Appointment.objects.get(client=cleared_client, starts_at=starts)
     assert booked.late_booking_reason == "Client was travelling" and booked.starts_new_course

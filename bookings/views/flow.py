@@ -441,7 +441,10 @@ def _confirm(request, client_id, slug):
     booker, treatment, moving, areas, _ = _flow_context(request, client_id, slug)
     data = request.POST if request.method == "POST" else request.GET
     form = SlotForm(data)
-    if not form.is_valid() or not areas:
+    # Only a too-long reason wrong: the time is fine, so the page stays with the typed reason
+    # and the field's message instead of sending the person back to the calendar.
+    reason_only = set(form.errors) == {"late_booking_reason"}
+    if (not form.is_valid() and not reason_only) or not areas:
         messages.error(request, "That time could not be read. Please pick a time again.")
         return redirect(f"{booker.url('calendar', slug=treatment.slug)}?{_flow_query(areas)}")
     starts_at = form.cleaned_data["starts_at"]
@@ -469,13 +472,17 @@ def _confirm(request, client_id, slug):
         online=booker.online,
         exclude_appointment_id=moving.pk if moving else None,
     )[0]
+    if reason_only and (booker.online or not day_info.needs_reason):
+        # No reason is asked for here: an overlong one (a tampered form) is simply ignored.
+        reason_only = False
+        form.cleaned_data["late_booking_reason"] = ""
     still_free = any(s.starts_at == starts_at for s in day_info.slots)
     timing = selectors.session_timing(
         treatment=treatment, areas=areas, area_minutes=dict(treatment.areas.values_list("area", "needling_minutes"))
     )
     arrival, needling_starts, needling_ends, _ = timing.instants(starts_at)
     error = None
-    if request.method == "POST":
+    if request.method == "POST" and not reason_only:
         if day_info.needs_reason and not booker.online and not form.cleaned_data["late_booking_reason"].strip():
             form.add_error("late_booking_reason", "Please give the reason for booking after the course's window.")
         else:
