@@ -79,7 +79,7 @@ def seed(stdout=None) -> dict:
         profile.address = "14 Harbour Street\nBristol BS1 4RT"
         profile.phone = "+44 117 496 0123"
         profile.email = "hello@lumenskin.example"
-        profile.save()
+        profile.save(update_fields=["name", "address", "phone", "email", "updated_at"])
 
     staff = {}
     for email, first, last, role in STAFF:

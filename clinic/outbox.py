@@ -117,7 +117,9 @@ def outbox_next_version(*, appointment_id: int, kind: str) -> int:
 def outbox_resend(*, message: OutboundMessage, resent_by, request=None) -> OutboundMessage:
     """Send ``message`` again, now, as a new row (the original stays as it was, for the record).
     Raises ValidationError for a message that was never sent or failed (nothing to send again:
-    pending ones are on their way, cancelled ones were cancelled for a reason)."""
+    pending ones are on their way, cancelled ones were cancelled for a reason), and
+    PermissionDenied for anyone who may not see the communication log."""
+    roles.require(resent_by, roles.Capability.VIEW_MESSAGES)
     if message.status not in (OutboundMessage.Status.SENT, OutboundMessage.Status.FAILED):
         raise ValidationError("Only a message that was sent or that failed can be sent again.")
     with transaction.atomic():

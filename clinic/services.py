@@ -2,12 +2,15 @@
 
 from django.db import transaction
 
+from . import roles
 from .audit import audit_record
 from .models import ClinicProfile
 
 
 def clinic_profile_update(*, actor, request=None, **fields) -> ClinicProfile:
-    """Update the clinic's profile. Validates every field; raises ValidationError."""
+    """Update the clinic's profile. Validates every field; raises ValidationError, and
+    PermissionDenied for anyone but a manager (whatever calls it: view, shell or task)."""
+    roles.require(actor, roles.Capability.MANAGE_CLINIC)
     with transaction.atomic():
         profile = ClinicProfile.get()
         profile = ClinicProfile.objects.select_for_update().get(pk=profile.pk)

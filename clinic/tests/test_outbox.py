@@ -395,3 +395,16 @@ def test_an_impossible_time_in_a_context_is_kept_as_text_not_a_crash(db, clinic_
     composed = message_compose(message=message, clinic=clinic_profile)
 
     assert "Micro-needling place has opened" in composed.text
+
+
+def test_only_staff_who_see_the_log_can_send_a_message_again(db, client_user, front_desk):
+    """The service refuses a client (whatever calls it) and writes no copy."""
+    from django.core.exceptions import PermissionDenied
+
+    message = _waitlist_offer(client_user)
+    OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundMessage.Status.FAILED, attempts=5)
+    message.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        outbox_resend(message=message, resent_by=client_user)
+    assert not OutboundMessage.objects.filter(resend_of=message).exists()
+    assert outbox_resend(message=message, resent_by=front_desk).resend_of_id == message.pk

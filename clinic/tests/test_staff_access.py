@@ -132,3 +132,22 @@ def test_an_idle_staff_session_is_over_after_31_minutes_but_a_client_one_is_not(
         client.force_login(ClientFactory())
         traveller.shift(dt.timedelta(hours=11))
         assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_only_a_manager_can_change_the_clinic_profile_whatever_calls_the_service(clinic_profile, front_desk, manager):
+    """The rule is in the service, not only in the view: a shell or a task acting for the front
+    desk is refused too, and nothing changes."""
+    from django.core.exceptions import PermissionDenied
+
+    from clinic.models import AuditEntry
+    from clinic.services import clinic_profile_update
+
+    with pytest.raises(PermissionDenied):
+        clinic_profile_update(actor=front_desk, name="Hijacked")
+    clinic_profile.refresh_from_db()
+    assert clinic_profile.name == "Lumen Skin Clinic"
+    assert not AuditEntry.objects.filter(action="clinic_profile.update").exists()
+
+    clinic_profile_update(actor=manager, name="Lumen Skin")
+    clinic_profile.refresh_from_db()
+    assert clinic_profile.name == "Lumen Skin"
