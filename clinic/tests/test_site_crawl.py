@@ -154,6 +154,11 @@ DEMO_MEDICAL = (
     "being checked for skin cancer",
     "again after breastfeeding",
     "Still quite red on my chin",
+    # Contraindication flags the screening raised on demo intakes (consultations.screening).
+    "Bleeding disorder or blood thinners",
+    "Botox in the last 2 weeks",
+    "Client has diabetes (slower healing)",
+    "Isotretinoin in the last 6 months",
 )
 MEDICAL_STRINGS = (MEDICATION, MEDICAL_HISTORY, ALLERGY, QUESTION, CLIENT_NOTE, HEALTH_CHANGE, *DEMO_MEDICAL)
 
