@@ -143,8 +143,11 @@ def run() -> list[dict]:
         rows.append(
             {"name": f"{name} plan CPU time p50", "value": round(statistics.median(cpu), 1), "unit": "ms", "ok": None}
         )
+    rss_half = None
     for n in range(MEMORY_RENDERS):
         render("1-page" if n % 2 else "3-page")
+        if n + 1 == MEMORY_RENDERS // 2:
+            rss_half = _rss_mb()
     rss_end = _rss_mb()
     rows.append(
         {"name": "worker RSS after warm-up", "value": round(rss_start, 1), "unit": "MB", "target": "", "ok": None}
@@ -154,6 +157,17 @@ def run() -> list[dict]:
             "name": f"worker RSS after {MEMORY_RENDERS} more renders",
             "value": round(rss_end, 1),
             "unit": "MB",
+            "target": "",
+            "ok": None,
+        }
+    )
+    # The first renders grow the heap to its working size; a leak shows as growth that goes on
+    # after that, so the rate is taken over the second half only.
+    rows.append(
+        {
+            "name": f"worker RSS growth per render, renders {MEMORY_RENDERS // 2 + 1}-{MEMORY_RENDERS}",
+            "value": round((rss_end - rss_half) * 1024 / (MEMORY_RENDERS - MEMORY_RENDERS // 2), 1),
+            "unit": "KB",
             "target": "",
             "ok": None,
         }
