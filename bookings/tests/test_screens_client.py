@@ -68,7 +68,6 @@ def test_times_come_as_a_fragment_for_htmx(client, cleared_client, monday_mornin
 def test_confirmation_shows_arrival_numbing_and_needling_then_books(client, cleared_client, monday_morning):
     client.force_login(cleared_client)
     starts = at(WEDNESDAY, "10:00")
-    practitioner = cleared_client  # placeholder replaced below
     from bookings.models import Practitioner
 
     practitioner = Practitioner.objects.order_by("pk").first()
@@ -307,16 +306,28 @@ def test_booking_a_waited_for_day_takes_the_client_off_the_waitlist(
         "areas=face&month=0-0",
         "areas=face&month=2026-13",
         "areas=face&day=not-a-day",
-        "areas=face&moving=abc",
-        "areas=nose",
         "areas=face&practitioner=999999",
         "areas=face&from=1-1-1",
     ],
 )
-def test_garbled_calendar_addresses_never_fail(client, cleared_client, monday_morning, query):
+def test_garbled_calendar_addresses_show_this_month(client, cleared_client, monday_morning, query):
+    """An unreadable month, day, practitioner or start is ignored: the calendar of the current
+    month, with its free days, as if it had not been given."""
     client.force_login(cleared_client)
     response = _calendar(client, query)
-    assert response.status_code in (200, 302, 404)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "June 2026" in html and 'data-day="2026-06-03"' in html
+
+
+def test_a_garbled_session_to_move_is_a_404_and_an_unknown_area_goes_back_to_the_areas(
+    client, cleared_client, monday_morning
+):
+    client.force_login(cleared_client)
+    assert _calendar(client, "areas=face&moving=abc").status_code == 404
+    response = _calendar(client, "areas=nose")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("book_areas", kwargs={"slug": "microneedling"})
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30", "x"])
