@@ -93,6 +93,7 @@ GARBAGE_QUERY = {
     "starts_at": "2026-02-30T25:61",
     "next": "https://evil.example/",
 }
+HTMX = {"HX-Request": "true", "HX-Target": "slots", "HX-Current-URL": "http://testserver/"}
 # Form names the views read from POST bodies whatever the page's form says.
 COMMON_POST_NAMES = (
     "action",
@@ -482,12 +483,12 @@ def _body_text(response) -> str:
     return response.content.decode(errors="replace")
 
 
-def _send(browser: Client, method: str, path: str, data=None):
+def _send(browser: Client, method: str, path: str, data=None, headers=None):
     """The response, or the exception a view raised (the test client re-raises it)."""
     try:
         if method == "GET":
-            return browser.get(path, data=data), None
-        return browser.post(path, data=data or {}), None
+            return browser.get(path, data=data, headers=headers), None
+        return browser.post(path, data=data or {}, headers=headers), None
     except Exception as exc:  # noqa: BLE001 - any exception is a 500 to report
         frames = traceback.extract_tb(exc.__traceback__)
         ours = [f for f in frames if "/work/main/" in f.filename and "/.venv/" not in f.filename] or frames
@@ -504,8 +505,8 @@ class Crawl:
     problems: list[str] = field(default_factory=list)
     requests: int = 0
 
-    def check(self, method: str, case: Case, label: str, data=None):
-        response, error = _send(self.browser, method, case.path, data)
+    def check(self, method: str, case: Case, label: str, data=None, headers=None):
+        response, error = _send(self.browser, method, case.path, data, headers)
         self.requests += 1
         where = f"{method} {case.path} as {self.role} ({label})"
         if error:
@@ -599,6 +600,8 @@ def test_get(site, route, role):
                 statuses["missing"] = response.status_code
     own = cases(route, site)[0]
     crawl.check("GET", own, "garbage query string", data=GARBAGE_QUERY)
+    # htmx asks for fragments: the same address must hold up when it answers with one.
+    crawl.check("GET", own, "htmx request, garbage query string", data=GARBAGE_QUERY, headers=HTMX)
     _client_sees_other(crawl, statuses)
     site.stats["GET"] = site.stats.get("GET", 0) + crawl.requests
     crawl.report()
