@@ -332,7 +332,7 @@ def appointment_reschedule(
     request=None,
 ) -> Appointment:
     """Move a booked session to ``starts_at`` (with the same checks as booking, both neighbours
-    re-checked, the session itself left out). Keeps the practitioner unless another is given or
+    re-checked, the session itself left out); a client cannot move one whose time has come. Keeps the practitioner unless another is given or
     they are not free; joins or starts the right course; moves its planned messages; closes the
     client's open waitlist entries covering the new day. Raises ``ValidationError``; writes
     nothing then."""
@@ -344,6 +344,10 @@ def appointment_reschedule(
             raise ValidationError(f"A session that is {appointment.get_status_display().lower()} cannot be moved.")
         client, treatment = appointment.client, appointment.treatment
         online = _is_online(client=client, by=changed_by)
+        if online and appointment.starts_at <= timezone.now():
+            # As for cancelling: once the time has come, only the clinic can change it (or
+            # record the no-show); a client cannot move it away.
+            raise ValidationError("This session has already started: please call the clinic.")
         catalogue = treatment_catalogue(treatment=treatment)
         _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
         day = starts_at.astimezone(tz).date()

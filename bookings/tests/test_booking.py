@@ -517,3 +517,20 @@ def test_a_time_years_away_is_refused_in_plain_words(clinic, client_user, front_
         )
     assert words in refusal(error.value)
     assert Appointment.objects.count() == 1
+
+
+def test_a_client_cannot_move_a_session_whose_time_has_come_but_the_desk_can(clinic, client_user, front_desk):
+    missed = AppointmentFactory(
+        client=client_user,
+        treatment=clinic.treatment,
+        practitioner=clinic.practitioners[0],
+        room=clinic.rooms[0],
+        starts_at=at(MONDAY, "08:00"),  # an hour ago, still booked: the client did not come
+    )
+    with pytest.raises(ValidationError) as error:
+        appointment_reschedule(appointment=missed, starts_at=at(TUESDAY + days(2), "10:00"), changed_by=client_user)
+    assert "already started: please call the clinic" in refusal(error.value)
+    missed.refresh_from_db()
+    assert missed.starts_at == at(MONDAY, "08:00")
+    moved = appointment_reschedule(appointment=missed, starts_at=at(TUESDAY + days(2), "10:00"), changed_by=front_desk)
+    assert moved.starts_at == at(TUESDAY + days(2), "10:00")
