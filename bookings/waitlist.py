@@ -5,7 +5,7 @@ first person who books through the ordinary rules gets the slot. So nothing here
 booking rules, and two offers of one slot cannot double-book it.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -97,6 +97,9 @@ def waitlist_offer(*, entry: WaitlistEntry, starts_at: datetime, offered_by) -> 
     tz = ClinicProfile.get().tz
     if starts_at <= timezone.now():
         raise ValidationError("That time has passed.")
+    if starts_at - timezone.now() > timedelta(days=LONGEST_RANGE_DAYS + 366):
+        # No range reaches that far (and a year-9999 time would overflow the local date).
+        raise ValidationError("That day is outside the days the client asked for.")
     with transaction.atomic():
         entry = WaitlistEntry.objects.select_for_update().select_related("treatment", "client").get(pk=entry.pk)
         if entry.status not in OPEN:

@@ -176,6 +176,28 @@ def test_offer_a_freed_slot_to_the_waitlist(desk, screens_clinic, cleared_client
     assert "/bookings/book/microneedling/calendar/" in offers.get().context["offer_url"]
 
 
+def test_offering_a_time_from_another_millennium_says_it_is_outside_the_range(
+    desk, screens_clinic, cleared_client, monday_morning
+):
+    from clinic.models import ClinicProfile
+
+    profile = ClinicProfile.get()
+    profile.time_zone = "Australia/Sydney"  # east of UTC: year 9999's last evening is year 10000 there
+    profile.save()
+    entry = WaitlistEntry.objects.create(
+        client=cleared_client, treatment=screens_clinic.treatment, areas=["face"], first_day=MONDAY, last_day=WEDNESDAY
+    )
+    page = desk.post(
+        reverse("desk_waitlist_offer", kwargs={"entry_id": entry.pk}),
+        {"starts_at": "9999-12-31T23:00:00+00:00"},
+        follow=True,
+    )
+    assert page.status_code == 200 and "outside the days the client asked for" in page.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WAITING
+    assert not OutboundMessage.objects.filter(kind=OutboundMessage.Kind.WAITLIST_OFFER).exists()
+
+
 def test_practitioner_day_shows_clearance_and_needle_depth(client, screens_clinic, cleared_client, monday_morning):
     _today_appointment(screens_clinic, cleared_client)
     client.force_login(screens_clinic.practitioners[0].user)
