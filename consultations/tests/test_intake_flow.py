@@ -10,7 +10,7 @@ from django.utils import timezone
 from clinic.models import AuditEntry
 from consultations.intake_steps import YES_NO_KEYS
 from consultations.models import ConsentSignature, Intake, IntakeFlag, IntakeStatus
-from consultations.tests.factories import ClearanceFactory, IntakeFactory
+from consultations.tests.factories import ClearanceFactory, DraftIntakeFactory, IntakeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +213,26 @@ def test_the_database_refuses_to_change_a_signed_consent_or_its_text(client_user
         text.save()
     signature.refresh_from_db()
     assert signature.full_name != "Somebody Else"
+
+
+def test_the_database_refuses_to_change_the_answers_of_a_sent_form_but_not_of_a_draft(client_user):
+    from django.db import DatabaseError, transaction
+
+    sent = IntakeFactory(client=client_user)
+    sent.answers = {**sent.answers, "medications": "Changed after signing"}
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sent.save(update_fields=["answers"])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Intake.objects.filter(pk=sent.pk).update(version=sent.version + 5)
+    sent.refresh_from_db()
+    assert sent.answers["medications"] != "Changed after signing"
+
+    # The decision and the history still move on, and a draft is the client's to change.
+    Intake.objects.filter(pk=sent.pk).update(status=IntakeStatus.QUESTION, decision_note="Which dose?")
+    draft = DraftIntakeFactory(client=client_user, version=sent.version + 1)
+    Intake.objects.filter(pk=draft.pk).update(answers={"medications": "Aspirin"})
+    assert Intake.objects.get(pk=draft.pk).answers == {"medications": "Aspirin"}
+    assert Intake.objects.get(pk=sent.pk).status == IntakeStatus.QUESTION
 
 
 def test_a_consent_text_updated_while_the_client_reads_it_must_be_read_again(client, client_user, consent_text):
