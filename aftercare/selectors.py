@@ -149,11 +149,16 @@ def client_skin_types(*, client) -> tuple[str, str]:
     the session record; blanks when the intake does not say."""
     from consultations.models import Intake
 
-    intake = (
-        Intake.objects.filter(client=client, submitted_at__isnull=False).order_by("-version").only("answers").first()
+    # Only the two skin-type keys leave the database: the medical answers beside them are read
+    # (and audited) on the review page, never to prefill this form.
+    row = (
+        Intake.objects.filter(client=client, submitted_at__isnull=False)
+        .order_by("-version")
+        .values_list("answers__fitzpatrick", "answers__skin_type")
+        .first()
     )
-    answers = (intake.answers if intake else None) or {}
-    codes = skin_types_from(answers.get("fitzpatrick"), answers.get("skin_type"))
+    fitzpatrick_answer, skin_type_answer = row or (None, None)
+    codes = skin_types_from(fitzpatrick_answer, skin_type_answer)
     fitzpatrick = next((c for c in codes if c.startswith("fitzpatrick_")), "")
     skin = next((c for c in codes if not c.startswith("fitzpatrick_")), "")
     return fitzpatrick, skin

@@ -1,9 +1,12 @@
 """The aftercare pages: the practitioner's record form, the client's plans, PDFs and check-ins."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftercare import selectors
@@ -56,13 +59,19 @@ def test_the_practitioner_records_a_session_and_lands_on_the_plan(client, sessio
     client.force_login(appointment.practitioner.user)
     url = reverse("aftercare_session_record", args=[appointment.pk])
 
-    page = client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
     assert "Needle depth on the face (mm)" in html and "Needle depth on the neck (mm)" in html
     assert "cleared to <strong>1.50 mm</strong> at most" in html
-    # Prefilled from the client's intake (Fitzpatrick II, combination skin).
+    # Prefilled from the client's intake (Fitzpatrick II, combination skin)...
     assert '<option value="fitzpatrick_2" selected>' in html
+    assert '<option value="combination" selected>' in html
+    # ... reading only those two answers: the medical ones never leave the database here.
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    assert '"answers" ->' in sql
+    assert not re.search(r'"answers"(?! ->)', sql)
 
     response = client.post(url, _form_data())
 
