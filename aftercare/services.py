@@ -321,10 +321,14 @@ def check_in_answer(*, check_in: CheckIn, client, answer: str, comment: str = ""
 
 
 def check_in_mark_seen(*, check_in: CheckIn, seen_by, request=None) -> CheckIn:
-    """A practitioner has read a worried check-in (and called the client): it leaves the queue."""
+    """A practitioner has read a worried check-in (and called the client): it leaves the queue.
+    Idempotent. Raises ``ValidationError`` for a check-in that is not a worried answer: marking an
+    unanswered one seen would stop the client from answering it."""
     roles.require(seen_by, roles.Capability.RECORD_SESSION)
     with transaction.atomic():
         check_in = CheckIn.objects.select_for_update().select_related("plan__client").get(pk=check_in.pk)
+        if check_in.answer != CheckIn.Answer.WORRIED:
+            raise ValidationError("Only a worried answer waits to be marked as seen.")
         if check_in.seen_at is None:
             check_in.seen_by = seen_by
             check_in.seen_at = timezone.now()

@@ -184,6 +184,10 @@ def check_in_seen(request, check_in_id: int):
     item = CheckIn.objects.filter(pk=check_in_id).first()
     if item is None:
         raise Http404("No such check-in.")
-    services.check_in_mark_seen(check_in=item, seen_by=request.user, request=request)
-    messages.success(request, "Marked as seen.")
+    try:
+        services.check_in_mark_seen(check_in=item, seen_by=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Marked as seen.")
     return redirect("aftercare_worried")

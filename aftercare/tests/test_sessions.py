@@ -261,6 +261,11 @@ def test_a_check_in_flags_the_practitioner_when_the_client_is_worried(session_se
     record = session_complete(appointment=appointment, recorded_by=practitioner, **record_input)
     day1, day3 = record.plan.check_ins.order_by("day")
 
+    # An unanswered check-in cannot be marked seen: that would stop the client from answering it.
+    with pytest.raises(ValidationError, match="Only a worried answer"):
+        check_in_mark_seen(check_in=day3, seen_by=practitioner)
+    assert CheckIn.objects.get(pk=day3.pk).seen_at is None
+
     check_in_answer(check_in=day1, client=appointment.client, answer="fine")
     with pytest.raises(ValidationError) as caught:
         check_in_answer(check_in=day3, client=appointment.client, answer="worried", comment="  ")

@@ -213,9 +213,15 @@ def test_a_worried_check_in_reaches_the_practitioner(client, completed):
     assert "Yellow crusts &lt;script&gt;" in queue and SCRIPT not in queue
     entry = AuditEntry.objects.get(action="worried_check_ins.view")
     assert entry.actor == practitioner and entry.details == {"check_ins": [day1.pk]}
+    day3 = completed.check_ins.get(day=3)
+    refused = client.post(reverse("aftercare_check_in_seen", args=[day3.pk]), follow=True).content.decode()
+    assert "Only a worried answer waits to be marked as seen." in refused
+    assert CheckIn.objects.get(pk=day3.pk).seen_at is None
     client.post(reverse("aftercare_check_in_seen", args=[day1.pk]))
+    reads = AuditEntry.objects.filter(action="worried_check_ins.view").count()
+    assert reads == 2  # the queue was shown twice with the client's words
     assert "No client has said they are worried" in client.get(reverse("aftercare_worried")).content.decode()
-    assert AuditEntry.objects.filter(action="worried_check_ins.view").count() == 1  # an empty queue is no read
+    assert AuditEntry.objects.filter(action="worried_check_ins.view").count() == reads  # an empty queue is no read
 
 
 def test_reading_lists_takes_the_same_queries_for_one_or_many_plans(
