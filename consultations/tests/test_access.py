@@ -204,3 +204,38 @@ def test_a_refused_decision_shows_the_answers_again_and_that_read_is_audited(cli
     )
     assert ("medical_answers_viewed", str(intake.pk)) in actions
     assert ("health_update_viewed", str(update.pk)) in actions
+
+
+def _page_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_review_page_and_client_home_take_the_same_queries_for_one_or_many_versions(client, practitioner):
+    """The review page lists every version with its flags, the client's home every sent version
+    with its signed consent: neither queries once per version or flag."""
+    client.force_login(practitioner)
+    client.get(reverse("consultations:review_queue"))  # the session's first request does its own queries
+    first = IntakeFactory(answers={"areas": ["face"], "diabetes": True})
+    first.flags.create(rule_code="diabetes", severity="relative", title="Diabetes", reason="Said yes.")
+    one = _page_queries(client, reverse("consultations:intake_review", args=[first.pk]))
+    owner = first.client
+    for n in range(5):
+        later = IntakeFactory(client=owner)
+        for code in ("diabetes", "keloid", "blood_thinners")[: n % 3 + 1]:
+            later.flags.create(rule_code=code, severity="relative", title=code, reason="Said yes.")
+    many = _page_queries(client, reverse("consultations:intake_review", args=[later.pk]))
+    assert one == many
+
+    client.force_login(owner)
+    client.get(reverse("consultations:home"))
+    home_many = _page_queries(client, reverse("consultations:home"))
+    single = IntakeFactory().client
+    client.force_login(single)
+    client.get(reverse("consultations:home"))
+    assert _page_queries(client, reverse("consultations:home")) == home_many
