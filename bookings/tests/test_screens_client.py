@@ -367,3 +367,21 @@ def test_a_time_from_another_millennium_is_read_as_nothing(client, cleared_clien
         assert response.status_code == 200
         assert "could not be read" in response.content.decode()
     assert not Appointment.objects.exists()
+
+
+def test_a_session_that_has_taken_place_offers_no_cancel_form(client, cleared_client, monday_morning, screens_clinic):
+    done = AppointmentFactory(
+        client=cleared_client,
+        treatment=screens_clinic.treatment,
+        starts_at=at(MONDAY - timedelta(days=7), "10:00"),
+        status=Appointment.Status.COMPLETED,
+    )
+    client.force_login(cleared_client)
+    url = reverse("my_appointment_cancel", kwargs={"appointment_id": done.pk})
+    for response in (client.get(url, follow=True), client.post(url, {"confirm_late": "on"}, follow=True)):
+        html = response.content.decode()
+        assert response.redirect_chain[-1][0] == reverse("my_appointment", kwargs={"appointment_id": done.pk})
+        assert "can no longer be cancelled online: please call the clinic" in html
+        assert "late cancellation" not in html
+    done.refresh_from_db()
+    assert done.status == Appointment.Status.COMPLETED

@@ -75,6 +75,10 @@ def my_appointment_cancel(request, appointment_id):
     if appointment.status == Appointment.Status.CANCELLED:
         messages.info(request, "This session is already cancelled.")
         return redirect("my_appointment", appointment_id=appointment.pk)
+    if appointment.status != Appointment.Status.BOOKED or appointment.starts_at <= timezone.now():
+        # No form (and no late-cancellation warning) for a session the service would refuse.
+        messages.info(request, "This session can no longer be cancelled online: please call the clinic.")
+        return redirect("my_appointment", appointment_id=appointment.pk)
     if request.method == "POST" and form.is_valid():
         if late and not form.cleaned_data["confirm_late"]:
             form.add_error("confirm_late", "Please confirm that you understand this is a late cancellation.")
