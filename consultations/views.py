@@ -251,6 +251,9 @@ def consent_pdf(request, pk: int):
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="consent-v{intake.version}.pdf"'
+    # A signed health document: no shared cache or browser cache keeps a copy.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

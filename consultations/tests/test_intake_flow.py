@@ -195,6 +195,7 @@ def test_the_client_downloads_their_signed_consent_as_a_pdf(client, client_user)
     response = client.get(reverse("consultations:consent_pdf", args=[intake.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"
     assert response.content.startswith(b"%PDF")
     assert not AuditEntry.objects.filter(action="consent_pdf_downloaded").exists()
 
