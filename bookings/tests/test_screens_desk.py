@@ -383,3 +383,15 @@ def test_the_front_desk_sees_clearance_status_but_not_the_needle_depth(
     assert "Cleared" in at_desk and "1.50 mm" not in at_desk and "depth" not in at_desk
     client.force_login(StaffPractitionerFactory())
     assert "max depth 1.50 mm" in client.get(url).content.decode()
+
+
+def test_a_next_that_is_not_a_path_of_this_site_falls_back_to_the_appointment():
+    from django.test import RequestFactory
+
+    from bookings.views.common import safe_next
+
+    for tampered in ("NaN", "https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        request = RequestFactory().post("/", {"next": tampered})
+        assert safe_next(request, "/desk/appointments/1/") == "/desk/appointments/1/", tampered
+    request = RequestFactory().post("/", {"next": "/desk/day/?day=2026-11-24"})
+    assert safe_next(request, "/fallback/") == "/desk/day/?day=2026-11-24"

@@ -83,8 +83,14 @@ def safe_next(request, fallback: str) -> str:
     """The page to go back to after an action: the form's ``next`` when it is a page of this
     site, else ``fallback`` (a tampered ``next`` must not send staff to another site)."""
     wanted = request.POST.get("next") or request.GET.get("next")
-    if wanted and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a path of this site: "NaN" would pass the host check and then be taken by redirect()
+    # for a view name (a 500).
+    if (
+        wanted
+        and wanted.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return wanted
     return fallback

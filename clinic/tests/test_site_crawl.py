@@ -165,18 +165,7 @@ MEDICAL_STRINGS = (MEDICATION, MEDICAL_HISTORY, ALLERGY, QUESTION, CLIENT_NOTE, 
 
 # Cases that fail because of a bug in another app, waiting for its fix:
 # (url name, role, "GET" or "POST") -> reason.
-_NEXT_BUG = (
-    "bookings/views/desk.py redirects to request.POST['next'] unchecked: a next that is not a URL is a "
-    "500 (NoReverseMatch in redirect()), and next=https://evil.example/ is an open redirect"
-)
-KNOWN_BUGS: dict[tuple[str, str, str], str] = {
-    **{
-        (name, role, "POST"): _NEXT_BUG
-        for name in ("desk_check_in", "desk_no_show", "desk_waitlist_offer")
-        for role in ("front_desk", "practitioner", "manager")
-    },
-    **{("desk_start", role, "POST"): _NEXT_BUG for role in ("practitioner", "manager")},
-}
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
 
 
 # --- The urlconf -------------------------------------------------------------------------------
