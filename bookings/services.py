@@ -553,10 +553,16 @@ def appointment_start(*, appointment: Appointment, started_by: User) -> Appointm
     )
 
 
-def appointment_complete(*, appointment: Appointment, completed_by: User, session_record=None) -> Appointment:
-    """In treatment → completed, and plan the completion messages. Aftercare calls this from
-    ``session_complete`` with the session record it wrote in the same transaction. Raises
-    ``ValidationError``."""
+def appointment_complete(*, appointment: Appointment, completed_by: User, session_record) -> Appointment:
+    """In treatment → completed, and plan the completion messages. No record, no completion:
+    ``session_record`` is the record of this appointment that aftercare's ``session_complete``
+    wrote in the same transaction (bookings cannot import aftercare, so it is checked by its
+    appointment id). Raises ``ValidationError``."""
+    if session_record is None or getattr(session_record, "appointment_id", None) != appointment.pk:
+        raise ValidationError(
+            "Record the session (needle depths, device and the skin's reaction) to complete it.",
+            code="no_session_record",
+        )
     with transaction.atomic():
         appointment = _move(
             appointment,
@@ -565,7 +571,7 @@ def appointment_complete(*, appointment: Appointment, completed_by: User, sessio
             by=completed_by,
             capability=roles.Capability.RECORD_SESSION,
             refusal="A session that is {status} cannot be completed: start it first.",
-            note=f"session record {session_record.pk}" if getattr(session_record, "pk", None) else "",
+            note=f"session record {session_record.pk}",
         )
         reminders.appointment_messages_plan(appointment=appointment, event="completed")
         course = appointment.course

@@ -87,6 +87,21 @@ def test_an_expired_clearance_is_refused(cleared_clinic, client_user):
 # --- Status changes -------------------------------------------------------------------------------
 
 
+def _complete_with_record(appointment, practitioner):
+    """Completion as the practitioner does it: aftercare writes the session record and completes."""
+    from aftercare.services import session_complete
+
+    return session_complete(
+        appointment=appointment,
+        recorded_by=practitioner,
+        depths={area: "0.5" for area in appointment.areas},
+        device="Dermapen 4",
+        cartridge_lot="LOT-1",
+        passes=3,
+        reaction="expected_redness",
+    )
+
+
 @pytest.fixture
 def today_session(clinic, client_user, front_desk):
     return appointment_book(
@@ -164,10 +179,17 @@ def test_a_session_goes_from_booked_to_completed_with_its_history(today_session,
         appointment_start(appointment=today_session, started_by=practitioner)
     assert "check the client in first" in messages(error)
     appointment_check_in(appointment=today_session, checked_in_by=front_desk)
-    with pytest.raises(ValidationError):
-        appointment_complete(appointment=today_session, completed_by=practitioner)
+    with pytest.raises(ValidationError) as error:
+        _complete_with_record(today_session, practitioner)
+    assert "start it first" in messages(error)
     appointment_start(appointment=today_session, started_by=practitioner)
-    done = appointment_complete(appointment=today_session, completed_by=practitioner)
+    with pytest.raises(ValidationError) as error:
+        appointment_complete(appointment=today_session, completed_by=practitioner, session_record=None)
+    assert "Record the session" in messages(error)
+    today_session.refresh_from_db()
+    assert today_session.status == Appointment.Status.IN_TREATMENT
+    _complete_with_record(today_session, practitioner)
+    done = Appointment.objects.get(pk=today_session.pk)
     assert done.status == Appointment.Status.COMPLETED
     history = [(c.from_status, c.to_status, c.changed_by) for c in done.status_changes.all()]
     assert history == [
@@ -220,6 +242,6 @@ def test_the_course_is_finished_when_its_planned_sessions_are_completed(today_se
     )
     appointment_check_in(appointment=today_session, checked_in_by=front_desk)
     appointment_start(appointment=today_session, started_by=practitioner)
-    appointment_complete(appointment=today_session, completed_by=practitioner)
+    _complete_with_record(today_session, practitioner)
     course.refresh_from_db()
     assert course.status == "finished"
