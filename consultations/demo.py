@@ -16,7 +16,7 @@ from django.utils import timezone
 from clinic import roles
 
 from . import services
-from .intake_steps import STEPS, from_json
+from .intake_steps import STEPS, answers_with_nothing_to_report, from_json
 from .models import Clearance, Intake
 
 CLEARED_AREAS = [
@@ -50,27 +50,7 @@ def _answers(client, areas, **overrides) -> dict:
         "skin_type": ["normal", "oily", "dry", "combination", "sensitive"][client.pk % 5],
         "concerns": ["acne_scars", "texture"] if "face" in areas else ["stretch_marks"],
         "areas": list(areas),
-        "medical_history": "",
-        "medications": "",
-        "isotretinoin": False,
-        "isotretinoin_current": False,
-        "isotretinoin_stopped": None,
-        "botox_last": None,
-        "filler_last": None,
-        "peel_last": None,
-        "laser_last": None,
-        "blood_thinners": False,
-        "bleeding_disorder": False,
-        "diabetes": False,
-        "autoimmune_or_immunosuppressed": False,
-        "radiation_therapy": False,
-        "radiation_last": None,
-        "pregnant_or_breastfeeding": False,
-        "allergy_lidocaine": False,
-        "allergy_metals": False,
-        "keloid_scarring": False,
-        "other_allergies": "",
-        **{key: [] for key in STEPS[3].keys},
+        **answers_with_nothing_to_report(),
     }
     answers.update(overrides)
     return answers

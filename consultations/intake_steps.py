@@ -129,6 +129,21 @@ STEPS: tuple[Step, ...] = (
 )
 
 STEP_CODES = tuple(step.code for step in STEPS)
+
+
+def answers_with_nothing_to_report() -> dict:
+    """The health, skin-condition and last steps answered "no" or left empty throughout: the
+    baseline the demo clients and the tests add their findings to."""
+    answers: dict = {"medical_history": "", "medications": "", "other_allergies": ""}
+    answers |= {"isotretinoin": False, "isotretinoin_current": False, "isotretinoin_stopped": None}
+    answers |= {key: None for key, _ in RECENT_TREATMENTS}
+    answers |= {key: False for key, _ in HEALTH_YES_NO}
+    answers |= {"radiation_therapy": False, "radiation_last": None}
+    answers |= {key: [] for key, _ in CONDITIONS}
+    answers |= {key: False for key, _ in MORE_YES_NO}
+    return answers
+
+
 STEPS_BY_CODE = {step.code: step for step in STEPS}
 # Medical questions that need an explicit yes or no (a blank is not a "no").
 YES_NO_KEYS = {

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clinic.tests.factories import ClientFactory, PractitionerFactory
-from consultations.intake_steps import STEP_CODES
+from consultations.intake_steps import STEP_CODES, answers_with_nothing_to_report
 from consultations.models import (
     DEFAULT_TREATMENT_SLUG,
     Clearance,
@@ -35,35 +35,7 @@ def clean_answers(areas=("face", "neck"), **overrides) -> dict:
         "skin_type": "combination",
         "concerns": ["texture", "acne_scars"],
         "areas": list(areas),
-        "medical_history": "",
-        "medications": "",
-        "isotretinoin": False,
-        "isotretinoin_current": False,
-        "isotretinoin_stopped": None,
-        "botox_last": None,
-        "filler_last": None,
-        "peel_last": None,
-        "laser_last": None,
-        "blood_thinners": False,
-        "bleeding_disorder": False,
-        "diabetes": False,
-        "autoimmune_or_immunosuppressed": False,
-        "radiation_therapy": False,
-        "radiation_last": None,
-        "condition_acne": [],
-        "condition_eczema": [],
-        "condition_psoriasis": [],
-        "condition_rosacea": [],
-        "condition_cold_sores": [],
-        "condition_infection": [],
-        "condition_open_wounds": [],
-        "condition_skin_cancer": [],
-        "condition_sunburn": [],
-        "pregnant_or_breastfeeding": False,
-        "allergy_lidocaine": False,
-        "allergy_metals": False,
-        "keloid_scarring": False,
-        "other_allergies": "",
+        **answers_with_nothing_to_report(),
     }
     answers.update(overrides)
     return answers
