@@ -87,6 +87,18 @@ def test_an_expired_clearance_is_refused(cleared_clinic, client_user):
 # --- Status changes -------------------------------------------------------------------------------
 
 
+def _nothing_changed(client_user, appointment, session_date):
+    """The client's health update before the session: nothing has changed."""
+    health_update_submit(
+        client=client_user,
+        appointment_id=appointment.pk,
+        session_date=session_date,
+        anything_changed=False,
+        details="",
+        submitted_by=client_user,
+    )
+
+
 def _complete_with_record(appointment, practitioner):
     """Completion as the practitioner does it: aftercare writes the session record and completes."""
     from aftercare.services import session_complete
@@ -117,14 +129,7 @@ def test_check_in_needs_the_health_update(today_session, client_user, front_desk
     with pytest.raises(ValidationError) as error:
         appointment_check_in(appointment=today_session, checked_in_by=front_desk)
     assert "health update is not in order" in messages(error)
-    health_update_submit(
-        client=client_user,
-        appointment_id=today_session.pk,
-        session_date=MONDAY,
-        anything_changed=False,
-        details="",
-        submitted_by=client_user,
-    )
+    _nothing_changed(client_user, today_session, MONDAY)
     checked_in = appointment_check_in(appointment=today_session, checked_in_by=front_desk)
     assert checked_in.status == Appointment.Status.CHECKED_IN
 
@@ -152,14 +157,7 @@ def test_check_in_only_on_the_day(clinic, client_user, front_desk):
         starts_at=at(TUESDAY, "10:00"),
         booked_by=front_desk,
     )
-    health_update_submit(
-        client=client_user,
-        appointment_id=appointment.pk,
-        session_date=TUESDAY,
-        anything_changed=False,
-        details="",
-        submitted_by=client_user,
-    )
+    _nothing_changed(client_user, appointment, TUESDAY)
     with pytest.raises(ValidationError) as error:
         appointment_check_in(appointment=appointment, checked_in_by=front_desk)
     assert "on the day" in messages(error)
@@ -167,14 +165,7 @@ def test_check_in_only_on_the_day(clinic, client_user, front_desk):
 
 def test_a_session_goes_from_booked_to_completed_with_its_history(today_session, client_user, front_desk):
     practitioner = today_session.practitioner.user
-    health_update_submit(
-        client=client_user,
-        appointment_id=today_session.pk,
-        session_date=MONDAY,
-        anything_changed=False,
-        details="",
-        submitted_by=client_user,
-    )
+    _nothing_changed(client_user, today_session, MONDAY)
     with pytest.raises(ValidationError) as error:
         appointment_start(appointment=today_session, started_by=practitioner)
     assert "check the client in first" in messages(error)
@@ -232,14 +223,7 @@ def test_the_course_is_finished_when_its_planned_sessions_are_completed(today_se
     course.planned_sessions = 1
     course.save(update_fields=["planned_sessions"])
     practitioner = today_session.practitioner.user
-    health_update_submit(
-        client=client_user,
-        appointment_id=today_session.pk,
-        session_date=MONDAY,
-        anything_changed=False,
-        details="",
-        submitted_by=client_user,
-    )
+    _nothing_changed(client_user, today_session, MONDAY)
     appointment_check_in(appointment=today_session, checked_in_by=front_desk)
     appointment_start(appointment=today_session, started_by=practitioner)
     _complete_with_record(today_session, practitioner)
