@@ -203,13 +203,32 @@ def _record_status(appointment: Appointment, *, from_status: str, by: User | Non
     )
 
 
+# The SQLSTATE of the spacing trigger (migration 0004): sessions on the same area too close.
+SPACING_SQLSTATE = "23S01"
+
+
+def _spacing_refusal(treatment: Treatment) -> ValidationError:
+    # The minimum as the database holds it now: the trigger may have refused because a manager
+    # raised it after the service read the treatment.
+    min_days = Treatment.objects.filter(pk=treatment.pk).values_list("spacing_min_days", flat=True).first()
+    message = (
+        f"Sessions on the same area need at least {min_days} days between them; this date is too close to "
+        f"another session of {treatment} on the same area. Please choose another date."
+    )
+    return ValidationError({"starts_at": ValidationError(message, code=Reason.SPACING)})
+
+
 def _insert_or_explain(write, *, hint_args: dict):
-    """Run ``write`` in a savepoint; when the database's exclusion constraint refuses it (another
-    booking took the time between our check and our insert), say so with the nearest free times."""
+    """Run ``write`` in a savepoint. When the database refuses it although our checks passed,
+    say why: an exclusion constraint (another booking took the time between our check and our
+    insert: the nearest free times), or the spacing trigger (the treatment's minimum changed in
+    between, or a session was written past the services)."""
     try:
         with transaction.atomic():
             return write()
     except IntegrityError as error:
+        if getattr(error.__cause__, "sqlstate", None) == SPACING_SQLSTATE:
+            raise _spacing_refusal(hint_args["treatment"]) from error
         if "no_overlap" not in str(error):
             raise
         raise ValidationError(

@@ -110,6 +110,46 @@ def test_twenty_parallel_bookings_for_one_client_ten_days_apart_stay_28_days_apa
     assert len(days) == sum(isinstance(r, Appointment) for r in results)
 
 
+def test_twenty_shell_inserts_for_one_client_at_once_stay_28_days_apart(london):
+    """No service, no lock taken by the caller: twenty ``Appointment.objects.create`` calls at
+    the same moment, 10 days apart. The spacing trigger takes the client's row lock, so each
+    insert sees the ones committed before it; the refused ones are refused by spacing (not a
+    deadlock)."""
+    from django.db import IntegrityError
+
+    from bookings.models import Course
+
+    setup = bookable_clinic(practitioners=1, rooms=1, hours=EVERY_DAY)
+    client = ClientFactory()
+    course = Course.objects.create(client=client, treatment=setup.treatment, areas=["face"])
+    first = timezone.now().astimezone(london).date() + timedelta(days=2)
+
+    def insert(day):
+        starts_at = at(day, "10:00", london)
+        return lambda: Appointment.objects.create(
+            client=client,
+            treatment=setup.treatment,
+            areas=["face"],
+            practitioner=setup.practitioners[0],
+            room=setup.rooms[0],
+            course=course,
+            starts_at=starts_at,
+            needling_starts_at=starts_at + timedelta(minutes=30),
+            needling_ends_at=starts_at + timedelta(minutes=75),
+            ends_at=starts_at + timedelta(minutes=90),
+            channel=Appointment.Channel.STAFF,
+        )
+
+    results = run_in_threads([insert(first + timedelta(days=10 * n)) for n in range(20)])
+
+    refused = [r for r in results if isinstance(r, IntegrityError)]
+    assert all(isinstance(r, Appointment | IntegrityError) for r in results), results
+    assert all(error.__cause__.sqlstate == "23S01" for error in refused), refused
+    days = sorted(a.starts_at.astimezone(london).date() for a in Appointment.objects.filter(client=client))
+    assert len(days) == 20 - len(refused) >= 4
+    assert all((later - earlier).days >= 28 for earlier, later in zip(days, days[1:], strict=False))
+
+
 def test_two_desks_adding_the_same_caller_get_one_client_and_a_message(clinic_profile):
     """The second desk's check runs while the first desk's new client is not yet committed:
     the unique e-mail refuses its insert, and it reads the plain "already has an account"."""

@@ -123,10 +123,13 @@ def test_practitioner_day_and_week_queries_do_not_grow(client, big_clinic, monda
 
 
 def _client_sessions(screens_clinic, client_user, count, first=0):
+    # Two sessions a day, on different skin (face, thighs): the database refuses two sessions on
+    # the same area closer than the treatment's minimum, as the booking services do.
     for number in range(first, first + count):
         AppointmentFactory(
             client=client_user,
             treatment=screens_clinic.treatment,
+            areas=["thighs"] if number % 2 else ["face"],
             practitioner=screens_clinic.practitioners[number % 2],
             room=screens_clinic.rooms[number % 2],
             starts_at=at(MONDAY + timedelta(days=2 + 30 * (number // 2)), "10:00" if number % 2 else "14:00"),
