@@ -5,11 +5,15 @@ admin's save would skip the spacing, clearance and overlap checks), so the admin
 services as actions instead.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 
+from clinic.rule_changes import ChangeNeedsConfirmation
+
 from .calendar_feed import calendar_feed_token_revoke
+from .catalogue import treatment_change_review, treatment_save
 from .models import (
     Appointment,
     AppointmentStatusChange,
@@ -34,8 +38,51 @@ class TreatmentAreaInline(admin.TabularInline):
     fields = ["area", "needling_minutes"]
 
 
+class TreatmentAdminForm(forms.ModelForm):
+    """The treatment form with the floor and the confirmation step: a change of the minimum or
+    maximum days that booked sessions would no longer fit shows them (the change form's template
+    lists ``misfits``) and saves only with "Save anyway" ticked for this very change."""
+
+    # Rendered by the template as a checkbox whose value names the change it confirms.
+    save_anyway = forms.CharField(required=False)
+
+    class Meta:
+        model = Treatment
+        fields = [
+            *("name", "slug", "description", "is_active", "bookable_online", "needs_clearance", "needles_skin"),
+            *("numbing_minutes", "max_needling_minutes", "turnover_minutes"),
+            *("spacing_min_days", "spacing_max_days", "planned_sessions"),
+        ]
+
+    misfits: list = []
+
+    @property
+    def change_key(self) -> str:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return f"{data.get('spacing_min_days')}-{data.get('spacing_max_days')}"
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance if self.instance.pk else None  # the form has not touched it yet
+        try:
+            self.misfits = treatment_change_review(
+                stored=stored,
+                needles_skin=cleaned.get("needles_skin", self.instance.needles_skin),
+                spacing_min_days=cleaned.get("spacing_min_days"),
+                spacing_max_days=cleaned.get("spacing_max_days"),
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+            return cleaned
+        if self.misfits and cleaned.get("save_anyway") != self.change_key:
+            raise ChangeNeedsConfirmation(self.misfits)
+        return cleaned
+
+
 @admin.register(Treatment)
 class TreatmentAdmin(admin.ModelAdmin):
+    form = TreatmentAdminForm
+    change_form_template = "admin/bookings/treatment/change_form.html"
     list_display = [
         "name",
         "slug",
@@ -54,10 +101,32 @@ class TreatmentAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TreatmentAreaInline]
     fieldsets = (
-        (None, {"fields": ("name", "slug", "description", "is_active", "bookable_online", "needs_clearance")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "description",
+                    "is_active",
+                    "bookable_online",
+                    "needs_clearance",
+                    "needles_skin",
+                )
+            },
+        ),
         ("Time", {"fields": ("numbing_minutes", "max_needling_minutes", "turnover_minutes")}),
         ("Course", {"fields": ("spacing_min_days", "spacing_max_days", "planned_sessions")}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        # What kind of treatment it is does not change: unticking it would lift the floor.
+        return ["needles_skin"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        # The form has run the same review and the manager has confirmed its list (or there was
+        # none): the service saves, checks the floor again and writes the audit entry.
+        treatment_save(treatment=obj, saved_by=request.user, request=request, save_anyway=True)
 
 
 class WorkingHoursInline(admin.TabularInline):

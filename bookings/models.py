@@ -25,6 +25,12 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+# The floor of the minimum days between sessions of a treatment that needles the skin, held by
+# the database (a check constraint). The TREATMENT_SPACING_MIN_FLOOR_DAYS setting may raise the
+# floor the services enforce, never lower it below this (system check bookings.E001).
+SPACING_FLOOR_DAYS_IN_DATABASE = 28
+
+
 class Treatment(models.Model):
     """A treatment the clinic sells (micro-needling), with its timing and spacing rules."""
 
@@ -50,6 +56,12 @@ class Treatment(models.Model):
     needs_clearance = models.BooleanField(
         default=True, help_text="Sessions need a consultation a practitioner approved."
     )
+    needles_skin = models.BooleanField(
+        "micro-needling-type",
+        default=True,
+        help_text="It needles the skin: the minimum days between sessions cannot go below the clinic's floor. "
+        "Set when the treatment is created.",
+    )
     bookable_online = models.BooleanField(default=True, help_text="Clients can book it themselves.")
     is_active = models.BooleanField(default=True)
 
@@ -59,6 +71,14 @@ class Treatment(models.Model):
             models.CheckConstraint(
                 condition=Q(spacing_min_days__gte=1) & Q(spacing_max_days__gte=models.F("spacing_min_days")),
                 name="treatment_spacing_window_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(needles_skin=False) | Q(spacing_min_days__gte=SPACING_FLOOR_DAYS_IN_DATABASE),
+                name="treatment_spacing_min_at_floor",
+                violation_error_message=(
+                    f"A micro-needling-type treatment needs at least {SPACING_FLOOR_DAYS_IN_DATABASE} days "
+                    "between sessions."
+                ),
             ),
             models.CheckConstraint(condition=Q(max_needling_minutes__gte=5), name="treatment_needling_at_least_5"),
             models.CheckConstraint(condition=Q(planned_sessions__gte=1), name="treatment_planned_sessions_positive"),

@@ -35,3 +35,13 @@ def clinic(db, clinic_profile):
     """Micro-needling (no clearance needed), two practitioners working Monday to Saturday
     09:00-13:00 and 14:00-18:00, two rooms."""
     return bookable_clinic(practitioners=2, rooms=2)
+
+
+@pytest.fixture
+def manager_admin(client, manager):
+    """The test client logged in as a manager who runs the Django admin (a superuser, as in the
+    demo)."""
+    manager.is_staff = manager.is_superuser = True
+    manager.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(manager)
+    return client

@@ -216,6 +216,9 @@ CLINIC_DEFAULT_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
 BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=15)
 BOOKING_ONLINE_NOTICE_HOURS = env.int("BOOKING_ONLINE_NOTICE_HOURS", default=24)
 BOOKING_ONLINE_HORIZON_DAYS = env.int("BOOKING_ONLINE_HORIZON_DAYS", default=90)
+# Nobody sets a micro-needling-type treatment's minimum days between sessions below this
+# (bookings.catalogue; the database holds 28, so a lower value fails the system check).
+TREATMENT_SPACING_MIN_FLOOR_DAYS = env.int("TREATMENT_SPACING_MIN_FLOOR_DAYS", default=28)
 
 # --- Messages (clinic.composing, clinic.dispatch) -------------------------------------------
 # Links in e-mails and texts point here.
