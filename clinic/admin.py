@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .forms import ClinicProfileForm
 from .models import AuditEntry, ClinicProfile, OutboundMessage, User
+from .rule_changes import ChangeNeedsConfirmation, time_zone_change_misfits
+from .services import clinic_profile_update
 
 
 @admin.register(User)
@@ -27,9 +31,47 @@ class UserAdmin(DjangoUserAdmin):
         return ", ".join(group.name for group in obj.groups.all())
 
 
+class ClinicProfileAdminForm(forms.ModelForm):
+    """A new time zone that booked sessions would no longer fit lists them (the change form's
+    template shows ``misfits``) and saves only with "Save anyway" ticked for that zone."""
+
+    # Rendered by the template as a checkbox whose value is the zone it confirms.
+    save_anyway = forms.CharField(required=False)
+
+    class Meta:
+        model = ClinicProfile
+        fields = ClinicProfileForm.Meta.fields
+
+    misfits: list = []
+
+    def clean(self):
+        cleaned = super().clean()
+        new_zone = cleaned.get("time_zone")
+        if self.instance.pk and new_zone and not self.has_error("time_zone"):
+            self.misfits = time_zone_change_misfits(old_zone=self.instance.time_zone, new_zone=new_zone)
+            if self.misfits and cleaned.get("save_anyway") != new_zone:
+                raise ChangeNeedsConfirmation(self.misfits)
+        return cleaned
+
+
 @admin.register(ClinicProfile)
 class ClinicProfileAdmin(admin.ModelAdmin):
+    form = ClinicProfileAdminForm
+    change_form_template = "admin/clinic/clinicprofile/change_form.html"
     list_display = ["name", "time_zone", "late_cancellation_hours", "paper_size"]
+    fields = ClinicProfileForm.Meta.fields
+
+    def save_model(self, request, obj, form, change):
+        # Through the service (manager only, audited). The form has shown the sessions a new
+        # zone would leave outside the rules and the manager confirmed them (or there were none).
+        saved = clinic_profile_update(
+            actor=request.user,
+            request=request,
+            save_anyway=True,
+            **{name: getattr(obj, name) for name in self.fields},
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
 
     def has_add_permission(self, request):
         return not ClinicProfile.objects.exists()

@@ -13,6 +13,7 @@ from .forms import ClinicProfileForm
 from .health import health_report
 from .models import ClinicProfile
 from .navigation import APPS_WITH_NAVIGATION
+from .rule_changes import ChangeNeedsConfirmation
 from .services import clinic_profile_update
 
 
@@ -45,20 +46,29 @@ def dashboard(request):
 
 @login_required
 def clinic_profile_edit(request):
+    """The clinic's profile. A new time zone that booked sessions would no longer fit shows them
+    first; "Save anyway" confirms exactly the zone that was shown (its name is the button's value)."""
     roles.require(request.user, roles.Capability.MANAGE_CLINIC)
     profile = ClinicProfile.get()
     form = ClinicProfileForm(request.POST or None, instance=ClinicProfile.objects.get(pk=profile.pk))
+    misfits = []
     if request.method == "POST" and form.is_valid():
         try:
             clinic_profile_update(
-                actor=request.user, request=request, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+                actor=request.user,
+                request=request,
+                save_anyway=request.POST.get("save_anyway") == form.cleaned_data["time_zone"],
+                **{name: form.cleaned_data[name] for name in form.Meta.fields},
             )
+        except ChangeNeedsConfirmation as exc:
+            misfits = exc.misfits
+            form.add_error(None, exc)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, "The clinic's profile is saved.")
             return redirect("clinic_profile_edit")
-    return render(request, "clinic/profile_form.html", {"form": form})
+    return render(request, "clinic/profile_form.html", {"form": form, "misfits": misfits})
 
 
 @never_cache
