@@ -145,6 +145,16 @@ def test_the_admin_saves_through_the_service_and_the_kind_is_fixed_after_creatio
     entry = AuditEntry.objects.get(action="treatment.updated")
     assert entry.actor == manager and entry.details["changes"]["spacing_min_days"] == [28, 30]
 
+    # A new treatment that does not needle the skin (box unticked) has no floor.
+    added = manager_admin.post(
+        reverse("admin:bookings_treatment_add"),
+        treatment_form(clinic.treatment, slug="facial", name="Facial", spacing_min_days=14, spacing_max_days=21),
+    )
+    assert added.status_code == 302
+    facial = Treatment.objects.get(slug="facial")
+    assert (facial.needles_skin, facial.spacing_min_days) == (False, 14)
+    assert AuditEntry.objects.get(action="treatment.created").target_id == str(facial.pk)
+
 
 def test_the_settings_check_refuses_a_floor_below_what_the_database_holds(settings):
     from bookings.checks import spacing_floor_setting
