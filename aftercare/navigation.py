@@ -9,6 +9,8 @@ from . import selectors
 NAV_ITEMS = [
     NavItem("My aftercare", "aftercare_mine", role=roles.Role.CLIENT, order=40),
     NavItem("Check-ins", "aftercare_worried", capability=roles.Capability.RECORD_SESSION, order=45),
+    NavItem("My photos", "photos_mine", role=roles.Role.CLIENT, order=42),
+    NavItem("Photo gallery", "photos_gallery", capability=roles.Capability.MANAGE_CLINIC, order=88),
 ]
 
 
