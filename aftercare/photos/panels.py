@@ -64,6 +64,7 @@ def _preview(course_id: int, photos: list[SessionPhoto], *, staff: bool) -> dict
         "photo_count": len(photos),
         "session_count": len({p.appointment_id for p in photos}),
         "pair": pair,
+        "stage_label": (pair.first or pair.second).get_stage_display().lower(),
         "first_on": first_on,
         "second_on": last_on if last_id != first_id else None,
         "days_between": (last_on - first_on).days if last_id != first_id else None,

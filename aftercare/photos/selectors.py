@@ -15,6 +15,7 @@ from clinic import roles
 
 from .models import PhotoConsent, PhotoUse, SessionPhoto, Stage
 
+SHORT_LABELS = {PhotoUse.CLINICAL: "Clinical record", PhotoUse.EDUCATION: "Education", PhotoUse.MARKETING: "Marketing"}
 # Photos taken before needling compare like with like (after needling the skin is red).
 DEFAULT_COMPARE_STAGE = Stage.BEFORE
 
@@ -72,7 +73,10 @@ def session_photos(*, appointment) -> list[SessionPhoto]:
 def consents_by_use(photo: SessionPhoto) -> dict[str, dict]:
     """For a photo whose consents were prefetched: per use, the consent in force (or None) and
     the history, oldest first."""
-    found = {use: {"use": use, "label": label, "current": None, "history": []} for use, label in PhotoUse.choices}
+    found = {
+        use: {"use": use, "label": label, "short": SHORT_LABELS[use], "current": None, "history": []}
+        for use, label in PhotoUse.choices
+    }
     for consent in photo.consents.all():
         found[consent.use]["history"].append(consent)
         if consent.withdrawn_at is None:
@@ -160,3 +164,8 @@ def gallery(*, viewer, use: str) -> list[GallerySeries]:
         series[key].items.append(item)
     # Series with a before and an after first: those are what a gallery is for.
     return sorted(series.values(), key=lambda s: (len({i.day for i in s.items}) < 2,))
+
+
+def gallery_count(use: str = PhotoUse.MARKETING) -> int:
+    """How many photos may be used for ``use`` now (1 query, on the partial index)."""
+    return PhotoConsent.objects.filter(use=use, withdrawn_at__isnull=True).count()

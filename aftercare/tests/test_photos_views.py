@@ -345,3 +345,30 @@ def test_the_gallery_is_for_managers_only(client, session_setup, add_photo):
         client.force_login(who)
         assert client.get(reverse("photos_gallery")).status_code == 403
         assert client.get(reverse("photo_crop", args=[photo.pk]), {"use": "marketing"}).status_code == 403
+
+
+def test_the_course_pages_run_the_same_queries_for_one_photo_or_many_courses_of_photos(
+    client, photo_course, add_photo, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    course, sessions = photo_course(photos=False)
+    add_photo(sessions[0])
+    practitioner = sessions[0].practitioner.user
+    urls = {course.client: reverse("my_course"), practitioner: reverse("desk_client", args=[course.client_id])}
+    counts = {}
+    for who, url in urls.items():
+        client.force_login(who)
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        counts[who] = len(captured.captured_queries)
+    for appointment in sessions:
+        for angle in ("front", "left", "right"):
+            add_photo(appointment, angle=angle)
+    for who, url in urls.items():
+        client.force_login(who)
+        with django_assert_num_queries(counts[who]):
+            html = client.get(url).content.decode()
+        assert "4 photos" not in html and "10 photos · 3 sessions" in html
