@@ -391,3 +391,25 @@ def test_the_course_pages_and_my_photos_run_the_same_queries_for_one_photo_or_ma
         with django_assert_num_queries(count):
             html = client.get(url).content.decode()
         assert words in html
+
+
+def test_the_original_upload_leaves_no_temporary_file_and_is_not_stored(
+    client, session_setup, photo_files, settings, tmp_path
+):
+    """Django writes an upload over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file; it is gone
+    once the request is answered, and what is stored is three new JPEGs, none of them the upload."""
+    from django.core.files.storage import storages
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(uploads)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes through a temporary file
+    appointment = session_setup()
+    original = phone_jpeg((1600, 1200))
+    client.force_login(appointment.practitioner.user)
+    response = client.post(reverse("photos_session", args=[appointment.pk]), _upload_data(appointment, original))
+    assert response.status_code == 302
+    assert list(uploads.iterdir()) == []
+    stored = [storages["photos"].open(name, "rb").read() for name in photo_files()]
+    assert len(stored) == 3 and original not in stored
+    assert all(b"GPS" not in content and b"Exif" not in content for content in stored)
