@@ -11,7 +11,7 @@ import io
 import random
 
 from django.db import transaction
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from clinic import roles
 
@@ -35,7 +35,9 @@ def demo_picture(*, seed: int, marks: int, redness: int = 0, size=SIZE) -> bytes
     chest, ``marks`` faint blemishes, a flush of ``redness`` (after needling). A JPEG."""
     width, height = size
     rng = random.Random(seed)  # noqa: S311 - pictures, not secrets
-    light = Image.linear_gradient("L").rotate(45, expand=True).resize(size)
+    down = Image.linear_gradient("L").resize(size)
+    across = Image.linear_gradient("L").rotate(90).resize(size)
+    light = ImageChops.invert(ImageChops.add(down, across, scale=2))  # brightest at the top left
     skin = Image.merge(
         "RGB",
         [
