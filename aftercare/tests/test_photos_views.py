@@ -413,3 +413,30 @@ def test_the_original_upload_leaves_no_temporary_file_and_is_not_stored(
     stored = [storages["photos"].open(name, "rb").read() for name in photo_files()]
     assert len(stored) == 3 and original not in stored
     assert all(b"GPS" not in content and b"Exif" not in content for content in stored)
+
+
+def test_a_practitioner_records_a_later_consent_and_removes_a_retaken_photo(client, session_setup, add_photo):
+    appointment = session_setup()
+    photo = add_photo(appointment)
+    retake = add_photo(appointment, angle="left")
+    record_url = reverse("aftercare_session_record", args=[appointment.pk])
+    for who in (FrontDeskFactory(), appointment.client):
+        client.force_login(who)
+        give = client.post(reverse("photo_consent_give", args=[photo.pk]), {"use": "education"})
+        remove = client.post(reverse("photo_remove", args=[retake.pk]))
+        assert give.status_code == 403 and remove.status_code in (403, 404)
+    assert not PhotoConsent.objects.filter(photo=photo, use="education").exists()
+
+    client.force_login(appointment.practitioner.user)
+    response = client.post(
+        reverse("photo_consent_give", args=[photo.pk]), {"use": "education", "next": record_url}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == record_url
+    assert "Consent recorded: anonymised education." in response.content.decode()
+    consent = PhotoConsent.objects.get(photo=photo, use="education")
+    assert consent.given_by == appointment.practitioner.user and consent.in_force
+
+    page = client.post(reverse("photo_remove", args=[retake.pk]), {"next": "https://evil.example/"}, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("photos_session", args=[appointment.pk])
+    assert "Photo removed." in page.content.decode()
+    assert list(SessionPhoto.objects.all()) == [photo]
