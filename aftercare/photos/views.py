@@ -191,7 +191,7 @@ def photo_consent_withdraw(request, photo_id: int):
             messages.info(request, f"There was no consent to {label} to withdraw.")
         else:
             messages.success(
-                request, f"Withdrawn: this photo is no longer used for {label}. It has been taken out of it already."
+                request, f"Withdrawn: this photo is no longer used for {label}. This took effect straight away."
             )
     return redirect(_next_or(request, fallback))
 
