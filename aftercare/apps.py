@@ -1,5 +1,17 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AftercareConfig(AppConfig):
     name = "aftercare"
+
+    def ready(self):
+        # bookings cannot import aftercare (dependencies point one way): the photos panel on its
+        # course pages is registered here, and a system check says so at start-up if it is not.
+        from bookings.course_panels import course_panel_register
+
+        from .photos.checks import photos_panel_check
+        from .photos.panels import course_photo_panels
+
+        course_panel_register("aftercare.photos", course_photo_panels)
+        checks.register(photos_panel_check)

@@ -6,6 +6,7 @@
   have written, and their aftercare plan (no messages: they are history, not news). One day-3
   check-in says "worried", so the practitioners' queue has something in it.
 - Sessions in treatment are left alone: completing one from the practitioner's day is the demo.
+- A finished course with before-and-after photos at sessions 1 and 3 (``aftercare.photos.demo``).
 """
 
 from decimal import Decimal
@@ -18,6 +19,7 @@ from clinic.models import ClinicProfile
 
 from .default_protocol import default_protocol_install
 from .models import AreaDepth, CheckIn, SessionRecord
+from .photos import demo as photos_demo
 from .services import _plan_create, check_in_answer
 
 DEMO_DEPTHS = {
@@ -41,6 +43,8 @@ def seed(people, stdout=None) -> None:
     except ImportError:  # bookings not installed yet
         return
     tz = ClinicProfile.get().tz
+    # Before the records: the photo demo writes a finished course whose sessions get theirs below.
+    photos = photos_demo.seed()
     history = (
         Appointment.objects.filter(status=Appointment.Status.COMPLETED, session_record__isnull=True)
         .select_related("client", "treatment", "course", "practitioner__user")
@@ -82,5 +86,6 @@ def seed(people, stdout=None) -> None:
     if stdout is not None:
         stdout.write(
             f"Aftercare: protocol {'installed' if created else 'in place'}; "
-            f"{backfilled} past session{'s' if backfilled != 1 else ''} given a record and a plan."
+            f"{backfilled} past session{'s' if backfilled != 1 else ''} given a record and a plan; "
+            f"{photos} before-and-after photos made."
         )

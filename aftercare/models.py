@@ -287,3 +287,25 @@ class CheckIn(models.Model):
     @property
     def needs_attention(self) -> bool:
         return self.answer == self.Answer.WORRIED and self.seen_at is None
+
+
+# --- Before-and-after photos and their consents (aftercare.photos) ------------------------------
+
+from .photos.models import Angle, PhotoConsent, PhotoUse, SessionPhoto, Stage  # noqa: E402
+
+__all__ = [
+    "AftercarePlan",
+    "AftercareProtocol",
+    "Angle",
+    "AreaDepth",
+    "CheckIn",
+    "PhotoConsent",
+    "PhotoUse",
+    "ProtocolProduct",
+    "ProtocolRule",
+    "SessionPhoto",
+    "SessionRecord",
+    "Stage",
+    "TimelineStep",
+    "WarningSign",
+]

@@ -1,10 +1,12 @@
 """Aftercare's entries in the page shell: "My aftercare" for clients, the worried check-ins
-queue for practitioners, and a dashboard panel for each."""
+queue for practitioners, and a dashboard panel for each (the client's links their photos, the
+manager's the photo gallery)."""
 
 from clinic import roles
 from clinic.navigation import NavItem
 
 from . import selectors
+from .photos.selectors import gallery_count
 
 NAV_ITEMS = [
     NavItem("My aftercare", "aftercare_mine", role=roles.Role.CLIENT, order=40),
@@ -24,5 +26,9 @@ def dashboard_panels(request) -> list[dict]:
             }
         ]
     if roles.can(user, roles.Capability.RECORD_SESSION):
-        return [{"template": "aftercare/_panel_practitioner.html", "worried": selectors.worried_check_ins_count()}]
+        panels = [{"template": "aftercare/_panel_practitioner.html", "worried": selectors.worried_check_ins_count()}]
+        if roles.can(user, roles.Capability.MANAGE_CLINIC):
+            # The gallery is reached from here, not the menu: a manager's menu is full already.
+            panels.append({"template": "aftercare/photos/_panel_gallery.html", "marketing": gallery_count()})
+        return panels
     return []

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .photos.urls import urlpatterns as photo_urlpatterns
 
 urlpatterns = [
     path("aftercare/", views.my_aftercare, name="aftercare_mine"),
@@ -15,3 +16,5 @@ urlpatterns = [
         name="aftercare_session_record",
     ),
 ]
+
+urlpatterns += photo_urlpatterns

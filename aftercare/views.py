@@ -15,6 +15,7 @@ from clinic.models import ClinicProfile
 from . import selectors, services
 from .forms import CheckInForm, SessionRecordForm, depth_field_name
 from .models import CheckIn, SessionRecord
+from .photos.views import session_panel_context
 
 
 def _errors_onto_form(form, exc: ValidationError) -> None:
@@ -82,6 +83,7 @@ def session_record(request, appointment_id: int):
         request,
         "aftercare/session_record_form.html",
         {
+            **session_panel_context(appointment=appointment, next_url=request.path),
             "appointment": appointment,
             "clearance": clearance,
             "form": form,

@@ -10,7 +10,9 @@ import json
 import os
 import pkgutil
 import platform
+import shutil
 import sys
+import tempfile
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,10 @@ os.environ.setdefault("DATABASE_URL", "postgres:///clinic_bench")
 def main(selected: list[str]) -> int:
     import django
 
+    # Photos made by the benches (and by the demo bench_screens loads) go to a folder of this
+    # run, not under var/private.
+    photos_dir = tempfile.mkdtemp(prefix="bench-photos-")
+    os.environ.setdefault("PHOTO_STORAGE_OPTIONS", json.dumps({"location": photos_dir, "base_url": None}))
     django.setup()
     from django.db import connection
     from django.test.utils import setup_test_environment
@@ -46,6 +52,7 @@ def main(selected: list[str]) -> int:
                 rows.append({"bench": name, "name": "error", "value": type(exc).__name__, "ok": False})
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(photos_dir, ignore_errors=True)
 
     width = max((len(r["name"]) for r in rows), default=10)
     print()

@@ -151,6 +151,29 @@ def _past_session(*, client, treatment, areas, day, minute_of_day, tz, by, statu
     return appointment
 
 
+def past_course(*, client, treatment, areas, days_ago, minute_of_day: int, by) -> list[Appointment]:
+    """A course whose sessions all took place ``days_ago`` days before today (each a day or two
+    later if the clinic was full or closed), written as the history ``_past_session`` leaves.
+    For the demos of what a finished course leaves behind (aftercare's before-and-after photos).
+    Sessions that found no time are left out."""
+    tz = ClinicProfile.get().tz
+    today = timezone.now().astimezone(tz).date()
+    made = []
+    for days in sorted(days_ago, reverse=True):
+        appointment = _past_session(
+            client=client,
+            treatment=treatment,
+            areas=areas,
+            day=today - timedelta(days=days),
+            minute_of_day=minute_of_day,
+            tz=tz,
+            by=by,
+        )
+        if appointment is not None:
+            made.append(appointment)
+    return made
+
+
 def _days_from(*, client, treatment, areas, day, tz, now=None, online=False):
     inputs = availability_inputs(
         treatment=treatment,

@@ -18,6 +18,7 @@ from consultations.selectors import clearance_check, health_update_status
 
 from .. import client_selectors, selectors, services, waitlist
 from ..calendar import appointment_ics
+from ..course_panels import course_panels
 from ..forms import CancelForm, WaitlistJoinForm
 from ..models import Appointment, Treatment
 from .common import clinic_today, needs
@@ -125,7 +126,9 @@ def my_appointment_ics(request, appointment_id):
 def my_course(request):
     today = clinic_today()
     courses = client_selectors.client_courses(client=request.user, tz=request.clinic_profile.tz, today=today)
+    panels = course_panels(viewer=request.user, client=request.user, course_ids=[p.course.pk for p in courses])
     for progress in courses:
+        progress.panels = panels.get(progress.course.pk, [])
         if progress.next_number and progress.window_opens and not progress.window_passed:
             month = max(progress.window_opens, today)
             query = urlencode([("areas", code) for code in progress.course.areas] + [("month", f"{month:%Y-%m}")])

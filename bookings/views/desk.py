@@ -17,6 +17,7 @@ from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
 
 from .. import desk_selectors, selectors, services, waitlist
+from ..course_panels import course_panels
 from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm, WaitlistJoinForm
 from ..front_desk import client_create_by_staff
 from ..models import Appointment, Practitioner, Treatment, WaitlistEntry
@@ -243,6 +244,7 @@ def desk_client(request, client_id):
     today = clinic_today()
     check = clearance_check(client=client, areas=(), on=today)
     appointments = desk_selectors.client_appointments_for_desk(client=client)
+    panels = course_panels(viewer=request.user, client=client, course_ids=[a.course_id for a in appointments])
     now = timezone.now()
     return render(
         request,
@@ -255,6 +257,7 @@ def desk_client(request, client_id):
             "upcoming": [a for a in reversed(appointments) if a.starts_at >= now and a.is_active],
             "past": [a for a in appointments if not (a.starts_at >= now and a.is_active)],
             "book_url": reverse("desk_book_start", kwargs={"client_id": client.pk}),
+            "course_panels": [panel for course_id in sorted(panels) for panel in panels[course_id]],
         },
     )
 

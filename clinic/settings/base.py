@@ -178,8 +178,20 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT), "base_url": None},
     },
+    # Before-and-after photos (aftercare.photos): private like the PDFs, and separately
+    # configurable so that production can keep them in an object store (see README, "Photos").
+    "photos": {
+        "BACKEND": env.str("PHOTO_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json(
+            "PHOTO_STORAGE_OPTIONS",
+            default={"location": str(PRIVATE_STORAGE_ROOT / "photos"), "base_url": None},
+        ),
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Limits of one uploaded photo: bytes of the file, and pixels (width x height) it declares.
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=20 * 1000 * 1000)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40 * 1000 * 1000)
 
 # --- Celery ---------------------------------------------------------------------------------
 if REDIS_URL:

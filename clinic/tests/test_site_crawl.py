@@ -34,9 +34,10 @@ from html.parser import HTMLParser
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -61,6 +62,8 @@ PARAMETER_KINDS = {
     ("*", "slug"): "treatment",
     ("*", "step"): "intake_step",
     ("*", "token"): "feed_token",
+    ("*", "photo_id"): "photo",
+    ("*", "course_id"): "course",
     ("consultations:intake_detail", "pk"): "intake",
     ("consultations:consent_pdf", "pk"): "intake",
     ("consultations:intake_review", "pk"): "intake",
@@ -70,7 +73,18 @@ PARAMETER_KINDS = {
 }
 # Kinds of object that belong to one client: for these, a client asking for another's is a 404.
 CLIENT_OWNED_KINDS = frozenset(
-    {"client", "appointment", "plan", "check_in", "waitlist_entry", "intake", "health_update", "message"}
+    {
+        "client",
+        "appointment",
+        "plan",
+        "check_in",
+        "waitlist_entry",
+        "intake",
+        "health_update",
+        "message",
+        "photo",
+        "course",
+    }
 )
 GARBAGE_INTS = ("0", "999999", str(2**63), "9" * 30)
 GARBAGE_STRS = ("no-such-thing", "x" * 300)
@@ -270,12 +284,15 @@ def _amend_intake(client, practitioner):
 
 
 def _client_objects(client, *, upcoming, treatment) -> dict[str, str]:
-    from aftercare.models import AftercarePlan, CheckIn
+    from aftercare.models import AftercarePlan, CheckIn, SessionPhoto
     from bookings.models import WaitlistEntry
     from consultations.models import HealthUpdate, Intake
 
     plan = AftercarePlan.objects.filter(client=client).order_by("pk").first()
+    photo = SessionPhoto.objects.filter(client=client).select_related("appointment").order_by("pk").first()
     values = {
+        "photo": photo.pk,
+        "course": photo.appointment.course_id,
         "client": client.pk,
         "appointment": upcoming.pk,
         "plan": plan.pk,
@@ -292,6 +309,25 @@ def _client_objects(client, *, upcoming, treatment) -> dict[str, str]:
         .pk,
     }
     return {kind: str(value) for kind, value in values.items()}
+
+
+def _photo(client, practitioner):
+    """A before-and-after photo of the client's first completed session, with marketing consent
+    (so that it is in the gallery too)."""
+    from aftercare.models import AftercarePlan
+    from aftercare.photos.services import photo_add
+    from aftercare.tests.photo_files import phone_jpeg, upload
+
+    appointment = AftercarePlan.objects.filter(client=client).order_by("pk").first().appointment
+    photo_add(
+        appointment=appointment,
+        area=appointment.areas[0],
+        angle="front",
+        stage="before",
+        upload=upload(phone_jpeg((480, 360))),
+        taken_by=practitioner,
+        consents=("clinical", "marketing"),
+    )
 
 
 def build_site() -> Site:
@@ -334,6 +370,7 @@ def build_site() -> Site:
 
     for index, (client, upcoming) in enumerate(chosen):
         _amend_intake(client, practitioner)
+        _photo(client, practitioner)
         health_update_submit(
             client=client,
             appointment_id=upcoming.pk,
@@ -385,9 +422,14 @@ def build_site() -> Site:
 
 
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker):
-    """The demo clinic, loaded once for this module inside a transaction rolled back at its end."""
-    with django_db_blocker.unblock():
+def site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo clinic, loaded once for this module inside a transaction rolled back at its end;
+    its photos are kept in a folder of this run, not under var/."""
+    photos = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("crawl-photos")), "base_url": None},
+    }
+    with override_settings(STORAGES={**settings.STORAGES, "photos": photos}), django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
