@@ -9,6 +9,11 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
+        from allauth.mfa.signals import authenticator_added
+
+        from .mfa import record_totp_activation
+
+        authenticator_added.connect(record_totp_activation, dispatch_uid="clinic.mfa.record_totp_activation")
         # The filesystem broker and the file e-mail backend need their folders.
         transport = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
