@@ -143,6 +143,10 @@ ACCOUNT_SESSION_REMEMBER = False
 # Whether an address has an account at a skin clinic is itself private: signing up with a
 # used address answers like a new sign-up and e-mails the owner instead.
 ACCOUNT_PREVENT_ENUMERATION = True
+# The client's address (clinic.audit.client_ip: audit log, consent signatures, rate limits):
+# how many proxies of ours stand in front of the app, each appending to X-Forwarded-For.
+# 0 (the default) ignores the header and takes REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
