@@ -215,6 +215,9 @@ CELERY_BEAT_SCHEDULE["outbox-dispatch"] = {
 }
 
 # --- Product settings (defaults; the clinic profile overrides per clinic) -------------------
+# seed_demo and demo_totp: the demo's superuser has a published password and its staff a TOTP
+# secret anyone can derive. Production turns them off.
+DEMO_DATA_ALLOWED = True
 CLINIC_DEFAULT_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
 # Booking limits (bookings.selectors.booking_settings): slot step, online notice, online horizon.
 BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=15)
