@@ -155,6 +155,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Clinic")
+# A code read at :59 and typed at :00 belongs to the step just gone: accept one step either side
+# (a code is still good once only: allauth remembers used codes in the cache).
+MFA_TOTP_TOLERANCE = 1
 
 # --- Email ----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clinic <bookings@clinic.example>")
