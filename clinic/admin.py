@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .admin_audit import MedicalReadAuditAdmin
 from .models import AuditEntry, ClinicProfile, OutboundMessage, User
+from .outbox import CLINICAL_KINDS
 
 
 @admin.register(User)
@@ -57,9 +59,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(MedicalReadAuditAdmin, admin.ModelAdmin):
     """Read-only: the outbox is written by services and the dispatcher; "send again" is on the
-    communication log, where it is audited."""
+    communication log, where it is audited. The list shows no words; the page of a clinical
+    message (its body and context) is an audited read."""
+
+    audit_subject = "recipient"
+    audit_list = False
+
+    def shows_medical_words(self, obj) -> bool:
+        return obj.kind in CLINICAL_KINDS
 
     list_display = ["due_at", "kind", "recipient", "channel", "status", "attempts", "sent_at", "sent_via"]
     list_filter = ["status", "kind", "channel", "essential"]
