@@ -292,7 +292,7 @@ def test_day_view_on_the_spring_clock_change_places_sessions_at_their_wall_clock
         log_in(client, FrontDeskFactory())
         html = client.get(reverse("desk_day") + f"?day={sunday}&by=rooms").content.decode()
     block = html.split(f'data-appointment="{appointment.pk}"')[0].rsplit("<a ", 1)[1]
-    assert f"top: {round(60 * PX_PER_MINUTE, 1)}px" in block
+    assert f'data-grid-top="{round(60 * PX_PER_MINUTE, 1)}"' in block
     assert "10:00–11:30" in html
 
 
