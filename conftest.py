@@ -105,17 +105,74 @@ def manager(db):
 # --- Browser tests -----------------------------------------------------------------------------
 
 
+# Every page a browser test opens runs under the site's Content-Security-Policy; a violation, a
+# script error or a console error fails the test. The listener is injected by Playwright (outside
+# the page's policy) and reports each violation on the console, where the watcher below sees it.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber} ${event.sample || ""}`);
+});
+"""
+# A page that answers 4xx on purpose (a refused form, a 404 page) makes Chromium log the status
+# of the document: that is the page doing its job, not a fault.
+_DOCUMENT_STATUS = "Failed to load resource: the server responded with a status of 4"
+
+
+class WatchedBrowser:
+    """Chromium, with every context it opens watched for CSP violations, page errors, console
+    errors and static files that fail to load. ``problems`` lists what was seen."""
+
+    def __init__(self, chromium):
+        self._chromium = chromium
+        self.problems: list[str] = []
+        self._contexts = []
+
+    def new_context(self, **kwargs):
+        context = self._chromium.new_context(**kwargs)
+        context.add_init_script(script=CSP_LISTENER)
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.problems.append(f"page error: {error.error}"))
+        context.on("response", self._response)
+        self._contexts.append(context)
+        return context
+
+    def _console(self, message):
+        if message.type == "error" and not message.text.startswith(_DOCUMENT_STATUS):
+            self.problems.append(f"console error on {message.page.url if message.page else '?'}: {message.text}")
+
+    def _response(self, response):
+        if response.request.resource_type in ("script", "stylesheet", "image", "font") and response.status >= 400:
+            self.problems.append(f"{response.request.resource_type} {response.url} answered {response.status}")
+
+    def close_contexts(self):
+        for context in self._contexts:
+            context.close()
+
+    def __getattr__(self, name):
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     # Playwright's sync API runs an event loop in this thread; the live server's ORM calls
     # happen in their own thread, and our test code's ORM calls are plain sync code.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The browser for one test: fails the test on any CSP violation or console error."""
+    watched = WatchedBrowser(chromium)
+    yield watched
+    watched.close_contexts()
+    assert watched.problems == [], "the browser reported:\n" + "\n".join(watched.problems)
 
 
 @pytest.fixture
@@ -124,7 +181,6 @@ def page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
-    context.close()
 
 
 @pytest.fixture

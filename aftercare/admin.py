@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from clinic.admin_audit import MedicalReadAuditAdmin
+
 from .models import (
     AftercarePlan,
     AftercareProtocol,
@@ -68,7 +70,8 @@ class AreaDepthInline(admin.TabularInline):
 
 
 @admin.register(SessionRecord)
-class SessionRecordAdmin(ReadOnlyAdmin):
+class SessionRecordAdmin(MedicalReadAuditAdmin, ReadOnlyAdmin):
+    audit_subject = "appointment.client"
     list_display = ["appointment", "device", "cartridge_lot", "reaction", "recorded_by", "recorded_at"]
     list_filter = ["reaction"]
     search_fields = ["cartridge_lot", "device"]
@@ -84,7 +87,8 @@ class AftercarePlanAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ReadOnlyAdmin):
+class CheckInAdmin(MedicalReadAuditAdmin, ReadOnlyAdmin):
+    audit_subject = "plan.client"
     list_display = ["plan", "day", "due_at", "answer", "seen_at"]
     list_filter = ["answer", "day"]
     list_select_related = ["plan__client"]

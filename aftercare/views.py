@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from clinic import roles
 from clinic.audit import audit_record
 from clinic.models import ClinicProfile
+from clinic.privacy import medical_page
 
 from . import selectors, services
 from .forms import CheckInForm, SessionRecordForm, depth_field_name
@@ -26,6 +27,7 @@ def _errors_onto_form(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+@medical_page
 @login_required
 def session_record(request, appointment_id: int):
     """The practitioner's record of a session: saving it completes the appointment."""
@@ -105,6 +107,7 @@ def my_aftercare(request):
     return render(request, "aftercare/my_aftercare.html", {"plans": plans, "due_check_ins": due})
 
 
+@medical_page
 @login_required
 def plan_detail(request, plan_id: int):
     plan = selectors.plan_for_viewer(viewer=request.user, plan_id=plan_id)
@@ -133,6 +136,7 @@ def plan_pdf(request, plan_id: int):
     return response
 
 
+@medical_page
 @login_required
 def check_in(request, check_in_id: int):
     """ "How is your skin?" for the client whose check-in it is."""
@@ -163,6 +167,7 @@ def check_in(request, check_in_id: int):
     return render(request, "aftercare/check_in_form.html", {"check_in": item, "form": form}, status=status)
 
 
+@medical_page
 @login_required
 def worried(request):
     """Practitioners' queue of clients worried about their skin."""

@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.tests.factories import log_in
+
 TARGET_MS = 300
 RUNS = 5
 
@@ -118,7 +120,7 @@ def run() -> list[dict]:
     rows = []
     for who, (user, urls) in pages.items():
         client = Client()
-        client.force_login(user)
+        log_in(client, user)
         for label, url in urls:
             p50, worst, queries = _measure(client, url)
             rows.append(

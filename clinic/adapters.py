@@ -2,9 +2,11 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from . import roles
+from .audit import client_ip
 from .models import ClinicProfile
 
 
@@ -25,3 +27,10 @@ class ClinicAccountAdapter(DefaultAccountAdapter):
 
     def format_email_subject(self, subject):
         return f"{ClinicProfile.get().name}: {subject}"
+
+    def get_client_ip(self, request):
+        """Rate limits count by the same address the audit log records (``clinic.audit``)."""
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address

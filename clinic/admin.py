@@ -2,8 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .admin_audit import MedicalReadAuditAdmin
 from .forms import ClinicProfileForm
 from .models import AuditEntry, ClinicProfile, OutboundMessage, User
+from .outbox import CLINICAL_KINDS
 from .rule_changes import ChangeNeedsConfirmation, time_zone_change_misfits
 from .services import clinic_profile_update
 
@@ -99,9 +101,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(MedicalReadAuditAdmin, admin.ModelAdmin):
     """Read-only: the outbox is written by services and the dispatcher; "send again" is on the
-    communication log, where it is audited."""
+    communication log, where it is audited. The list shows no words; the page of a clinical
+    message (its body and context) is an audited read."""
+
+    audit_subject = "recipient"
+    audit_list = False
+
+    def shows_medical_words(self, obj) -> bool:
+        return obj.kind in CLINICAL_KINDS
 
     list_display = ["due_at", "kind", "recipient", "channel", "status", "attempts", "sent_at", "sent_via"]
     list_filter = ["status", "kind", "channel", "essential"]

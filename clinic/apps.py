@@ -9,8 +9,12 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        from . import rule_changes  # noqa: F401 (its system check: a zone change shows what it moves)
+        from allauth.mfa.signals import authenticator_added
 
+        from . import rule_changes  # noqa: F401 (its system check: a zone change shows what it moves)
+        from .mfa import record_totp_activation
+
+        authenticator_added.connect(record_totp_activation, dispatch_uid="clinic.mfa.record_totp_activation")
         # The filesystem broker and the file e-mail backend need their folders.
         transport = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):

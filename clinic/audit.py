@@ -1,16 +1,49 @@
-"""The audit log's one writer."""
+"""The audit log's one writer, and the one answer to "where did this request come from"."""
 
+import ipaddress
+
+from django.conf import settings
 from django.db import models
 
 from .models import AuditEntry
 
 
 def client_ip(request) -> str | None:
-    """The caller's address. REMOTE_ADDR only: behind a proxy, the proxy sets it right
-    (gunicorn's --forwarded-allow-ips), so a client cannot forge it with a header."""
+    """The caller's address: what the audit log, consent signatures and allauth's rate limits
+    (through the account adapter) record and count by.
+
+    With ``ALLAUTH_TRUSTED_PROXY_COUNT`` = N > 0 (env ``TRUSTED_PROXY_COUNT``: the proxies of
+    ours in front of the app, each appending the address it was reached from), the address is
+    the N-th ``X-Forwarded-For`` entry from the right: the one our outermost proxy wrote. Entries
+    further left were written by the client and are ignored. With 0 (the default)
+    ``X-Forwarded-For`` is ignored entirely and ``REMOTE_ADDR`` is the address.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR")
+    hops = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    if hops > 0:
+        forwarded = [entry.strip() for entry in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [entry for entry in forwarded if entry]
+        if forwarded:
+            # Fewer entries than proxies: the request came in through fewer of them; every entry
+            # there is still one of our proxies' writing, and the leftmost is the client.
+            address = forwarded[-min(hops, len(forwarded))]
+    return _plain_address(address)
+
+
+def _plain_address(value: str | None) -> str | None:
+    """``value`` as a bare IP address ("[2001:db8::1]:443" and "203.0.113.9:5000" lose the
+    port), or None for anything that is not an address."""
+    value = (value or "").strip()
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def audit_record(

@@ -10,12 +10,26 @@ import hashlib
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.management.base import CommandError
 
 from . import roles
 from .models import ClinicProfile, User
 
 DEMO_PASSWORD = "demo-clinic-2026"
+
+
+def demo_refuse_unless_allowed(command: str) -> None:
+    """Raise CommandError under settings that do not allow demo data (production)."""
+    if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+        raise CommandError(
+            f"{command} refuses to run under these settings ({settings.SETTINGS_MODULE}): the demo's "
+            "accounts have the password printed in the README and TOTP secrets anyone can derive, "
+            "so they must never exist in production. Create real staff with `manage.py createsuperuser` "
+            "and the admin instead."
+        )
+
 
 STAFF = [
     ("manager@clinic.example", "Morgan", "Hale", roles.Role.MANAGER),

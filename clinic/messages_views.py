@@ -13,9 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import roles
+from .audit import audit_record
 from .messages_forms import ContactPreferencesForm, MessageLogFilterForm
 from .models import OutboundMessage
 from .outbox import (
+    CLINICAL_KINDS,
     client_messages,
     contact_preferences_update,
     message_log_people,
@@ -25,6 +27,7 @@ from .outbox import (
     own_messages,
     recent_messages,
 )
+from .privacy import medical_page
 
 STATUS_BADGES = {
     OutboundMessage.Status.SENT: "ok",
@@ -78,16 +81,28 @@ def message_log_client(request, client_id: int):
     )
 
 
+@medical_page
 @login_required
 def message_detail(request, pk: int):
+    """One message with what it said. The words of a clinical one (a decline reason names the
+    condition) are shown to staff who may read medical answers, and each showing is audited."""
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
     message = get_object_or_404(OutboundMessage.objects.select_related("recipient", "resend_of"), pk=pk)
+    show_body = message_words_visible(message=message, viewer=request.user)
+    if show_body and message.kind in CLINICAL_KINDS and message.body_text:
+        audit_record(
+            actor=request.user,
+            action="clinical_message_viewed",
+            target=message,
+            request=request,
+            subject=message.recipient,
+        )
     return render(
         request,
         "messages/log_detail.html",
         {
             "message": _rows([message])[0],
-            "show_body": message_words_visible(message=message, viewer=request.user),
+            "show_body": show_body,
             "resends": _rows(list(message.resends.order_by("-pk"))),
         },
     )

@@ -1,10 +1,13 @@
 """Session length by role, and MFA before any staff page."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import roles
+from .mfa import has_totp, mfa_required, session_passed_mfa
 
 
 class RoleSessionExpiryMiddleware:
@@ -27,17 +30,18 @@ class RoleSessionExpiryMiddleware:
         return self.get_response(request)
 
 
-def _has_mfa(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-
-
 class StaffMFARequiredMiddleware:
-    """A member of staff (or an admin user) without TOTP is sent to set it up before any page
-    other than the account and MFA pages opens."""
+    """No staff page opens until this session has passed the TOTP step.
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/favicon")
+    - A member of staff (or an admin user) without TOTP is sent to set it up: only the account
+      pages open (the set-up itself, logging out).
+    - One with TOTP whose session did not pass it (signed in by a path that skipped the code) is
+      sent to enter a code; only that page and logging out open meanwhile, not the account
+      pages, where the password step alone could remove the authenticator.
+    """
+
+    ALWAYS_OPEN = ("/static/", "/healthz", "/favicon")
+    SET_UP_PREFIXES = ("/accounts/",)
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,9 +51,13 @@ class StaffMFARequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and (roles.is_staff_member(user) or user.is_staff or user.is_superuser)
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not _has_mfa(user)
+            and mfa_required(user)
+            and not request.path.startswith(self.ALWAYS_OPEN)
+            and not session_passed_mfa(request, user)
         ):
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+            if has_totp(user):
+                if request.path not in (reverse("mfa_reauthenticate"), reverse("account_logout")):
+                    return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
+            elif not request.path.startswith(self.SET_UP_PREFIXES):
+                return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -286,6 +286,12 @@ class OutboundMessage(models.Model):
                 name="outbox_status_known",
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="outbox_version_positive"),
+            # "Send again" clicked 25 times sends one copy: one copy of a message on its way at a time.
+            models.UniqueConstraint(
+                fields=["resend_of"],
+                condition=models.Q(resend_of__isnull=False, status__in=["pending", "sending"]),
+                name="outbox_one_resend_on_its_way",
+            ),
         ]
 
     def __str__(self):

@@ -114,16 +114,26 @@ def outbox_next_version(*, appointment_id: int, kind: str) -> int:
     return (top or 0) + 1
 
 
+RESEND_ON_ITS_WAY = "A copy is already on its way."
+ON_ITS_WAY = (OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING)
+
+
 def outbox_resend(*, message: OutboundMessage, resent_by, request=None) -> OutboundMessage:
     """Send ``message`` again, now, as a new row (the original stays as it was, for the record).
+    One copy at a time: while a copy is pending or being sent, another click queues nothing
+    (the database holds that too: ``outbox_one_resend_on_its_way``).
+
     Raises ValidationError for a message that was never sent or failed (nothing to send again:
-    pending ones are on their way, cancelled ones were cancelled for a reason), and
-    PermissionDenied for anyone who may not see the communication log."""
+    pending ones are on their way, cancelled ones were cancelled for a reason) or whose copy is
+    still on its way, and PermissionDenied for anyone who may not see the communication log."""
     roles.require(resent_by, roles.Capability.VIEW_MESSAGES)
     if message.status not in (OutboundMessage.Status.SENT, OutboundMessage.Status.FAILED):
         raise ValidationError("Only a message that was sent or that failed can be sent again.")
     with transaction.atomic():
+        # The lock on the original serialises two clicks; the second one sees the first's copy.
         original = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+        if original.resends.filter(status__in=ON_ITS_WAY).exists():
+            raise ValidationError(RESEND_ON_ITS_WAY)
         copies = original.resends.count()
         copy = OutboundMessage.objects.create(
             kind=original.kind,

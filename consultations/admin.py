@@ -4,6 +4,7 @@ here, since every change goes through a service."""
 from django.contrib import admin
 
 from clinic import roles
+from clinic.admin_audit import MedicalReadAuditAdmin
 
 from .models import Clearance, ConsentSignature, ConsentText, HealthUpdate, Intake
 from .services import consent_text_current, consent_text_publish
@@ -61,10 +62,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Intake)
-class IntakeAdmin(ReadOnlyAdmin):
+class IntakeAdmin(MedicalReadAuditAdmin, ReadOnlyAdmin):
+    """The review decisions, the decision note (a decline reason names the condition) and the
+    client's reply: audited like the review page."""
+
     list_display = ("client", "version", "status", "submitted_at", "superseded_at")
     list_filter = ("status",)
-    exclude = ("answers",)  # medical answers are read (and audited) on the review page
+    list_select_related = ("client",)
+    exclude = ("answers",)  # medical answers are read on the review page
 
 
 @admin.register(ConsentSignature)
@@ -73,11 +78,11 @@ class ConsentSignatureAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(ReadOnlyAdmin):
+class ClearanceAdmin(MedicalReadAuditAdmin, ReadOnlyAdmin):
     list_display = ("client", "treatment_slug", "areas", "valid_from", "valid_until", "revoked_at")
 
 
 @admin.register(HealthUpdate)
-class HealthUpdateAdmin(ReadOnlyAdmin):
+class HealthUpdateAdmin(MedicalReadAuditAdmin, ReadOnlyAdmin):
     list_display = ("client", "appointment_id", "session_date", "anything_changed", "review_outcome")
     exclude = ("details",)

@@ -22,6 +22,7 @@ from clinic import roles
 from clinic.audit import audit_record
 from clinic.models import ClinicProfile
 from clinic.pdf import pdf_from_template
+from clinic.privacy import medical_page
 
 from . import selectors, services
 from .appointments import appointment_session_date
@@ -72,6 +73,7 @@ def _audit_medical_read(request, intake: Intake, action: str = "medical_answers_
 # --- Client ------------------------------------------------------------------------------------
 
 
+@medical_page
 @login_required
 @in_clinic_time
 def consultation_home(request):
@@ -109,6 +111,7 @@ def _field_groups(form) -> list[dict]:
     return [{"title": "", "fields": form.visible_fields()}]
 
 
+@medical_page
 @login_required
 @in_clinic_time
 @require_http_methods(["GET", "POST"])
@@ -159,6 +162,7 @@ def intake_step(request, step: str):
     )
 
 
+@medical_page
 @login_required
 @in_clinic_time
 @require_http_methods(["GET", "POST"])
@@ -214,6 +218,7 @@ def intake_sign(request):
     )
 
 
+@medical_page
 @login_required
 @in_clinic_time
 def intake_detail(request, pk: int):
@@ -257,6 +262,7 @@ def consent_pdf(request, pk: int):
     return response
 
 
+@medical_page
 @login_required
 @in_clinic_time
 @require_http_methods(["GET", "POST"])
@@ -303,6 +309,7 @@ def health_update(request, appointment_id: int):
 # --- Practitioners -----------------------------------------------------------------------------
 
 
+@medical_page
 @login_required
 @in_clinic_time
 def review_queue(request):
@@ -358,6 +365,7 @@ def _run_decision(request, intake, action, form):
     return "Your question has been sent to the client."
 
 
+@medical_page
 @login_required
 @in_clinic_time
 @require_http_methods(["GET", "POST"])
@@ -408,6 +416,7 @@ def intake_review(request, pk: int):
     )
 
 
+@medical_page
 @login_required
 @in_clinic_time
 @require_http_methods(["GET", "POST"])

@@ -13,7 +13,7 @@ from aftercare.models import PhotoConsent, SessionPhoto
 from aftercare.tests.conftest import LONDON
 from aftercare.tests.photo_files import bomb_png, phone_jpeg, upload
 from clinic.models import AuditEntry
-from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory
+from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory, log_in
 
 NOW = datetime(2026, 3, 5, 15, 30, tzinfo=LONDON)
 # Session, user, roles, MFA; the appointment; its lock (client, then appointment); the clinic's
@@ -49,7 +49,7 @@ def _upload_data(appointment, content=None, **overrides):
 
 def test_the_session_record_page_offers_the_camera_and_a_file_with_the_three_consents(client, session_setup):
     appointment = session_setup()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     html = client.get(reverse("aftercare_session_record", args=[appointment.pk])).content.decode()
     assert 'enctype="multipart/form-data"' in html
     assert re.search(r'<input type="file" name="camera" accept="image/\*" capture="environment"', html)
@@ -65,7 +65,7 @@ def test_the_session_record_page_offers_the_camera_and_a_file_with_the_three_con
 
 def test_a_practitioner_adds_a_photo_from_the_record_page_and_returns_to_it(client, session_setup):
     appointment = session_setup()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     record_url = reverse("aftercare_session_record", args=[appointment.pk])
     response = client.post(
         reverse("photos_session", args=[appointment.pk]), {**_upload_data(appointment), "next": record_url}
@@ -80,7 +80,7 @@ def test_a_practitioner_adds_a_photo_from_the_record_page_and_returns_to_it(clie
 
 def test_with_htmx_the_panel_is_swapped_in_place_and_keeps_area_stage_and_answers(client, session_setup):
     appointment = session_setup()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     response = client.post(
         reverse("photos_session", args=[appointment.pk]),
         _upload_data(appointment, area="neck", stage="after"),
@@ -109,7 +109,7 @@ def test_with_htmx_the_panel_is_swapped_in_place_and_keeps_area_stage_and_answer
 )
 def test_a_refused_photo_says_why_and_nothing_is_kept(client, session_setup, photo_files, overrides, message):
     appointment = session_setup()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     url = reverse("photos_session", args=[appointment.pk])
     response = client.post(url, _upload_data(appointment, **overrides()))
     assert response.status_code == 400
@@ -123,7 +123,7 @@ def test_a_refused_photo_says_why_and_nothing_is_kept(client, session_setup, pho
 def test_a_tampered_client_id_is_refused_on_the_page(client, session_setup, photo_files):
     appointment = session_setup()
     other = ClientFactory()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     response = client.post(
         reverse("photos_session", args=[appointment.pk]), _upload_data(appointment, client=str(other.pk))
     )
@@ -136,7 +136,7 @@ def test_the_front_desk_and_clients_cannot_open_or_post_to_a_sessions_photos(cli
     appointment = session_setup()
     url = reverse("photos_session", args=[appointment.pk])
     for who, status in ((FrontDeskFactory(), 403), (appointment.client, 403)):
-        client.force_login(who)
+        log_in(client, who)
         assert client.get(url).status_code == status
         assert client.post(url, _upload_data(appointment)).status_code == status
     assert not SessionPhoto.objects.exists()
@@ -145,13 +145,13 @@ def test_the_front_desk_and_clients_cannot_open_or_post_to_a_sessions_photos(cli
 def test_an_upload_and_a_withdrawal_run_a_pinned_number_of_queries(client, session_setup, django_assert_num_queries):
     """Query budgets of the two writes, the same with one photo on the session or six."""
     appointment = session_setup()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     url = reverse("photos_session", args=[appointment.pk])
     for n, angle in enumerate(("front", "left", "right", "left_45", "right_45", "front")):
         with django_assert_num_queries(UPLOAD_QUERIES):
             response = client.post(url, _upload_data(appointment, angle=angle), headers={"HX-Request": "true"})
         assert response.content.decode().count('class="ph-card"') == n + 1
-    client.force_login(appointment.client)
+    log_in(client, appointment.client)
     for photo in SessionPhoto.objects.all()[:2]:
         with django_assert_num_queries(WITHDRAW_QUERIES):
             client.post(reverse("photo_consent_withdraw", args=[photo.pk]), {"use": "marketing"})
@@ -166,14 +166,14 @@ def test_a_photo_is_streamed_privately_to_its_client_and_audited_for_staff(clien
     photo = add_photo(appointment)
     url = reverse("photo_thumb", args=[photo.pk])
 
-    client.force_login(appointment.client)
+    log_in(client, appointment.client)
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"] == "no-store, private"
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
     assert not AuditEntry.objects.filter(action="photo.view").exists()
 
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     assert client.get(reverse("photo_full", args=[photo.pk])).status_code == 200
     entry = AuditEntry.objects.get(action="photo.view")
     assert entry.actor == appointment.practitioner.user and entry.subject == appointment.client
@@ -182,9 +182,9 @@ def test_a_photo_is_streamed_privately_to_its_client_and_audited_for_staff(clien
 
 def test_another_client_gets_a_404_and_the_front_desk_a_403(client, session_setup, add_photo):
     photo = add_photo(session_setup())
-    client.force_login(ClientFactory())
+    log_in(client, ClientFactory())
     assert client.get(reverse("photo_thumb", args=[photo.pk])).status_code == 404
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     assert client.get(reverse("photo_thumb", args=[photo.pk])).status_code == 403
     assert client.get(reverse("photo_full", args=[photo.pk])).status_code == 403
 
@@ -195,7 +195,7 @@ def test_another_client_gets_a_404_and_the_front_desk_a_403(client, session_setu
 def test_the_client_sees_every_photo_and_consent_and_withdraws_marketing(client, session_setup, add_photo):
     appointment = session_setup()
     photo = add_photo(appointment, consents=("clinical", "education", "marketing"))
-    client.force_login(appointment.client)
+    log_in(client, appointment.client)
     html = client.get(reverse("photos_mine")).content.decode()
     assert reverse("photo_thumb", args=[photo.pk]) in html
     assert html.count("Agreed 5 Mar 2026") == 3
@@ -212,10 +212,10 @@ def test_the_client_sees_every_photo_and_consent_and_withdraws_marketing(client,
 def test_the_client_cannot_withdraw_the_clinical_record_or_another_clients_consent(client, session_setup, add_photo):
     appointment = session_setup()
     photo = add_photo(appointment, consents=("clinical", "marketing"))
-    client.force_login(appointment.client)
+    log_in(client, appointment.client)
     page = client.post(reverse("photo_consent_withdraw", args=[photo.pk]), {"use": "clinical"}, follow=True)
     assert "part of your medical record" in page.content.decode()
-    client.force_login(ClientFactory())
+    log_in(client, ClientFactory())
     assert client.post(reverse("photo_consent_withdraw", args=[photo.pk]), {"use": "marketing"}).status_code == 404
     assert PhotoConsent.objects.filter(withdrawn_at__isnull=True).count() == 2
 
@@ -225,7 +225,7 @@ def test_the_client_cannot_withdraw_the_clinical_record_or_another_clients_conse
 
 def test_the_client_compares_session_1_and_the_latest_with_dates_and_days_between(client, photo_course):
     course, sessions = photo_course()
-    client.force_login(course.client)
+    log_in(client, course.client)
     response = client.get(reverse("photos_course", args=[course.pk]))
     html = response.content.decode()
     assert response["Cache-Control"] == "no-store, private"
@@ -243,7 +243,7 @@ def test_the_client_compares_session_1_and_the_latest_with_dates_and_days_betwee
 
 def test_any_two_sessions_can_be_compared(client, photo_course):
     course, sessions = photo_course()
-    client.force_login(course.client)
+    log_in(client, course.client)
     html = client.get(
         reverse("photos_course", args=[course.pk]), {"first": sessions[1].pk, "second": sessions[0].pk}
     ).content.decode()
@@ -259,7 +259,7 @@ def test_the_comparison_runs_the_same_queries_for_one_photo_or_many(
 ):
     course, sessions = photo_course(photos=False)
     add_photo(sessions[0])
-    client.force_login(course.client)
+    log_in(client, course.client)
     url = reverse("photos_course", args=[course.pk])
     client.get(url)
     from django.db import connection
@@ -278,12 +278,12 @@ def test_the_comparison_runs_the_same_queries_for_one_photo_or_many(
 
 def test_the_front_desk_never_sees_the_comparison_and_staff_views_are_audited(client, photo_course):
     course, _ = photo_course()
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     assert client.get(reverse("photos_course", args=[course.pk])).status_code == 403
-    client.force_login(ClientFactory())
+    log_in(client, ClientFactory())
     assert client.get(reverse("photos_course", args=[course.pk])).status_code == 404
     manager = ManagerFactory()
-    client.force_login(manager)
+    log_in(client, manager)
     assert client.get(reverse("photos_course", args=[course.pk])).status_code == 200
     entry = AuditEntry.objects.get(action="photo_compare.view")
     assert entry.actor == manager and entry.subject == course.client and len(entry.details["photos"]) == 4
@@ -291,16 +291,16 @@ def test_the_front_desk_never_sees_the_comparison_and_staff_views_are_audited(cl
 
 def test_my_course_shows_the_before_and_after_panel_and_the_desk_page_only_to_practitioners(client, photo_course):
     course, sessions = photo_course()
-    client.force_login(course.client)
+    log_in(client, course.client)
     html = client.get(reverse("my_course")).content.decode()
     assert "Before and after" in html and reverse("photos_course", args=[course.pk]) in html
     assert "8 Jan 2026" in html and "day 56" in html
 
     desk_url = reverse("desk_client", args=[course.client_id])
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     desk_html = client.get(desk_url).content.decode()
     assert "/aftercare/photos/" not in desk_html and "Before and after" not in desk_html
-    client.force_login(sessions[0].practitioner.user)
+    log_in(client, sessions[0].practitioner.user)
     staff_html = client.get(desk_url).content.decode()
     assert "Before and after · Micro-needling: face" in staff_html
     assert reverse("photos_course", args=[course.pk]) in staff_html
@@ -308,7 +308,7 @@ def test_my_course_shows_the_before_and_after_panel_and_the_desk_page_only_to_pr
 
 def test_the_course_review_pdf_has_the_sessions_and_the_photos_side_by_side(client, photo_course, tmp_path):
     course, _ = photo_course()
-    client.force_login(course.client)
+    log_in(client, course.client)
     response = client.get(reverse("photos_course_review_pdf", args=[course.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "no-store, private"
@@ -332,7 +332,7 @@ def test_the_gallery_shows_marketing_photos_cropped_without_names_and_loses_a_wi
     shown = add_photo(appointment, consents=("clinical", "marketing"))
     not_shown = add_photo(appointment, angle="left", consents=("clinical", "education"))
     manager = ManagerFactory()
-    client.force_login(manager)
+    log_in(client, manager)
     html = client.get(reverse("photos_gallery")).content.decode()
     assert reverse("photo_crop", args=[shown.pk]) in html
     assert reverse("photo_crop", args=[not_shown.pk]) not in html
@@ -342,10 +342,10 @@ def test_the_gallery_shows_marketing_photos_cropped_without_names_and_loses_a_wi
     assert crop.status_code == 200 and crop["Content-Disposition"].startswith('attachment; filename="face-front-')
     assert client_name.split()[0].lower() not in crop["Content-Disposition"].lower()
 
-    client.force_login(appointment.client)
+    log_in(client, appointment.client)
     client.post(reverse("photo_consent_withdraw", args=[shown.pk]), {"use": "marketing"})
 
-    client.force_login(manager)
+    log_in(client, manager)
     assert reverse("photo_crop", args=[shown.pk]) not in client.get(reverse("photos_gallery")).content.decode()
     assert client.get(reverse("photo_crop", args=[shown.pk]), {"use": "marketing"}).status_code == 404
     education = client.get(reverse("photos_gallery"), {"use": "education"}).content.decode()
@@ -355,7 +355,7 @@ def test_the_gallery_shows_marketing_photos_cropped_without_names_and_loses_a_wi
 def test_the_gallery_is_for_managers_only(client, session_setup, add_photo):
     photo = add_photo(session_setup(), consents=("clinical", "marketing"))
     for who in (photo.taken_by, FrontDeskFactory(), photo.client):
-        client.force_login(who)
+        log_in(client, who)
         assert client.get(reverse("photos_gallery")).status_code == 403
         assert client.get(reverse("photo_crop", args=[photo.pk]), {"use": "marketing"}).status_code == 403
 
@@ -378,7 +378,7 @@ def test_the_course_pages_and_my_photos_run_the_same_queries_for_one_photo_or_ma
     ]
     counts = []
     for who, url, _ in pages:
-        client.force_login(who)
+        log_in(client, who)
         client.get(url)
         with CaptureQueriesContext(connection) as captured:
             client.get(url)
@@ -387,7 +387,7 @@ def test_the_course_pages_and_my_photos_run_the_same_queries_for_one_photo_or_ma
         for angle in ("front", "left", "right"):
             add_photo(appointment, angle=angle, consents=("clinical", "education", "marketing"))
     for (who, url, words), count in zip(pages, counts, strict=True):
-        client.force_login(who)
+        log_in(client, who)
         with django_assert_num_queries(count):
             html = client.get(url).content.decode()
         assert words in html
@@ -406,7 +406,7 @@ def test_the_original_upload_leaves_no_temporary_file_and_is_not_stored(
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes through a temporary file
     appointment = session_setup()
     original = phone_jpeg((1600, 1200))
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     response = client.post(reverse("photos_session", args=[appointment.pk]), _upload_data(appointment, original))
     assert response.status_code == 302
     assert list(uploads.iterdir()) == []
@@ -421,13 +421,13 @@ def test_a_practitioner_records_a_later_consent_and_removes_a_retaken_photo(clie
     retake = add_photo(appointment, angle="left")
     record_url = reverse("aftercare_session_record", args=[appointment.pk])
     for who in (FrontDeskFactory(), appointment.client):
-        client.force_login(who)
+        log_in(client, who)
         give = client.post(reverse("photo_consent_give", args=[photo.pk]), {"use": "education"})
         remove = client.post(reverse("photo_remove", args=[retake.pk]))
         assert give.status_code == 403 and remove.status_code in (403, 404)
     assert not PhotoConsent.objects.filter(photo=photo, use="education").exists()
 
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     response = client.post(
         reverse("photo_consent_give", args=[photo.pk]), {"use": "education", "next": record_url}, follow=True
     )

@@ -21,7 +21,7 @@ from aftercare.tests.conftest import LONDON
 from bookings.models import Appointment
 from clinic.composing import message_compose
 from clinic.models import AuditEntry, OutboundMessage
-from clinic.tests.factories import FrontDeskFactory
+from clinic.tests.factories import FrontDeskFactory, log_in
 
 # 15:30 on Thursday 5 March 2026 in London: the session has just ended.
 NOW = datetime(2026, 3, 5, 15, 30, tzinfo=LONDON)
@@ -349,7 +349,7 @@ def test_a_clearance_withdrawn_after_check_in_refuses_the_record_instead_of_drop
     assert not SessionRecord.objects.exists()
     assert not AreaDepth.objects.exists()
 
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     page = client.get(reverse("aftercare_session_record", args=[appointment.pk])).content.decode()
     assert "A practitioner must review the client&#x27;s consultation first." in page
 

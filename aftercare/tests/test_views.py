@@ -15,7 +15,7 @@ from aftercare.services import check_in_answer, session_complete
 from aftercare.tests.conftest import LONDON
 from bookings.models import Appointment
 from clinic.models import AuditEntry
-from clinic.tests.factories import ClientFactory, FrontDeskFactory, PractitionerFactory
+from clinic.tests.factories import ClientFactory, FrontDeskFactory, PractitionerFactory, log_in
 
 NOW = datetime(2026, 3, 5, 15, 30, tzinfo=LONDON)
 SCRIPT = '<script>alert("owned")</script>'
@@ -56,7 +56,7 @@ def completed(session_setup, record_input):
 
 def test_the_practitioner_records_a_session_and_lands_on_the_plan(client, session_setup):
     appointment = session_setup()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     url = reverse("aftercare_session_record", args=[appointment.pk])
 
     with CaptureQueriesContext(connection) as captured:
@@ -99,7 +99,7 @@ def test_the_practitioner_records_a_session_and_lands_on_the_plan(client, sessio
 )
 def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(client, session_setup, overrides, message):
     appointment = session_setup()
-    client.force_login(appointment.practitioner.user)
+    log_in(client, appointment.practitioner.user)
     data = _form_data(reaction_notes="", client_note=f"Typed note {SCRIPT}", **overrides)
 
     response = client.post(reverse("aftercare_session_record", args=[appointment.pk]), data)
@@ -119,7 +119,7 @@ def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(client, session
 def test_html_typed_into_notes_is_shown_as_text(client, session_setup):
     appointment = session_setup()
     practitioner = appointment.practitioner.user
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     client.post(
         reverse("aftercare_session_record", args=[appointment.pk]),
         _form_data(client_note=f"Avoid the sun {SCRIPT}", reaction="unexpected", reaction_notes=f"Wheal {SCRIPT}"),
@@ -129,7 +129,7 @@ def test_html_typed_into_notes_is_shown_as_text(client, session_setup):
     assert "Avoid the sun &lt;script&gt;" in staff_html and "Wheal &lt;script&gt;" in staff_html
     assert SCRIPT not in staff_html
 
-    client.force_login(appointment.client)
+    log_in(client, appointment.client)
     client_html = client.get(reverse("aftercare_plan", args=[plan.pk])).content.decode()
     assert "Avoid the sun &lt;script&gt;" in client_html
     assert "Wheal" not in client_html  # reaction notes are for staff only
@@ -138,12 +138,12 @@ def test_html_typed_into_notes_is_shown_as_text(client, session_setup):
 
 def test_a_client_reads_and_downloads_only_their_own_plan(client, completed):
     other = ClientFactory()
-    client.force_login(other)
+    log_in(client, other)
     assert client.get(reverse("aftercare_plan", args=[completed.pk])).status_code == 404
     assert client.get(reverse("aftercare_plan_pdf", args=[completed.pk])).status_code == 404
     assert not AuditEntry.objects.filter(action="aftercare_plan.download").exists()
 
-    client.force_login(completed.client)
+    log_in(client, completed.client)
     page = client.get(reverse("aftercare_plan", args=[completed.pk]))
     assert page.status_code == 200
     assert "until Thursday 12 March" in page.content.decode()
@@ -158,7 +158,7 @@ def test_a_client_reads_and_downloads_only_their_own_plan(client, completed):
 
 def test_staff_downloads_are_checked_and_audited(client, completed):
     practitioner = PractitionerFactory()
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     assert client.get(reverse("aftercare_plan_pdf", args=[completed.pk])).status_code == 200
     assert AuditEntry.objects.filter(
         action="aftercare_plan.download", actor=practitioner, subject=completed.client
@@ -169,7 +169,7 @@ def test_staff_downloads_are_checked_and_audited(client, completed):
     entry = AuditEntry.objects.get(action="aftercare_plan.view")
     assert (entry.actor, entry.subject, entry.target_id) == (practitioner, completed.client, str(completed.pk))
 
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     assert client.get(reverse("aftercare_plan_pdf", args=[completed.pk])).status_code == 403
     assert client.get(reverse("aftercare_plan", args=[completed.pk])).status_code == 403
     assert AuditEntry.objects.filter(action="aftercare_plan.view").count() == 1
@@ -178,7 +178,7 @@ def test_staff_downloads_are_checked_and_audited(client, completed):
 
 def test_my_aftercare_lists_the_plan_and_the_due_check_in(client, completed):
     with time_machine.travel(datetime(2026, 3, 6, 11, 0, tzinfo=LONDON), tick=False):
-        client.force_login(completed.client)
+        log_in(client, completed.client)
         html = client.get(reverse("aftercare_mine")).content.decode()
         dashboard = client.get(reverse("dashboard")).content.decode()
     assert "Thursday 5 March 2026" in html
@@ -191,7 +191,7 @@ def test_my_aftercare_lists_the_plan_and_the_due_check_in(client, completed):
 
 def test_a_worried_check_in_reaches_the_practitioner(client, completed):
     day1 = completed.check_ins.get(day=1)
-    client.force_login(completed.client)
+    log_in(client, completed.client)
     url = reverse("aftercare_check_in", args=[day1.pk])
 
     response = client.post(url, {"answer": "worried", "comment": ""})
@@ -203,11 +203,11 @@ def test_a_worried_check_in_reaches_the_practitioner(client, completed):
     assert CheckIn.objects.get(pk=day1.pk).answer == "worried"
 
     # Another client cannot open it.
-    client.force_login(ClientFactory())
+    log_in(client, ClientFactory())
     assert client.get(url).status_code == 404
 
     practitioner = completed.record.recorded_by
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     assert "1 worried" in client.get(reverse("dashboard")).content.decode()
     queue = client.get(reverse("aftercare_worried")).content.decode()
     assert "Yellow crusts &lt;script&gt;" in queue and SCRIPT not in queue

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from bookings.tests.factories import bookable_clinic
+from clinic.tests.factories import log_in
 
 # A Monday far from any clock change. The clock is frozen at 10:00 London time on it.
 MONDAY = date(2026, 6, 1)
@@ -43,5 +44,5 @@ def manager_admin(client, manager):
     demo)."""
     manager.is_staff = manager.is_superuser = True
     manager.save(update_fields=["is_staff", "is_superuser"])
-    client.force_login(manager)
+    log_in(client, manager)
     return client

@@ -8,6 +8,7 @@ from bookings.models import Appointment, CalendarFeedToken, WaitlistEntry
 from bookings.tests.conftest import MONDAY, at, days
 from bookings.tests.factories import AppointmentFactory, ClinicClosureFactory, TimeOffFactory
 from clinic.models import AuditEntry
+from clinic.tests.factories import log_in
 
 pytestmark = pytest.mark.usefixtures("frozen_monday")
 
@@ -17,7 +18,7 @@ def admin_client(client, manager):
     # As in the demo: the manager runs the admin as a superuser.
     manager.is_staff = manager.is_superuser = True
     manager.save(update_fields=["is_staff", "is_superuser"])
-    client.force_login(manager)
+    log_in(client, manager)
     return client
 
 

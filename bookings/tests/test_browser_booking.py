@@ -128,6 +128,21 @@ def check_fits(page, name):
     assert page.evaluate(NO_OVERFLOW), f"{name} overflows horizontally at {page.viewport_size['width']} px"
 
 
+def check_schedule_placed(page, name):
+    """The schedule's boxes sit where the server put them: with no style attributes allowed by
+    the CSP, static/js/app.js applies the data-grid-* numbers."""
+    boxes = page.locator(".schedule .appt")
+    assert boxes.count() > 0, name
+    for box in boxes.all():
+        top, height = box.evaluate("el => [parseFloat(getComputedStyle(el).top), el.getBoundingClientRect().height]")
+        assert abs(top - float(box.get_attribute("data-grid-top"))) < 0.5, name
+        assert height > 20, name
+    columns = page.locator(".schedule-col").count()
+    assert page.locator(".schedule").evaluate("el => getComputedStyle(el).getPropertyValue('--cols').trim()") == str(
+        columns
+    ), name
+
+
 def test_a_cleared_client_books_from_scratch_and_finds_it(page, screenshot, setup):
     ava = cleared(first_name="Ava", last_name="Lindqvist", email="ava@example.com")
     day = next_weekday(2)  # a Wednesday at least two days away
@@ -334,6 +349,11 @@ def test_every_screen_fits_a_phone(browser, live_server, screenshot, setup):
     desk_user = FrontDeskFactory(email="desk.phone@clinic.example")
     staff = phone_page(browser, live_server)
     log_in(staff, desk_user.email, desk_user.totp_secret)
+    # The menu opens from its button (static/js/app.js; no inline handler).
+    menu = staff.get_by_role("button", name="Menu")
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert staff.get_by_role("navigation", name="Main").is_visible()
     for name, url in [
         ("desk-day", "/desk/day/"),
         ("desk-day-rooms", "/desk/day/?by=rooms"),
@@ -411,11 +431,17 @@ def test_desktop_screens_for_the_record(page, screenshot, midday, setup):
     page.goto("/desk/waitlist/")
     screenshot(page, "wide-desk-waitlist")
     page.goto(f"/desk/day/?day={day:%Y-%m-%d}")
+    check_schedule_placed(page, "desk day")
     screenshot(page, "wide-desk-day")
     page.goto(f"/desk/day/?day={day:%Y-%m-%d}&by=rooms")
+    check_schedule_placed(page, "desk day by rooms")
     screenshot(page, "wide-desk-day-rooms")
     page.goto(f"/desk/week/?practitioner={setup.practitioners[0].pk}&week={day:%Y-%m-%d}")
+    check_schedule_placed(page, "desk week")
     screenshot(page, "wide-desk-week")
+    # Choosing another practitioner applies itself (data-autosubmit, no onchange= attribute).
+    page.get_by_label("Practitioner").select_option(str(setup.practitioners[1].pk))
+    page.wait_for_url(re.compile(rf"practitioner={setup.practitioners[1].pk}"))
     page.goto(f"/desk/day/sheet/?day={day:%Y-%m-%d}")
     screenshot(page, "wide-desk-sheet")
     assert tz

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment
 from bookings.tests.factories import AppointmentFactory
-from clinic.tests.factories import ClientFactory
+from clinic.tests.factories import ClientFactory, log_in
 from consultations.models import HealthUpdate
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def test_a_client_answers_for_their_own_session_and_gets_404_for_anyone_elses(cl
     theirs = AppointmentFactory()
     url = reverse("consultations:health_update", args=[mine.pk])
 
-    client.force_login(mine.client)
+    log_in(client, mine.client)
     page = client.get(url)
     assert page.status_code == 200
     session_day = timezone.localtime(mine.starts_at, clinic_profile.tz).date()
@@ -39,8 +39,8 @@ def test_a_client_answers_for_their_own_session_and_gets_404_for_anyone_elses(cl
 
 def test_a_cancelled_session_takes_no_health_update(client, clinic_profile):
     cancelled = AppointmentFactory(status=Appointment.Status.CANCELLED)
-    client.force_login(cancelled.client)
+    log_in(client, cancelled.client)
     assert client.get(reverse("consultations:health_update", args=[cancelled.pk])).status_code == 404
     other_client = ClientFactory()
-    client.force_login(other_client)
+    log_in(client, other_client)
     assert client.get(reverse("consultations:health_update", args=[999_999])).status_code == 404

@@ -17,7 +17,7 @@ from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
     monday_morning,
     screens_clinic,
 )
-from clinic.tests.factories import ClientFactory
+from clinic.tests.factories import ClientFactory, log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def _calendar(client, query="areas=face"):
 
 
 def test_areas_page_offers_only_the_cleared_areas(client, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     page = client.get(reverse("book_start"), follow=True)
     html = page.content.decode()
     assert page.status_code == 200
@@ -40,14 +40,14 @@ def test_areas_page_offers_only_the_cleared_areas(client, cleared_client, monday
 
 def test_a_client_without_a_consultation_is_told_why_and_where_to_go(client, screens_clinic, monday_morning):
     someone = ClientFactory()
-    client.force_login(someone)
+    log_in(client, someone)
     page = client.get(reverse("book_areas", kwargs={"slug": "microneedling"}))
     assert "fill in your consultation form" in page.content.decode()
     assert 'type="checkbox"' not in page.content.decode()
 
 
 def test_calendar_marks_free_days_and_says_why_others_are_empty(client, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     html = _calendar(client, "areas=face&month=2026-06").content.decode()
     # Online bookings need 24 hours' notice: Monday is out, Wednesday has times; Sundays are closed.
     assert 'data-day="2026-06-03"' in html and "day-button" in html
@@ -56,7 +56,7 @@ def test_calendar_marks_free_days_and_says_why_others_are_empty(client, cleared_
 
 
 def test_times_come_as_a_fragment_for_htmx(client, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("book_times", kwargs={"slug": "microneedling"})
     page = client.get(f"{url}?areas=face&day={WEDNESDAY}", HTTP_HX_REQUEST="true")
     html = page.content.decode()
@@ -66,7 +66,7 @@ def test_times_come_as_a_fragment_for_htmx(client, cleared_client, monday_mornin
 
 
 def test_confirmation_shows_arrival_numbing_and_needling_then_books(client, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     starts = at(WEDNESDAY, "10:00")
     from bookings.models import Practitioner
 
@@ -91,7 +91,7 @@ def test_confirmation_shows_arrival_numbing_and_needling_then_books(client, clea
 def test_a_double_submit_books_once_and_shows_the_booking(client, cleared_client, monday_morning):
     from bookings.models import Practitioner
 
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     starts = at(WEDNESDAY, "11:00")
     data = {"areas": ["face"], "starts_at": starts.isoformat(), "practitioner": Practitioner.objects.first().pk}
     url = reverse("book_confirm", kwargs={"slug": "microneedling"})
@@ -111,7 +111,7 @@ def test_a_slot_taken_meanwhile_says_just_taken_with_the_nearest_times(
     # Both practitioners and both rooms are taken at 10:00 by others.
     for practitioner, room in zip(screens_clinic.practitioners, screens_clinic.rooms, strict=True):
         AppointmentFactory(treatment=screens_clinic.treatment, practitioner=practitioner, room=room, starts_at=starts)
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("book_confirm", kwargs={"slug": "microneedling"})
     page = client.post(
         url, {"areas": ["face"], "starts_at": starts.isoformat(), "practitioner": screens_clinic.practitioners[0].pk}
@@ -127,7 +127,7 @@ def test_a_practitioner_who_does_not_give_the_treatment_is_refused(client, clear
     from bookings.tests.factories import WEEKDAY_HOURS, PractitionerFactory
 
     outsider = PractitionerFactory(hours=WEEKDAY_HOURS)
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("book_confirm", kwargs={"slug": "microneedling"})
     page = client.post(
         url,
@@ -139,7 +139,7 @@ def test_a_practitioner_who_does_not_give_the_treatment_is_refused(client, clear
 
 
 def test_a_tampered_form_is_read_as_nothing(client, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("book_confirm", kwargs={"slug": "microneedling"})
     page = client.post(url, {"areas": ["face"], "starts_at": "yesterday", "practitioner": "x"}, follow=True)
     assert page.status_code == 200
@@ -158,7 +158,7 @@ def test_too_soon_after_a_session_says_why_with_the_first_allowed_date(
         starts_at=at(MONDAY - timedelta(days=7), "10:00"),
         status=Appointment.Status.COMPLETED,
     )
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     html = _calendar(client, "areas=face&month=2026-06").content.decode()
     assert "at least 28 days" in html
     assert "First possible date: <strong>Monday 22 June 2026</strong>" in html
@@ -166,7 +166,7 @@ def test_too_soon_after_a_session_says_why_with_the_first_allowed_date(
 
 def test_another_clients_appointment_is_a_404(client, cleared_client, monday_morning, screens_clinic):
     theirs = AppointmentFactory(treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00"))
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     for name in ("my_appointment", "my_appointment_cancel", "my_appointment_ics"):
         assert client.get(reverse(name, kwargs={"appointment_id": theirs.pk})).status_code == 404
     moving = f"{reverse('book_calendar', kwargs={'slug': 'microneedling'})}?areas=face&moving={theirs.pk}"
@@ -180,7 +180,7 @@ def test_late_cancellation_warns_and_needs_confirming(client, cleared_client, mo
     soon = AppointmentFactory(
         client=cleared_client, treatment=screens_clinic.treatment, starts_at=at(MONDAY + timedelta(days=1), "10:00")
     )
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("my_appointment_cancel", kwargs={"appointment_id": soon.pk})
     assert "This is a late cancellation" in client.get(url).content.decode()
     refused = client.post(url, {"reason": ""})
@@ -196,7 +196,7 @@ def test_ics_download_is_in_the_clinics_time_zone(client, cleared_client, monday
     mine = AppointmentFactory(
         client=cleared_client, treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00")
     )
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     response = client.get(reverse("my_appointment_ics", kwargs={"appointment_id": mine.pk}))
     body = response.content.decode()
     assert response["Content-Type"].startswith("text/calendar")
@@ -210,7 +210,7 @@ def test_my_course_says_which_session_is_next_and_its_window(client, cleared_cli
         starts_at=at(MONDAY - timedelta(days=7), "10:00"),
         status=Appointment.Status.COMPLETED,
     )
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     html = client.get(reverse("my_course")).content.decode()
     assert "Session 2 of 3" in html
     assert "Monday 22 June" in html and "Monday 6 July 2026" in html
@@ -219,7 +219,7 @@ def test_my_course_says_which_session_is_next_and_its_window(client, cleared_cli
 
 
 def test_joining_the_waitlist_for_a_range_of_days(client, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("waitlist_join", kwargs={"slug": "microneedling"})
     form = client.get(url).content.decode()
     assert 'type="date" name="first_day" value="2026-06-02"' in form  # tomorrow, ready to pick
@@ -235,7 +235,7 @@ def test_joining_the_waitlist_for_a_range_of_days(client, cleared_client, monday
 
 
 def test_staff_pages_are_closed_to_clients(client, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     assert client.get(reverse("desk_day")).status_code == 403
     assert client.get(reverse("desk_clients")).status_code == 403
 
@@ -250,7 +250,7 @@ def test_moving_a_session_keeps_it_and_changes_its_time(client, cleared_client, 
         starts_at=at(WEDNESDAY, "10:00"),
         booked_by=cleared_client,
     )
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     detail = client.get(reverse("my_appointment", kwargs={"appointment_id": booked.pk})).content.decode()
     assert f"moving={booked.pk}" in detail
     calendar = _calendar(client, f"areas=face&moving={booked.pk}").content.decode()
@@ -275,7 +275,7 @@ def test_the_clients_home_shows_the_next_session_in_the_clinics_time(
     client, cleared_client, monday_morning, screens_clinic
 ):
     AppointmentFactory(client=cleared_client, treatment=screens_clinic.treatment, starts_at=at(WEDNESDAY, "10:00"))
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Wednesday 3 June" in html and "Arrive at 10:00" in html
 
@@ -286,7 +286,7 @@ def test_booking_a_waited_for_day_takes_the_client_off_the_waitlist(
     entry = WaitlistEntry.objects.create(
         client=cleared_client, treatment=screens_clinic.treatment, areas=["face"], first_day=MONDAY, last_day=WEDNESDAY
     )
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     client.post(
         reverse("book_confirm", kwargs={"slug": "microneedling"}),
         {
@@ -313,7 +313,7 @@ def test_booking_a_waited_for_day_takes_the_client_off_the_waitlist(
 def test_garbled_calendar_addresses_show_this_month(client, cleared_client, monday_morning, query):
     """An unreadable month, day, practitioner or start is ignored: the calendar of the current
     month, with its free days, as if it had not been given."""
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     response = _calendar(client, query)
     html = response.content.decode()
     assert response.status_code == 200
@@ -323,7 +323,7 @@ def test_garbled_calendar_addresses_show_this_month(client, cleared_client, mond
 def test_a_garbled_session_to_move_is_a_404_and_an_unknown_area_goes_back_to_the_areas(
     client, cleared_client, monday_morning
 ):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     assert _calendar(client, "areas=face&moving=abc").status_code == 404
     response = _calendar(client, "areas=nose")
     assert response.status_code == 302
@@ -334,7 +334,7 @@ def test_a_garbled_session_to_move_is_a_404_and_an_unknown_area_goes_back_to_the
 def test_garbled_days_on_the_desk_never_fail(client, screens_clinic, monday_morning, day):
     from clinic.tests.factories import FrontDeskFactory
 
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     for name in ("desk_day", "desk_day_sheet", "desk_week"):
         param = "week" if name == "desk_week" else "day"
         assert client.get(f"{reverse(name)}?{param}={day}").status_code == 200
@@ -343,7 +343,7 @@ def test_garbled_days_on_the_desk_never_fail(client, screens_clinic, monday_morn
 def test_an_area_outside_the_clearance_is_refused_with_the_reason(
     client, cleared_client, monday_morning, screens_clinic
 ):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("book_confirm", kwargs={"slug": "microneedling"})
     data = {
         "areas": ["thighs"],
@@ -360,7 +360,7 @@ def test_an_area_outside_the_clearance_is_refused_with_the_reason(
 @pytest.mark.parametrize("starts_at", ["9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00"])
 def test_a_time_from_another_millennium_is_read_as_nothing(client, cleared_client, monday_morning, starts_at):
     """A tampered time at the edge of the calendar gets the plain message, not a server error."""
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("book_confirm", kwargs={"slug": "microneedling"})
     data = {"areas": ["face"], "starts_at": starts_at, "practitioner": 1}
     for response in (client.get(url, data, follow=True), client.post(url, data, follow=True)):
@@ -376,7 +376,7 @@ def test_a_session_that_has_taken_place_offers_no_cancel_form(client, cleared_cl
         starts_at=at(MONDAY - timedelta(days=7), "10:00"),
         status=Appointment.Status.COMPLETED,
     )
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("my_appointment_cancel", kwargs={"appointment_id": done.pk})
     for response in (client.get(url, follow=True), client.post(url, {"confirm_late": "on"}, follow=True)):
         html = response.content.decode()

@@ -18,7 +18,7 @@ from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
     screens_clinic,
 )
 from clinic.models import OutboundMessage, User
-from clinic.tests.factories import ClientFactory, FrontDeskFactory
+from clinic.tests.factories import ClientFactory, FrontDeskFactory, log_in
 from consultations.models import HealthUpdate
 from consultations.tests.factories import HealthUpdateFactory
 
@@ -30,7 +30,7 @@ WEDNESDAY = MONDAY + timedelta(days=2)
 @pytest.fixture
 def desk(client, screens_clinic):
     person = FrontDeskFactory(first_name="Rosa", last_name="Bell")
-    client.force_login(person)
+    log_in(client, person)
     client.user = person
     return client
 
@@ -200,7 +200,7 @@ def test_offering_a_time_from_another_millennium_says_it_is_outside_the_range(
 
 def test_practitioner_day_shows_clearance_and_needle_depth(client, screens_clinic, cleared_client, monday_morning):
     _today_appointment(screens_clinic, cleared_client)
-    client.force_login(screens_clinic.practitioners[0].user)
+    log_in(client, screens_clinic.practitioners[0].user)
     html = client.get(reverse("practice_day")).content.decode()
     assert "Ava Lindqvist" in html and "Max needle depth <strong>1.50 mm</strong>" in html
     assert reverse("consultations:review_queue") in html
@@ -213,7 +213,7 @@ def test_front_desk_cannot_open_the_practitioners_pages(desk, monday_morning):
 
 def test_calendar_feed_lives_behind_a_revocable_secret(client, screens_clinic, cleared_client, monday_morning):
     _today_appointment(screens_clinic, cleared_client)
-    client.force_login(screens_clinic.practitioners[0].user)
+    log_in(client, screens_clinic.practitioners[0].user)
     page = client.post(reverse("practice_calendar_feed"), {"action": "create"}).content.decode()
     address = page.split('class="feed-url"')[0].rsplit('value="', 1)[1].split('"')[0]
     path = address.replace("http://testserver", "")
@@ -233,7 +233,7 @@ def test_another_treatment_health_update_badge(desk, screens_clinic, cleared_cli
 
 
 def test_clients_cannot_be_found_by_someone_without_the_capability(client, screens_clinic, monday_morning):
-    client.force_login(ClientFactory())
+    log_in(client, ClientFactory())
     assert client.get(reverse("desk_clients") + "?q=a").status_code == 403
 
 
@@ -289,16 +289,16 @@ def test_day_view_on_the_spring_clock_change_places_sessions_at_their_wall_clock
         starts_at=at(sunday, "10:00"),
     )
     with time_machine.travel(at(sunday, "08:00"), tick=False):
-        client.force_login(FrontDeskFactory())
+        log_in(client, FrontDeskFactory())
         html = client.get(reverse("desk_day") + f"?day={sunday}&by=rooms").content.decode()
     block = html.split(f'data-appointment="{appointment.pk}"')[0].rsplit("<a ", 1)[1]
-    assert f"top: {round(60 * PX_PER_MINUTE, 1)}px" in block
+    assert f'data-grid-top="{round(60 * PX_PER_MINUTE, 1)}"' in block
     assert "10:00–11:30" in html
 
 
 def test_staff_home_counts_todays_sessions(client, screens_clinic, cleared_client, monday_morning):
     _today_appointment(screens_clinic, cleared_client)
-    client.force_login(screens_clinic.practitioners[0].user)
+    log_in(client, screens_clinic.practitioners[0].user)
     html = client.get(reverse("dashboard")).content.decode()
     assert "<strong>1</strong> session in the clinic" in html and "1 with you" in html
 
@@ -378,10 +378,10 @@ def test_the_front_desk_sees_clearance_status_but_not_the_needle_depth(
 
     appointment = _today_appointment(screens_clinic, cleared_client)
     url = reverse("desk_appointment", kwargs={"appointment_id": appointment.pk})
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     at_desk = client.get(url).content.decode()
     assert "Cleared" in at_desk and "1.50 mm" not in at_desk and "depth" not in at_desk
-    client.force_login(StaffPractitionerFactory())
+    log_in(client, StaffPractitionerFactory())
     assert "max depth 1.50 mm" in client.get(url).content.decode()
 
 

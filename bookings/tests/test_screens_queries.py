@@ -19,7 +19,7 @@ from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
     monday_morning,
     screens_clinic,
 )
-from clinic.tests.factories import FrontDeskFactory
+from clinic.tests.factories import FrontDeskFactory, log_in
 from consultations.tests.factories import HealthUpdateFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def _flat(client, url, grow) -> tuple[int, int]:
 
 @pytest.mark.parametrize("view", ["desk_day", "desk_day_rooms", "desk_day_sheet"])
 def test_day_view_queries_do_not_grow_from_1_to_60_appointments(client, big_clinic, monday_morning, view):
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     _fill_day(big_clinic, MONDAY, 1)
     url = {
         "desk_day": reverse("desk_day"),
@@ -94,7 +94,7 @@ def test_day_view_queries_do_not_grow_from_1_to_60_appointments(client, big_clin
 
 
 def test_week_view_queries_do_not_grow(client, big_clinic, monday_morning):
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     practitioner = big_clinic[1][0]
     url = reverse("desk_week") + f"?practitioner={practitioner.pk}"
     _fill_day(big_clinic, MONDAY, 1)
@@ -106,7 +106,7 @@ def test_week_view_queries_do_not_grow(client, big_clinic, monday_morning):
 
 def test_practitioner_day_and_week_queries_do_not_grow(client, big_clinic, monday_morning):
     practitioner = big_clinic[1][0]
-    client.force_login(practitioner.user)
+    log_in(client, practitioner.user)
     _fill_day(big_clinic, MONDAY, 1)
     day_one, week_one = _count(client, reverse("practice_day")), _count(client, reverse("practice_week"))
     _fill_day(big_clinic, MONDAY + timedelta(days=1), 5)
@@ -138,7 +138,7 @@ def _client_sessions(screens_clinic, client_user, count, first=0):
 
 @pytest.mark.parametrize("name", ["my_appointments", "my_course", "dashboard"])
 def test_client_pages_queries_do_not_grow(client, screens_clinic, cleared_client, monday_morning, name):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     _client_sessions(screens_clinic, cleared_client, 1)
     url = reverse(name)
     one = _count(client, url)
@@ -150,7 +150,7 @@ def test_client_pages_queries_do_not_grow(client, screens_clinic, cleared_client
 
 
 def test_booking_calendar_queries_do_not_grow_with_the_schedule(client, screens_clinic, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     url = reverse("book_calendar", kwargs={"slug": "microneedling"}) + "?areas=face&month=2026-06"
     one = _count(client, url)
     for offset in range(2, 20):
@@ -164,7 +164,7 @@ def test_booking_calendar_queries_do_not_grow_with_the_schedule(client, screens_
 
 
 def test_desk_client_appointment_and_waitlist_pages_do_not_grow(client, screens_clinic, cleared_client, monday_morning):
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     _client_sessions(screens_clinic, cleared_client, 1)
     first = Appointment.objects.get()
     urls = [
@@ -208,7 +208,7 @@ def _more_of_everything(screens_clinic, cleared_client):
 
 
 def test_every_other_client_page_stays_flat(client, screens_clinic, cleared_client, monday_morning):
-    client.force_login(cleared_client)
+    log_in(client, cleared_client)
     _client_sessions(screens_clinic, cleared_client, 1)
     mine = Appointment.objects.get(client=cleared_client)
     slug = "microneedling"
@@ -232,7 +232,7 @@ def test_every_other_staff_page_stays_flat(client, screens_clinic, cleared_clien
     from bookings.calendar_feed import calendar_feed_token_create
 
     practitioner = screens_clinic.practitioners[0]
-    client.force_login(practitioner.user)
+    log_in(client, practitioner.user)
     _client_sessions(screens_clinic, cleared_client, 1)
     mine = Appointment.objects.get(client=cleared_client)
     token = calendar_feed_token_create(practitioner=practitioner)

@@ -13,7 +13,7 @@ from bookings.tests.test_spacing_changes import session
 from clinic.models import AuditEntry, ClinicProfile
 from clinic.rule_changes import ChangeNeedsConfirmation
 from clinic.services import clinic_profile_update
-from clinic.tests.factories import ClientFactory
+from clinic.tests.factories import ClientFactory, log_in
 
 pytestmark = pytest.mark.usefixtures("frozen_monday")
 
@@ -67,7 +67,7 @@ def test_the_profile_service_asks_before_a_zone_change_and_saves_when_told(twent
 
 
 def test_the_profile_page_shows_the_sessions_before_saving_a_new_zone(client, manager, twenty_eight_london_days):
-    client.force_login(manager)
+    log_in(client, manager)
     profile = ClinicProfile.get()
     url = reverse("clinic_profile_edit")
 
@@ -90,7 +90,7 @@ def test_the_profile_page_shows_the_sessions_before_saving_a_new_zone(client, ma
 
 
 def test_a_zone_change_that_moves_no_session_is_saved_at_once(client, manager, twenty_eight_london_days):
-    client.force_login(manager)
+    log_in(client, manager)
     response = client.post(reverse("clinic_profile_edit"), profile_form(ClinicProfile.get(), time_zone="Europe/Lisbon"))
     assert response.status_code == 302
     assert ClinicProfile.get().time_zone == "Europe/Lisbon"

@@ -8,6 +8,7 @@ under ``var/``; ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redi
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("CLINIC_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -40,6 +42,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so that static files carry the headers too: every response does.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +57,47 @@ MIDDLEWARE = [
     "clinic.middleware.RoleSessionExpiryMiddleware",
     "clinic.middleware.StaffMFARequiredMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp) and Permissions-Policy -----------------------------
+# Scripts and styles only from our own static files: no inline <script>, <style>, style= or
+# onclick= anywhere (templates mark elements with data-* and static/js/app.js acts on them).
+# Images: our own, and data: URIs (allauth shows the TOTP set-up QR code as one). No page may
+# be framed. The Django admin runs under the same policy (Django 5.2's admin has no inline
+# script; the one inline <style> of its change list appears only when a ModelAdmin turns off
+# both action bars, which none here does).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features: the camera for this site only (before-and-after photos on the session
+# record page); everything a clinic's pages never use, for nobody.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"
@@ -143,6 +189,10 @@ ACCOUNT_SESSION_REMEMBER = False
 # Whether an address has an account at a skin clinic is itself private: signing up with a
 # used address answers like a new sign-up and e-mails the owner instead.
 ACCOUNT_PREVENT_ENUMERATION = True
+# The client's address (clinic.audit.client_ip: audit log, consent signatures, rate limits):
+# how many proxies of ours stand in front of the app, each appending to X-Forwarded-For.
+# 0 (the default) ignores the header and takes REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -151,6 +201,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Clinic")
+# A code read at :59 and typed at :00 belongs to the step just gone: accept one step either side
+# (a code is still good once only: allauth remembers used codes in the cache).
+MFA_TOTP_TOLERANCE = 1
 
 # --- Email ----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clinic <bookings@clinic.example>")
@@ -223,6 +276,9 @@ CELERY_BEAT_SCHEDULE["outbox-dispatch"] = {
 }
 
 # --- Product settings (defaults; the clinic profile overrides per clinic) -------------------
+# seed_demo and demo_totp: the demo's superuser has a published password and its staff a TOTP
+# secret anyone can derive. Production turns them off.
+DEMO_DATA_ALLOWED = True
 CLINIC_DEFAULT_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
 # Booking limits (bookings.selectors.booking_settings): slot step, online notice, online horizon.
 BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=15)

@@ -20,9 +20,18 @@ if not REDIS_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("Production settings: REDIS_URL must be a redis:// or rediss:// URL.")
 
 DEBUG = False
+# No demo accounts with published passwords and derivable TOTP secrets (seed_demo, demo_totp).
+DEMO_DATA_ALLOWED = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Several clinics (or staging and live) may share one Redis: each keeps to its own keys.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic"),
+    }
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 

@@ -75,3 +75,21 @@ class PractitionerFactory(StaffFactory):
 
 class ManagerFactory(StaffFactory):
     role = _role_default(roles.Role.MANAGER)
+
+
+def log_in(client, user) -> None:
+    """Sign ``user`` in on a test client, with the session the real login leaves behind: the
+    password step and, for someone with TOTP, the TOTP step recorded in it (the staff-MFA
+    middleware opens no staff page to a session without it). A member of staff created with
+    ``mfa=False`` has no TOTP step, as in real life, and is sent to set TOTP up."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.http import HttpRequest
+
+    client.force_login(user)
+    request = HttpRequest()
+    request.session = client.session
+    record_authentication(request, user, "password", email=user.email)
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        record_authentication(request, user, "mfa", id=totp.pk, type=totp.type)
+    request.session.save()

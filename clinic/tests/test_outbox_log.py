@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import AuditEntry, OutboundMessage
 from clinic.outbox import outbox_enqueue
-from clinic.tests.factories import ClientFactory
+from clinic.tests.factories import ClientFactory, log_in
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
@@ -36,7 +36,7 @@ def _offer(recipient, key, **fields):
 
 @pytest.fixture
 def desk_client(client, front_desk, clinic_profile):
-    client.force_login(front_desk)
+    log_in(client, front_desk)
     return client
 
 
@@ -87,7 +87,7 @@ def test_a_cancelled_message_cannot_be_sent_again(desk_client, client_user):
 
 def test_clients_cannot_open_the_log(client, client_user):
     message = _offer(client_user, "a")
-    client.force_login(client_user)
+    log_in(client, client_user)
     for url in (
         reverse("message_log"),
         reverse("message_log_client", args=[client_user.pk]),
@@ -115,11 +115,11 @@ def test_the_front_desk_sees_that_a_clinical_message_went_out_but_not_what_it_sa
     )
     outbox_dispatch_due()
     url = reverse("message_detail", args=[decision.pk])
-    client.force_login(front_desk)
+    log_in(client, front_desk)
     desk_view = client.get(url).content.decode()
     assert "About your consultation" in desk_view and "isotretinoin" not in desk_view
     assert "only practitioners can read it" in desk_view
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     assert "isotretinoin" in client.get(url).content.decode()
 
 
@@ -156,7 +156,7 @@ def test_the_log_reads_well_on_a_phone_and_send_again_works(page, live_server, c
     _offer(person, "a", status=Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: mailbox full")
     _offer(person, "b")
     outbox_dispatch_due()
-    client.force_login(front_desk)
+    log_in(client, front_desk)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
@@ -175,7 +175,7 @@ def test_the_log_reads_well_on_a_phone_and_send_again_works(page, live_server, c
 
 
 def test_a_client_chooses_texts_and_only_essential_messages(client, client_user, clinic_profile):
-    client.force_login(client_user)
+    log_in(client, client_user)
     response = client.post(reverse("my_messages"), {"preferred_channel": "sms", "phone": "", "marketing_opt_out": "on"})
     assert "Add your mobile number to get text messages." in response.content.decode()
     client_user.refresh_from_db()
@@ -201,7 +201,7 @@ def test_a_client_sees_only_what_was_sent_to_them(client, client_user, clinic_pr
     _offer(client_user, "mine")
     _offer(other, "theirs")
     outbox_dispatch_due()
-    client.force_login(client_user)
+    log_in(client, client_user)
     html = client.get(reverse("my_messages")).content.decode()
     assert html.count("A place has opened") == 1
     assert client_user.email in html and other.email not in html
@@ -219,7 +219,7 @@ def test_a_client_sets_their_preferences_on_a_phone(page, live_server, client, s
     person = ClientFactory(first_name="Ada", phone="")
     _offer(person, "a")
     outbox_dispatch_due()
-    client.force_login(person)
+    log_in(client, person)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )

@@ -45,6 +45,7 @@ from clinic.demo import STAFF
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import ClinicProfile, OutboundMessage, User
 from clinic.roles import Role
+from clinic.tests.factories import log_in
 
 ROLES = ("anonymous", "client", "front_desk", "practitioner", "manager")
 
@@ -501,7 +502,7 @@ def _login(role: str, site: Site) -> Client:
     browser = Client()
     user = site.users[role]
     if user is not None:
-        browser.force_login(user)
+        log_in(browser, user)
     return browser
 
 

@@ -7,7 +7,14 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import reverse
 
 from clinic import roles
-from clinic.tests.factories import PASSWORD, ClientFactory, FrontDeskFactory, ManagerFactory, PractitionerFactory
+from clinic.tests.factories import (
+    PASSWORD,
+    ClientFactory,
+    FrontDeskFactory,
+    ManagerFactory,
+    PractitionerFactory,
+    log_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +25,7 @@ def totp_now(secret: str) -> str:
 
 def test_staff_without_mfa_is_sent_to_set_it_up_before_any_staff_page(client, clinic_profile):
     desk = FrontDeskFactory(mfa=False)
-    client.force_login(desk)
+    log_in(client, desk)
 
     for url in (reverse("dashboard"), reverse("clinic_profile_edit"), "/admin/"):
         response = client.get(url)
@@ -40,17 +47,17 @@ def test_staff_with_mfa_logs_in_with_password_then_code(client, clinic_profile):
 
 
 def test_a_client_needs_no_mfa(client, clinic_profile):
-    client.force_login(ClientFactory())
+    log_in(client, ClientFactory())
     assert client.get(reverse("dashboard")).status_code == 200
 
 
 def test_staff_sessions_end_after_30_idle_minutes_and_clients_after_12_hours(client, clinic_profile, settings):
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     client.get(reverse("dashboard"))
     assert client.session.get_expiry_age() == 30 * 60
 
     client.logout()
-    client.force_login(ClientFactory())
+    log_in(client, ClientFactory())
     client.get(reverse("dashboard"))
     assert client.session.get_expiry_age() == 12 * 60 * 60
 
@@ -74,20 +81,20 @@ def test_role_table_matches_who_may_see_what():
 
 
 def test_navigation_changes_with_the_role(client, clinic_profile):
-    client.force_login(ManagerFactory())
+    log_in(client, ManagerFactory())
     assert "Clinic profile" in client.get(reverse("dashboard")).content.decode()
     client.logout()
-    client.force_login(PractitionerFactory())
+    log_in(client, PractitionerFactory())
     assert "Clinic profile" not in client.get(reverse("dashboard")).content.decode()
 
 
 def test_a_manager_edits_the_clinic_profile_and_front_desk_may_not(client, clinic_profile):
-    client.force_login(FrontDeskFactory())
+    log_in(client, FrontDeskFactory())
     assert client.get(reverse("clinic_profile_edit")).status_code == 403
     client.logout()
 
     manager = ManagerFactory()
-    client.force_login(manager)
+    log_in(client, manager)
     data = {
         "name": "Lumen Skin",
         "address": "1 Road",
@@ -119,7 +126,7 @@ def test_an_idle_staff_session_is_over_after_31_minutes_but_a_client_one_is_not(
 
     start = timezone.now()
     with time_machine.travel(start, tick=False) as traveller:
-        client.force_login(FrontDeskFactory())
+        log_in(client, FrontDeskFactory())
         assert client.get(reverse("dashboard")).status_code == 200
         traveller.shift(dt.timedelta(minutes=29))
         assert client.get(reverse("dashboard")).status_code == 200  # activity moves the expiry on
@@ -129,7 +136,7 @@ def test_an_idle_staff_session_is_over_after_31_minutes_but_a_client_one_is_not(
         assert response["Location"].startswith(reverse("account_login"))
 
     with time_machine.travel(start, tick=False) as traveller:
-        client.force_login(ClientFactory())
+        log_in(client, ClientFactory())
         traveller.shift(dt.timedelta(hours=11))
         assert client.get(reverse("dashboard")).status_code == 200
 

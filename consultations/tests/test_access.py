@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.models import AuditEntry
-from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory, PractitionerFactory
+from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory, PractitionerFactory, log_in
 from consultations.selectors import review_queue
 from consultations.tests.factories import DraftIntakeFactory, HealthUpdateFactory, IntakeFactory, clean_answers
 
@@ -81,7 +81,7 @@ def test_the_matrix_covers_every_consultations_url():
 @pytest.mark.parametrize(("name", "role", "whose"), CASES)
 def test_access_matrix(client, world, name, role, whose):
     if role != ANON:
-        client.force_login(world["people"][role])
+        log_in(client, world["people"][role])
     expected = MATRIX[name][role]
     if isinstance(expected, tuple):
         expected = expected[0] if whose == "own" else expected[1]
@@ -91,7 +91,7 @@ def test_access_matrix(client, world, name, role, whose):
 
 def test_a_client_cannot_post_a_decision_or_a_review(client, world):
     me = world["people"][CLIENT]
-    client.force_login(me)
+    log_in(client, me)
     response = client.post(
         reverse("consultations:intake_review", args=[world["own"]["intake"].pk]),
         {"action": "decline", "decline-reason": "I decline myself, please."},
@@ -102,7 +102,7 @@ def test_a_client_cannot_post_a_decision_or_a_review(client, world):
 
 
 def test_front_desk_sees_the_clearance_status_but_never_the_answers(client, world):
-    client.force_login(world["people"][DESK])
+    log_in(client, world["people"][DESK])
     other = world["other"]
     # A new version (sent answers themselves cannot be changed) that names a medicine.
     IntakeFactory(client=other["client"], answers=clean_answers(medications="Warfarin 5mg"))
@@ -115,7 +115,7 @@ def test_front_desk_sees_the_clearance_status_but_never_the_answers(client, worl
 
 def test_every_staff_read_of_medical_answers_is_audited(client, world):
     practitioner = world["people"][PRACTITIONER]
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     intake = world["other"]["intake"]
     client.get(url_for("intake_review", world["other"]))
     client.get(url_for("consent_pdf", world["other"]))
@@ -129,7 +129,7 @@ def test_every_staff_read_of_medical_answers_is_audited(client, world):
 
 
 def test_a_client_reading_their_own_answers_is_not_a_staff_read(client, world):
-    client.force_login(world["people"][CLIENT])
+    log_in(client, world["people"][CLIENT])
     client.get(url_for("intake_detail", world["own"]))
     assert not AuditEntry.objects.exists()
 
@@ -156,7 +156,7 @@ def _queue_page_queries(client, practitioner):
 
 
 def test_review_queue_page_query_count_is_the_same_for_1_and_many_rows(client, practitioner):
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     client.get(reverse("consultations:review_queue"))  # the session's first request does its own queries
     IntakeFactory(answers={"areas": ["face"]}, client__first_name="Oldest")
     HealthUpdateFactory(anything_changed=True, details="x", session_date=timezone.localdate() + timedelta(days=1))
@@ -171,7 +171,7 @@ def test_review_queue_page_query_count_is_the_same_for_1_and_many_rows(client, p
 
 def test_staff_cannot_open_a_form_the_client_has_not_sent(client, practitioner):
     draft = DraftIntakeFactory()
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     assert client.get(reverse("consultations:intake_review", args=[draft.pk])).status_code == 404
 
 
@@ -179,7 +179,7 @@ def test_the_front_desk_clearance_page_never_loads_the_answers_column(client, wo
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.force_login(world["people"][DESK])
+    log_in(client, world["people"][DESK])
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url_for("client_clearance", world["other"]))
     assert response.status_code == 200
@@ -191,7 +191,7 @@ def test_the_front_desk_clearance_page_never_loads_the_answers_column(client, wo
 def test_a_refused_decision_shows_the_answers_again_and_that_read_is_audited(client, world):
     """A decision the service refuses re-renders the page with every answer: a read like any other."""
     practitioner = world["people"][PRACTITIONER]
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     intake, update = world["other"]["intake"], world["other"]["update"]
     response = client.post(url_for("intake_review", world["other"]), {"action": "decline", "decline-reason": "No."})
     assert response.status_code == 200
@@ -219,7 +219,7 @@ def _page_queries(client, url):
 def test_review_page_and_client_home_take_the_same_queries_for_one_or_many_versions(client, practitioner):
     """The review page lists every version with its flags, the client's home every sent version
     with its signed consent: neither queries once per version or flag."""
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     client.get(reverse("consultations:review_queue"))  # the session's first request does its own queries
     first = IntakeFactory(answers={"areas": ["face"], "diabetes": True})
     first.flags.create(rule_code="diabetes", severity="relative", title="Diabetes", reason="Said yes.")
@@ -232,10 +232,10 @@ def test_review_page_and_client_home_take_the_same_queries_for_one_or_many_versi
     many = _page_queries(client, reverse("consultations:intake_review", args=[later.pk]))
     assert one == many
 
-    client.force_login(owner)
+    log_in(client, owner)
     client.get(reverse("consultations:home"))
     home_many = _page_queries(client, reverse("consultations:home"))
     single = IntakeFactory().client
-    client.force_login(single)
+    log_in(client, single)
     client.get(reverse("consultations:home"))
     assert _page_queries(client, reverse("consultations:home")) == home_many

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import AuditEntry
+from clinic.tests.factories import log_in
 from consultations.intake_steps import YES_NO_KEYS
 from consultations.models import ConsentSignature, Intake, IntakeFlag, IntakeStatus
 from consultations.tests.factories import ClearanceFactory, DraftIntakeFactory, IntakeFactory
@@ -39,7 +40,7 @@ def fill_all_steps(client):
 
 
 def test_a_client_fills_every_step_signs_and_is_waiting_for_review(client, client_user, consent_text):
-    client.force_login(client_user)
+    log_in(client, client_user)
     response = client.post(step_url("about"), STEP_POSTS["about"])
     assert response["Location"] == step_url("skin")
     draft = Intake.objects.get(client=client_user)
@@ -79,7 +80,7 @@ def test_a_client_fills_every_step_signs_and_is_waiting_for_review(client, clien
 
 
 def test_an_incomplete_step_says_what_is_missing_and_keeps_what_was_typed(client, client_user):
-    client.force_login(client_user)
+    log_in(client, client_user)
     response = client.post(step_url("about"), {"phone": "+44 7700 900333"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -91,7 +92,7 @@ def test_an_incomplete_step_says_what_is_missing_and_keeps_what_was_typed(client
 
 
 def test_a_medical_question_left_blank_is_not_taken_as_no(client, client_user):
-    client.force_login(client_user)
+    log_in(client, client_user)
     client.post(step_url("about"), STEP_POSTS["about"])
     answers = {**STEP_POSTS["health"]}
     del answers["diabetes"]
@@ -104,7 +105,7 @@ def test_a_medical_question_left_blank_is_not_taken_as_no(client, client_user):
 
 
 def test_a_birth_date_that_makes_the_client_3_years_old_is_refused(client, client_user):
-    client.force_login(client_user)
+    log_in(client, client_user)
     three = (timezone.localdate() - timedelta(days=3 * 365 + 10)).isoformat()
     response = client.post(step_url("about"), {**STEP_POSTS["about"], "date_of_birth": three})
     assert "makes you 3 years old" in response.content.decode()
@@ -112,7 +113,7 @@ def test_a_birth_date_that_makes_the_client_3_years_old_is_refused(client, clien
 
 
 def test_isotretinoin_stopped_in_the_future_is_refused_and_earlier_steps_are_kept(client, client_user):
-    client.force_login(client_user)
+    log_in(client, client_user)
     client.post(step_url("about"), STEP_POSTS["about"])
     future = (timezone.localdate() + timedelta(days=20)).isoformat()
     response = client.post(
@@ -129,7 +130,7 @@ def test_isotretinoin_stopped_in_the_future_is_refused_and_earlier_steps_are_kep
 
 
 def test_an_unsigned_consent_is_refused_with_a_message_and_the_draft_stays(client, client_user, consent_text):
-    client.force_login(client_user)
+    log_in(client, client_user)
     fill_all_steps(client)
     response = client.post(reverse("consultations:intake_sign"), {"consent_version": consent_text.version})
     html = response.content.decode()
@@ -142,7 +143,7 @@ def test_an_unsigned_consent_is_refused_with_a_message_and_the_draft_stays(clien
 
 
 def test_signing_before_every_step_is_done_names_the_missing_steps(client, client_user, consent_text):
-    client.force_login(client_user)
+    log_in(client, client_user)
     client.post(step_url("about"), STEP_POSTS["about"])
     response = client.post(
         reverse("consultations:intake_sign"),
@@ -154,7 +155,7 @@ def test_signing_before_every_step_is_done_names_the_missing_steps(client, clien
 
 def test_editing_while_under_review_gives_a_clear_message_and_changes_nothing(client, client_user):
     intake = IntakeFactory(client=client_user)
-    client.force_login(client_user)
+    log_in(client, client_user)
     response = client.get(step_url("about"), follow=True)
     assert "with a practitioner for review" in response.content.decode()
     # A stale tab posting a step: refused on the page, what was typed is still in the form.
@@ -169,7 +170,7 @@ def test_editing_while_under_review_gives_a_clear_message_and_changes_nothing(cl
 
 def test_amending_after_approval_makes_a_new_version_and_withdraws_the_clearance(client, client_user, consent_text):
     clearance = ClearanceFactory(client=client_user)
-    client.force_login(client_user)
+    log_in(client, client_user)
     client.post(step_url("more"), {**STEP_POSTS["more"], "pregnant_or_breastfeeding": "True"})
     versions = Intake.objects.filter(client=client_user).order_by("version")
     assert [v.status for v in versions] == [IntakeStatus.APPROVED, IntakeStatus.DRAFT]
@@ -191,7 +192,7 @@ def test_amending_after_approval_makes_a_new_version_and_withdraws_the_clearance
 
 def test_the_client_downloads_their_signed_consent_as_a_pdf(client, client_user):
     intake = IntakeFactory(client=client_user)
-    client.force_login(client_user)
+    log_in(client, client_user)
     response = client.get(reverse("consultations:consent_pdf", args=[intake.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -239,7 +240,7 @@ def test_the_database_refuses_to_change_the_answers_of_a_sent_form_but_not_of_a_
 def test_a_consent_text_updated_while_the_client_reads_it_must_be_read_again(client, client_user, consent_text):
     from consultations.services import consent_text_publish
 
-    client.force_login(client_user)
+    log_in(client, client_user)
     fill_all_steps(client)
     client.get(reverse("consultations:intake_sign"))
     newer = consent_text_publish(title=consent_text.title, body=consent_text.body + " Updated.", published_by=None)
@@ -255,7 +256,7 @@ def test_a_consent_text_updated_while_the_client_reads_it_must_be_read_again(cli
 
 
 def test_sending_twice_keeps_one_version(client, client_user, consent_text):
-    client.force_login(client_user)
+    log_in(client, client_user)
     fill_all_steps(client)
     data = {"consent_version": consent_text.version, "full_name": "Jane Client", "agreed": "on"}
     client.post(reverse("consultations:intake_sign"), data)

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import OutboundMessage
+from clinic.tests.factories import log_in
 from consultations import services
 from consultations.intake_steps import YES_NO_KEYS
 from consultations.models import Clearance, ConsentText, HealthUpdate, Intake, IntakeStatus
@@ -36,7 +37,7 @@ def submitted(client_user, **answers):
 
 def test_approve_with_each_flag_acknowledged(client, practitioner, client_user):
     intake = submitted(client_user, diabetes=True, allergy_metals=True)
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     page = client.get(review_url(intake)).content.decode()
     assert "Diabetes" in page and "Allergy to metals" in page
     flag_ids = [str(pk) for pk in intake.flags.values_list("pk", flat=True)]
@@ -65,10 +66,10 @@ def test_approve_with_each_flag_acknowledged(client, practitioner, client_user):
 
 def test_a_declined_client_reads_the_reason_in_plain_words(client, practitioner, client_user):
     intake = submitted(client_user, condition_skin_cancer=["face"])
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     reason = "Please see your GP about the mole on your cheek first."
     client.post(review_url(intake), {"action": "decline", "decline-reason": reason})
-    client.force_login(client_user)
+    log_in(client, client_user)
     html = client.get(reverse("consultations:home")).content.decode()
     assert reason in html
     assert "Not cleared" in html
@@ -76,12 +77,12 @@ def test_a_declined_client_reads_the_reason_in_plain_words(client, practitioner,
 
 def test_deferring_needs_a_future_date_and_the_client_sees_from_when(client, practitioner, client_user):
     intake = submitted(client_user, pregnant_or_breastfeeding=True)
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     response = client.post(review_url(intake), {"action": "defer", "defer-until": ""})
     assert "Choose a date after today." in response.content.decode()
     until = services.clinic_today() + timedelta(days=200)
     client.post(review_url(intake), {"action": "defer", "defer-until": until.isoformat()})
-    client.force_login(client_user)
+    log_in(client, client_user)
     html = client.get(reverse("consultations:home")).content.decode()
     assert f"Treatment can be considered again from {until:%d %B %Y}" in html
     assert "pregnan" not in html.lower()
@@ -91,11 +92,11 @@ def test_a_question_is_answered_by_amending_and_the_practitioner_sees_what_chang
     client, practitioner, client_user, consent_text
 ):
     intake = submitted(client_user, blood_thinners=True)
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     client.post(review_url(intake), {"action": "ask", "ask-question": "Which blood thinner, and how much?"})
     assert OutboundMessage.objects.get(kind=OutboundMessage.Kind.INTAKE_DECISION).context["decision"] == "question"
 
-    client.force_login(client_user)
+    log_in(client, client_user)
     home = client.get(reverse("consultations:home")).content.decode()
     assert "Which blood thinner, and how much?" in home and "Answer the question" in home
     client.post(
@@ -120,7 +121,7 @@ def test_a_question_is_answered_by_amending_and_the_practitioner_sees_what_chang
     newer = Intake.objects.get(client=client_user, version=2)
     assert newer.status == IntakeStatus.PENDING
 
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     html = client.get(review_url(newer)).content.decode()
     assert "What changed since version 1" in html
     assert "Apixaban 5 mg twice a day" in html
@@ -139,7 +140,7 @@ def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_clea
     session = services.clinic_today() + timedelta(days=2)
     sessions[(client_user.pk, 901)] = session
     url = reverse("consultations:health_update", args=[901])
-    client.force_login(client_user)
+    log_in(client, client_user)
     assert "Has anything about your health" in client.get(url).content.decode()
     response = client.post(url, {"anything_changed": "yes", "details": ""})
     assert "Please tell us what has changed." in response.content.decode()
@@ -152,7 +153,7 @@ def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_clea
     ).exists()
     assert "Health change under review" in client.get(reverse("consultations:home")).content.decode()
 
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     queue = client.get(reverse("consultations:review_queue")).content.decode()
     assert "Session flagged" in queue
     detail_url = reverse("consultations:health_update_detail", args=[update.pk])
@@ -168,7 +169,7 @@ def test_a_health_update_for_a_session_more_than_a_week_away_is_refused(client, 
     session = services.clinic_today() + timedelta(days=9)
     sessions[(client_user.pk, 902)] = session
     url = reverse("consultations:health_update", args=[902])
-    client.force_login(client_user)
+    log_in(client, client_user)
     response = client.post(url, {"anything_changed": "no"})
     assert "in the week before your session" in response.content.decode()
     assert not HealthUpdate.objects.exists()
@@ -176,7 +177,7 @@ def test_a_health_update_for_a_session_more_than_a_week_away_is_refused(client, 
 
 def test_the_consent_pdf_holds_the_signature_and_the_text_version(client, practitioner, client_user):
     intake = IntakeFactory(client=client_user)
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     response = client.get(reverse("consultations:consent_pdf", args=[intake.pk]))
     text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
     text = text.decode()
@@ -186,12 +187,12 @@ def test_the_consent_pdf_holds_the_signature_and_the_text_version(client, practi
 
 
 def test_dashboard_panels_for_a_client_and_a_practitioner(client, client_user, practitioner):
-    client.force_login(client_user)
+    log_in(client, client_user)
     html = client.get(reverse("dashboard")).content.decode()
     assert "Your consultation" in html and "Start your form" in html
     IntakeFactory()
     IntakeFactory()
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     html = client.get(reverse("dashboard")).content.decode()
     assert "<strong>2</strong> items are waiting" in html
 
@@ -199,7 +200,7 @@ def test_dashboard_panels_for_a_client_and_a_practitioner(client, client_user, p
 def test_a_manager_publishes_a_new_consent_version_in_the_admin_and_old_ones_stay(client, manager, consent_text):
     manager.is_staff = True
     manager.save(update_fields=["is_staff"])
-    client.force_login(manager)
+    log_in(client, manager)
     add_url = reverse("admin:consultations_consenttext_add")
     assert consent_text.body[:30] in client.get(add_url).content.decode()  # starts from the current text
     response = client.post(add_url, {"title": consent_text.title, "body": consent_text.body + "\n\nNew paragraph."})
@@ -216,7 +217,7 @@ def test_a_manager_publishes_a_new_consent_version_in_the_admin_and_old_ones_sta
 def test_the_page_takes_the_sessions_date_from_bookings_and_refuses_others_appointments(client, client_user, sessions):
     session = services.clinic_today() + timedelta(days=3)
     sessions[(client_user.pk, 903)] = session
-    client.force_login(client_user)
+    log_in(client, client_user)
     page = client.get(reverse("consultations:health_update", args=[903]))
     assert page.status_code == 200
     assert f"{session:%A} {session.day} {session:%B}" in page.content.decode()
@@ -231,6 +232,6 @@ def test_pages_show_the_clinics_wall_clock_time(client, practitioner, clinic_pro
     clinic_profile.time_zone = "America/New_York"
     clinic_profile.save()
     IntakeFactory(submitted_at=datetime(2026, 7, 1, 14, 5, tzinfo=UTC))
-    client.force_login(practitioner)
+    log_in(client, practitioner)
     html = client.get(reverse("consultations:review_queue")).content.decode()
     assert "1 Jul, 10:05" in html  # 14:05 UTC is 10:05 in New York in summer

@@ -14,6 +14,7 @@ class Command(BaseCommand):
     help = "Load the demo clinic (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
+        demo.demo_refuse_unless_allowed("seed_demo")
         with transaction.atomic():
             people = demo.seed(self.stdout)
             for app in APP_SEEDS:
