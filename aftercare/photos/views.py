@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.privacy import medical_page
 
 from . import selectors, services
 from .compare import course_compare
@@ -91,6 +92,7 @@ def _previous_choices(form) -> dict:
     return {name: data.get(name) for name in keep}
 
 
+@medical_page
 @login_required
 def session_photos(request, appointment_id: int):
     """The photos of one session, and the form that adds one (from the session record page by

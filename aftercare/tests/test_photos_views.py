@@ -16,10 +16,10 @@ from clinic.models import AuditEntry
 from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory, log_in
 
 NOW = datetime(2026, 3, 5, 15, 30, tzinfo=LONDON)
-# Session, user, roles, MFA; the appointment; its lock (client, then appointment); the clinic's
+# Session, user, roles (the MFA step is read from the session); the appointment; its lock (client, then appointment); the clinic's
 # zone; the photo, its consents, the audit entry, with savepoints; the panel again (photos and
 # consents) and its audit entry.
-UPLOAD_QUERIES = 21
+UPLOAD_QUERIES = 20
 # Session, user, roles; the photo; the consent locked, withdrawn, audited, with savepoints.
 WITHDRAW_QUERIES = 12
 

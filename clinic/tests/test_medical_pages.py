@@ -51,7 +51,24 @@ STAFF_NO_STORE = {
     # from the intake, never the answers; the record itself is read on the plan page (audited).
     "aftercare_session_record": {"appointment_id": "appointment"},
 }
+# Before-and-after photos: health data of their own (DESIGN: practitioners and managers, audited).
+# Each staff view writes audit rows (aftercare.photos: the page and each photo it shows) and no
+# cache keeps one; the per-photo rules are tested in aftercare/tests/test_photos_views.py.
+# url name -> (path parameters, the staff role that may open it).
+STAFF_PHOTO_PAGES = {
+    "photos_session": ({"appointment_id": "photo_appointment"}, "practitioner"),
+    "photos_course": ({"course_id": "course"}, "practitioner"),
+    "photos_course_review_pdf": ({"course_id": "course"}, "practitioner"),
+    "photo_thumb": ({"photo_id": "photo"}, "practitioner"),
+    "photo_full": ({"photo_id": "photo"}, "practitioner"),
+    "photos_gallery": ({}, "manager"),
+    "photo_crop": ({"photo_id": "photo"}, "manager"),
+}
+CLIENT_PHOTO_PAGES = {"photos_mine": {}}
 NOT_MEDICAL = {
+    "photo_remove": "POST only",
+    "photo_consent_give": "POST only",
+    "photo_consent_withdraw": "POST only",
     "home": "the public home page",
     "dashboard": "counts and links; the review queue's entries are on the queue page",
     "clinic_profile_edit": "the clinic's name, address and settings",
@@ -143,8 +160,9 @@ def project_url_names() -> set[str]:
 
 
 def test_every_page_of_the_site_is_sorted_into_medical_or_not():
-    declared = set(STAFF_READS) | set(CLIENT_PAGES) | set(STAFF_NO_STORE) | set(NOT_MEDICAL)
-    assert set(NOT_MEDICAL).isdisjoint(set(STAFF_READS) | set(CLIENT_PAGES) | set(STAFF_NO_STORE))
+    medical = set(STAFF_READS) | set(CLIENT_PAGES) | set(STAFF_NO_STORE) | set(STAFF_PHOTO_PAGES)
+    declared = medical | set(CLIENT_PHOTO_PAGES) | set(NOT_MEDICAL)
+    assert set(NOT_MEDICAL).isdisjoint(medical | set(CLIENT_PHOTO_PAGES))
     assert project_url_names() - declared == set(), "new pages: sort them into the lists above"
     assert declared - project_url_names() == set(), "pages that are gone: take them off the lists"
 
@@ -169,6 +187,9 @@ def world(django_db_setup, django_db_blocker):
         try:
             site = build_site()
             site.own["changed_health_update"] = site.other["health_update"]
+            from aftercare.models import SessionPhoto
+
+            site.own["photo_appointment"] = SessionPhoto.objects.get(pk=site.own["photo"]).appointment_id
             yield site
         finally:
             transaction.set_rollback(True)
@@ -228,6 +249,28 @@ def test_each_page_of_a_clients_own_medical_words_is_not_cached(demo, name):
 def test_staff_pages_with_clinical_detail_are_not_cached(demo, name):
     url = url_for(name, STAFF_NO_STORE[name], demo.own)
     response = as_role(demo, "practitioner").get(url)
+    assert response.status_code == 200, url
+    assert_not_cached(response, url)
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_PHOTO_PAGES))
+def test_each_staff_view_of_photos_is_audited_and_not_cached(demo, name):
+    parameters, role = STAFF_PHOTO_PAGES[name]
+    staff = demo.users[role]
+    browser = as_role(demo, role)
+    url = url_for(name, parameters, demo.own)
+    for view in (1, 2):
+        before = audit_rows(staff)
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert audit_rows(staff) > before, f"{url}: view {view}"
+        assert_not_cached(response, url)
+
+
+@pytest.mark.parametrize("name", sorted(CLIENT_PHOTO_PAGES))
+def test_a_clients_own_photo_pages_are_not_cached(demo, name):
+    url = url_for(name, CLIENT_PHOTO_PAGES[name], demo.own)
+    response = as_role(demo, "client").get(url)
     assert response.status_code == 200, url
     assert_not_cached(response, url)
 
