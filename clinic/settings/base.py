@@ -195,9 +195,28 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Early acknowledgement, on purpose. The database is the source of truth for every task here: the
+# outbox's rows (claimed under a lease, taken over when it runs out) and the aftercare PDF (rendered
+# when it is sent or downloaded if the task never ran), so a task message lost with its worker loses
+# nothing. Late acknowledgement, on the other hand, keeps a message unacknowledged in the worker
+# while a dispatch runs, and when Redis restarts kombu's Redis transport tries to restore it on a
+# connection it has already torn down: the worker's main process exits with "Unrecoverable error:
+# AttributeError('NoneType' object has no attribute 'hostname')" and nothing is sent until someone
+# restarts it (issue 10, item 9; clinic/tests/test_dispatch_redis_restart.py).
+CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Hold no message that cannot start now: with early acknowledgement a task is acknowledged when a
+# pool process takes it, so the worker has nothing unacknowledged to restore when the broker goes
+# away even while beat queues ticks faster than long dispatches end. Redis only (the filesystem
+# transport of `make run` ignores it, with a warning).
+CELERY_WORKER_DISABLE_PREFETCH = bool(REDIS_URL)
+# Celery 6's default, and what Celery 5 warns about on every connection loss: a task with late
+# acknowledgement still running when the connection drops is cancelled (none is configured so).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Wait for the broker for ever, at start-up too: a worker outlives any Redis restart or outage.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app adds its periodic tasks here; the outbox dispatcher runs every minute.

@@ -1,5 +1,5 @@
 """Settings for the Celery worker processes that the dispatcher tests start
-(``test_dispatch_worker.py``): the test settings, with e-mails written to files in a folder the
+(``worker_processes.Worker``): the test settings, with e-mails written to files in a folder the
 test reads (so sends can be counted across processes, even after a SIGKILL), an optional delay
 per e-mail (so a worker can be killed in the middle of a batch) and a short lease."""
 
