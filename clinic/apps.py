@@ -9,6 +9,8 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
+        from . import outbox_checks  # noqa: F401 (registers the checks)
+
         # The filesystem broker and the file e-mail backend need their folders.
         transport = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):

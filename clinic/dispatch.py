@@ -9,8 +9,12 @@ Guarantees:
   worker killed mid-batch leaves its unsent rows in "sending"; once the lease has run out the next
   dispatcher takes them over. Only the one message that was being sent at the moment of death can
   go out twice (sent, not yet marked).
-- A worker that runs close to the end of its lease stops and hands its remaining rows back, so
-  a lease never runs out under a live worker in normal operation.
+- Every send is bounded: each network step of it (connecting, each answer of the SMTP server,
+  each request to the SMS gateway) gives up after ``OUTBOX_SEND_TIMEOUT_SECONDS``, and a worker
+  stops and hands its remaining rows back when less than two of those (15 s at least) are left of
+  its lease. So a server that stops answering fails the attempt, retried later, instead of holding
+  the row past the lease for another dispatcher to send again (``clinic.outbox_checks`` keeps the
+  two settings apart).
 - A failed send goes back to pending with ``next_attempt_at`` pushed out by the backoff; after
   ``OutboundMessage.MAX_ATTEMPTS`` attempts the row is failed and shows in the communication log.
   Attempts are counted when a row is claimed, so a message that kills its worker every time still
@@ -20,12 +24,13 @@ Guarantees:
   texts failed twice goes by e-mail, so it reaches the person on at least one channel.
 
 Settings (read when called): ``OUTBOX_BATCH_SIZE`` (100), ``OUTBOX_LEASE_SECONDS`` (120),
-``OUTBOX_RETRY_BACKOFF_SECONDS`` (60, 300, 900, 3600), ``OUTBOX_DISPATCH_SECONDS`` (50: how long one
-dispatcher run keeps claiming batches).
+``OUTBOX_SEND_TIMEOUT_SECONDS`` (15), ``OUTBOX_RETRY_BACKOFF_SECONDS`` (60, 300, 900, 3600),
+``OUTBOX_DISPATCH_SECONDS`` (50: how long one dispatcher run keeps claiming batches).
 """
 
 import logging
 import secrets
+import smtplib
 import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -45,7 +50,8 @@ logger = logging.getLogger(__name__)
 Status = OutboundMessage.Status
 Channel = OutboundMessage.Channel
 
-# Stop using a lease when less than this is left of it: sending one more message must fit.
+# Stop using a lease when less than this is left of it (or two send timeouts, if more): sending
+# one more message must fit.
 LEASE_MARGIN = timedelta(seconds=15)
 
 
@@ -68,6 +74,16 @@ class DispatchReport:
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
+
+
+def send_timeout() -> float:
+    """Seconds after which one network step of a send gives up."""
+    return _setting("OUTBOX_SEND_TIMEOUT_SECONDS", 15)
+
+
+def lease_margin() -> timedelta:
+    """How much of its lease a dispatcher keeps in hand: no send starts with less left."""
+    return max(LEASE_MARGIN, timedelta(seconds=2 * send_timeout()))
 
 
 def claimable(now) -> Q:
@@ -162,8 +178,36 @@ def _send_email(connection, message: OutboundMessage, composed: ComposedMessage,
     email.attach_alternative(composed.html, "text/html")
     for attachment in composed.attachments:
         email.attach(attachment.filename, attachment.content, attachment.mimetype)
-    if connection.send_messages([email]) != 1:
-        raise RuntimeError("The e-mail server did not accept the message.")
+    try:
+        connection.open()  # once per batch: a no-op while the session is open
+        if connection.send_messages([email]) != 1:
+            raise RuntimeError("The e-mail server did not accept the message.")
+    except Exception:
+        _email_session_drop(connection)
+        raise
+
+
+def _email_session_drop(connection) -> None:
+    """After a failed send the SMTP session is in an unknown state (an answer may still be on its
+    way): close its socket without the QUIT that would wait on a server that stopped answering.
+    The next e-mail opens a new session. (Django's SMTP backend keeps the session in
+    ``connection``, and a half-opened one in ``_partial_connection``; other backends have none.)"""
+    for name in ("connection", "_partial_connection"):
+        session = getattr(connection, name, None)
+        if isinstance(session, smtplib.SMTP):
+            try:
+                session.close()
+            except OSError:
+                pass
+            setattr(connection, name, None)
+
+
+def _email_connection_close(connection) -> None:
+    try:
+        connection.close()
+    except (OSError, smtplib.SMTPException) as exc:  # the QUIT went unanswered: the sends are recorded
+        logger.warning("outbox: closing the e-mail connection failed: %s", exc)
+        _email_session_drop(connection)
 
 
 def _deliver(message, token, *, clinic, connection, texts) -> str:
@@ -232,18 +276,20 @@ def outbox_deliver_claimed(*, token: str, ids: list[int]) -> DispatchReport:
         .order_by("due_at", "pk")
     )
     clinic = ClinicProfile.get()
-    connection = get_connection()
-    texts = sms_backend()
-    connection.open()
+    # Opened by the first e-mail, so that a mail server that does not answer fails that message's
+    # attempt (and texts still go), not the whole run.
+    connection = get_connection(timeout=send_timeout())
+    texts = sms_backend(timeout=send_timeout())
+    margin = lease_margin()
     try:
         for index, message in enumerate(messages):
-            if timezone.now() >= message.lease_expires_at - LEASE_MARGIN:
+            if timezone.now() >= message.lease_expires_at - margin:
                 report.released += _release([m.pk for m in messages[index:]], token)
                 break
             outcome = _deliver(message, token, clinic=clinic, connection=connection, texts=texts)
             setattr(report, outcome, getattr(report, outcome) + 1)
     finally:
-        connection.close()
+        _email_connection_close(connection)
     return report
 
 

@@ -159,6 +159,13 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.file
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 # Outbound SMS go through a small backend interface (clinic.sms).
 SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.sms.ConsoleSMSBackend")
+# Every network step of a send (connecting, each answer of the SMTP server, each request to the
+# SMS gateway) gives up after this many seconds. A server that stops answering then fails the
+# attempt (retried with backoff) long before the dispatcher's lease runs out and another
+# dispatcher could send the same row again. Checked against OUTBOX_LEASE_SECONDS at start-up
+# (clinic.outbox_checks). E-mails sent from web requests (sign-up, password reset) use it too.
+OUTBOX_SEND_TIMEOUT_SECONDS = env.int("OUTBOX_SEND_TIMEOUT_SECONDS", default=15)
+EMAIL_TIMEOUT = OUTBOX_SEND_TIMEOUT_SECONDS
 
 # --- Internationalisation and time ----------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -237,6 +244,10 @@ BOOKING_ONLINE_NOTICE_HOURS = env.int("BOOKING_ONLINE_NOTICE_HOURS", default=24)
 BOOKING_ONLINE_HORIZON_DAYS = env.int("BOOKING_ONLINE_HORIZON_DAYS", default=90)
 
 # --- Messages (clinic.composing, clinic.dispatch) -------------------------------------------
+# A dispatcher owns the rows it claimed for this long; once it has run out, another one takes them
+# over (the first must have died). It stops sending 2 x OUTBOX_SEND_TIMEOUT_SECONDS (15 s at
+# least) before its lease ends, so a send never outlives the lease.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 # Links in e-mails and texts point here.
 CLINIC_SITE_URL = env.str("CLINIC_SITE_URL", default="http://127.0.0.1:8000")
 # Kind -> dotted paths of functions builder(message) -> dict that fill in what clinic cannot

@@ -315,7 +315,7 @@ def test_a_message_due_now_kicks_the_dispatcher_after_commit(db, client_user, dj
     assert callbacks == []
 
 
-class _BrokenSMSBackend:
+class _BrokenSMSBackend(sms.BaseSMSBackend):
     def send_messages(self, messages):
         raise TimeoutError("SMS gateway timed out")
 
