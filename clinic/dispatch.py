@@ -19,6 +19,10 @@ Guarantees:
   ``OutboundMessage.MAX_ATTEMPTS`` attempts the row is failed and shows in the communication log.
   Attempts are counted when a row is claimed, so a message that kills its worker every time still
   ends up failed instead of looping.
+- A message about a moment (a reminder, a health-update request, a window notice, a waitlist
+  offer) that could only go out after its moment had passed by more than
+  ``OUTBOX_STALE_GRACE_MINUTES`` is skipped with a note (``clinic.staleness``); so is one that its
+  content builder finds moot (the next session is already booked).
 - Non-essential messages to people who opted out are cancelled, not sent. A message goes by SMS
   when the person prefers it and has a phone number, else by e-mail; an essential message whose
   texts failed twice goes by e-mail, so it reaches the person on at least one channel.
@@ -44,6 +48,7 @@ from django.utils import timezone
 from .composing import ComposedMessage, message_compose
 from .models import ClinicProfile, OutboundMessage
 from .sms import TextMessage, sms_backend
+from .staleness import message_stale_note
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +67,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    skipped: int = 0
     released: int = 0
 
     def add(self, other: "DispatchReport") -> None:
@@ -210,21 +216,32 @@ def _email_connection_close(connection) -> None:
         _email_session_drop(connection)
 
 
-def _deliver(message, token, *, clinic, connection, texts) -> str:
-    """Send one claimed message and record the outcome. Returns "sent", "cancelled", "retried"
-    or "failed"."""
+def _not_to_be_sent(message: OutboundMessage, clinic) -> tuple[str, str] | None:
+    """(status, note) for a message that must not go out at all, checked before it is composed."""
     recipient = message.recipient
     if not message.essential and recipient.marketing_opt_out:
-        _finish(message, token, status=Status.CANCELLED, note="Opted out of messages that are not essential.")
-        return "cancelled"
+        return Status.CANCELLED, "Opted out of messages that are not essential."
     if not recipient.is_active:
-        _finish(message, token, status=Status.CANCELLED, note="The account is closed.")
-        return "cancelled"
+        return Status.CANCELLED, "The account is closed."
+    stale = message_stale_note(message=message, now=timezone.now(), tz=clinic.tz)
+    if stale:
+        return Status.SKIPPED, stale[:200]
+    return None
+
+
+def _deliver(message, token, *, clinic, connection, texts) -> str:
+    """Send one claimed message and record the outcome. Returns "sent", "cancelled", "skipped",
+    "retried" or "failed"."""
+    withheld = _not_to_be_sent(message, clinic)
+    if withheld is not None:
+        status, note = withheld
+        _finish(message, token, status=status, note=note)
+        return str(status)
     try:
         composed = message_compose(message=message, clinic=clinic)
         if composed.skip:
-            _finish(message, token, status=Status.CANCELLED, note=composed.skip[:200])
-            return "cancelled"
+            _finish(message, token, status=Status.SKIPPED, note=composed.skip[:200])
+            return "skipped"
         channel, address, note = _channel_for(message)
         if channel == Channel.SMS:
             texts.send_messages([TextMessage(to=address, body=composed.sms, message_id=message.pk)])

@@ -248,6 +248,9 @@ BOOKING_ONLINE_HORIZON_DAYS = env.int("BOOKING_ONLINE_HORIZON_DAYS", default=90)
 # over (the first must have died). It stops sending 2 x OUTBOX_SEND_TIMEOUT_SECONDS (15 s at
 # least) before its lease ends, so a send never outlives the lease.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+# A reminder, health-update request, window notice or waitlist offer that could only go out this
+# long after its time is skipped, not sent (clinic.staleness).
+OUTBOX_STALE_GRACE_MINUTES = env.int("OUTBOX_STALE_GRACE_MINUTES", default=360)
 # Links in e-mails and texts point here.
 CLINIC_SITE_URL = env.str("CLINIC_SITE_URL", default="http://127.0.0.1:8000")
 # Kind -> dotted paths of functions builder(message) -> dict that fill in what clinic cannot

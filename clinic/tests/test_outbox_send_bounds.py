@@ -42,7 +42,11 @@ def _offer(recipient, key="offer"):
         recipient=recipient,
         due_at=timezone.now(),
         key=key,
-        context={"treatment_name": "Micro-needling", "offered_starts_at": timezone.now(), "offer_url": "/"},
+        context={
+            "treatment_name": "Micro-needling",
+            "offered_starts_at": timezone.now() + timedelta(days=30),
+            "offer_url": "/",
+        },
     )
 
 

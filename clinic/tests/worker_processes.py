@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -154,7 +155,11 @@ def due_messages(count: int, *, key_prefix: str = "load") -> list[int]:
             due_at=now,
             idempotency_key=f"{key_prefix}:{n}",
             essential=True,
-            context={"treatment_name": "Micro-needling", "offered_starts_at": now.isoformat(), "offer_url": "/"},
+            context={
+                "treatment_name": "Micro-needling",
+                "offered_starts_at": (now + timedelta(days=30)).isoformat(),
+                "offer_url": "/",
+            },
         )
         for n in range(count)
     )
