@@ -251,6 +251,9 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 # A reminder, health-update request, window notice or waitlist offer that could only go out this
 # long after its time is skipped, not sent (clinic.staleness).
 OUTBOX_STALE_GRACE_MINUTES = env.int("OUTBOX_STALE_GRACE_MINUTES", default=360)
+# When the oldest message ready to send has waited longer than this, /healthz answers 503 and
+# managers see "Messages are delayed" on every page (clinic.outbox.outbox_delay_alert).
+OUTBOX_DELAY_ALERT_MINUTES = env.int("OUTBOX_DELAY_ALERT_MINUTES", default=10)
 # Links in e-mails and texts point here.
 CLINIC_SITE_URL = env.str("CLINIC_SITE_URL", default="http://127.0.0.1:8000")
 # Kind -> dotted paths of functions builder(message) -> dict that fill in what clinic cannot
