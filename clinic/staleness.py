@@ -19,7 +19,7 @@ leaves the client more than a day and a half). A message sent again by the front
 they asked, so it is not stale.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -48,12 +48,16 @@ def _duration(delta: timedelta) -> str:
 
 
 def _offered_time(message: OutboundMessage) -> datetime | None:
+    """The offered time of a waitlist offer; a time without an offset is UTC, as everywhere in
+    the app (``clinic.composing`` reads it so too)."""
     value = (message.context or {}).get("offered_starts_at")
     try:
         parsed = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:
+    except ValueError:  # well formed but impossible: the message says what it can
         return None
-    return parsed if parsed is None or timezone.is_aware(parsed) else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def message_stale_note(*, message: OutboundMessage, now: datetime, tz) -> str:

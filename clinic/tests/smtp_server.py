@@ -8,12 +8,14 @@ while it runs; ``close()`` drops every connection, which also frees a client sti
 
 import socket
 import threading
+import time
 
 
 class TinySMTPServer:
-    def __init__(self, *, mode: str = "silent", silent_first: int = 0):
+    def __init__(self, *, mode: str = "silent", silent_first: int = 0, answer_delay: float = 0.0):
         self.mode = mode
         self.silent_first = silent_first
+        self.answer_delay = answer_delay  # seconds before it accepts each message (a slow server)
         self.received: list[bytes] = []
         self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -51,6 +53,7 @@ class TinySMTPServer:
                         if data_line == b".\r\n":
                             break
                         body.append(data_line)
+                    time.sleep(self.answer_delay)
                     self.received.append(b"".join(body))
                     conn.sendall(b"250 queued\r\n")
                 elif command == b"QUIT":
