@@ -10,21 +10,13 @@ restarted Redis is processed.
 """
 
 import pytest
-from kombu import Connection
 
 from clinic.models import OutboundMessage
-from clinic.tasks import outbox_dispatch
 from clinic.tests.worker_processes import due_messages, sends_per_message, sent_count, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 Status = OutboundMessage.Status
-
-
-def _dispatch_via(redis_url: str, queue: str) -> None:
-    """Queue one dispatcher run on the private broker, as beat or a commit's kick does."""
-    with Connection(redis_url) as broker:
-        outbox_dispatch.apply_async(queue=queue, connection=broker)
 
 
 @pytest.mark.parametrize(
@@ -40,9 +32,9 @@ def test_a_redis_restart_during_a_dispatch_loses_nothing_and_the_worker_goes_on_
     workers, redis_server, dispatches, count
 ):
     ids = due_messages(count)
-    worker = workers(concurrency=2, REDIS_URL=redis_server.url, OUTBOX_TEST_SEND_DELAY="0.1")
+    worker = workers(concurrency=2, OUTBOX_TEST_SEND_DELAY="0.1")  # its broker: redis_server
     for _ in range(dispatches):
-        _dispatch_via(redis_server.url, workers.queue)
+        workers.dispatch()
     wait_until(lambda: sent_count() >= 15, timeout=60, what="the worker to be sending")
 
     redis_server.restart(down_for=2.0)
@@ -55,7 +47,7 @@ def test_a_redis_restart_during_a_dispatch_loses_nothing_and_the_worker_goes_on_
     wait_until(
         lambda: OutboundMessage.objects.filter(pk=late, status=Status.SENT).exists(),
         timeout=60,
-        kick=lambda: _dispatch_via(redis_server.url, workers.queue),
+        kick=workers.dispatch,
         every=5.0,
         what="a dispatch queued after the restart to be processed",
     )

@@ -7,7 +7,6 @@ import signal
 import pytest
 
 from clinic.models import OutboundMessage
-from clinic.tasks import outbox_dispatch
 from clinic.tests.worker_processes import due_messages, sends_per_message, sent_count, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -22,7 +21,7 @@ def test_a_thousand_due_messages_are_each_sent_exactly_once_by_concurrent_worker
     # Several dispatcher runs at once, as when beat ticks while a run is going: they share the
     # rows through SKIP LOCKED and leases.
     for _ in range(6):
-        outbox_dispatch.apply_async(queue=workers.queue)
+        workers.dispatch()
     wait_until(lambda: sent_count() == 1000, timeout=180, what="1,000 messages sent")
     sends = sends_per_message(workers.mail_dir)
     assert set(sends) == set(ids)
@@ -34,7 +33,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message
     ids = due_messages(300)
     env = {"OUTBOX_TEST_SEND_DELAY": "0.02", "OUTBOX_TEST_LEASE_SECONDS": "20", "OUTBOX_TEST_BATCH_SIZE": "100"}
     first = workers(concurrency=1, **env)
-    outbox_dispatch.apply_async(queue=workers.queue)
+    workers.dispatch()
     wait_until(lambda: sent_count() >= 40, timeout=60, what="the first worker to be sending")
     first.kill(signal.SIGKILL)
     sent_before = sent_count()
@@ -47,7 +46,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message
     wait_until(
         lambda: sent_count() == 300,
         timeout=120,
-        kick=lambda: outbox_dispatch.apply_async(queue=workers.queue),
+        kick=workers.dispatch,
         what="every message sent after the restart",
     )
     sends = sends_per_message(workers.mail_dir)

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from kombu import Connection
 
-from clinic.tasks import outbox_dispatch
-from clinic.tests.worker_processes import ROOT, due_messages, free_port, sent_count, wait_until
+from clinic.tests.worker_processes import ROOT, dispatch_via, due_messages, free_port, sent_count, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -87,8 +85,7 @@ def test_ctrl_c_stops_web_worker_and_beat_within_seconds(tmp_path, redis_server,
         wait_until(lambda: beat_log.exists() and "beat: Starting" in beat_log.read_text(), timeout=60, what="beat")
         if busy:
             # What beat's first tick does a minute after it starts, now.
-            with Connection(redis_server.url) as broker:
-                outbox_dispatch.apply_async(connection=broker)
+            dispatch_via(redis_server.url)
             wait_until(lambda: sent_count() >= 5, timeout=60, what="the worker to be sending")
         running = _session(serve.pid)
         assert len(running) >= 5, running  # script, worker, beat, runserver and its child

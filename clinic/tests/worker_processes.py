@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from kombu import Connection
 
 from clinic.models import OutboundMessage
 from clinic.tests.factories import ClientFactory
@@ -94,6 +95,16 @@ class Worker:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def dispatch_via(broker_url: str, queue: str | None = None) -> None:
+    """Queue one dispatcher run on the broker at ``broker_url`` (``queue``: the workers' queue,
+    else the default one), as beat or a commit's kick does."""
+    from clinic.tasks import outbox_dispatch
+
+    options = {"queue": queue} if queue else {}
+    with Connection(broker_url) as broker:
+        outbox_dispatch.apply_async(connection=broker, **options)
 
 
 def free_port() -> int:
