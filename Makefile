@@ -38,16 +38,13 @@ services:
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 	@psql -h 127.0.0.1 -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'clinic'" | grep -q 1 || createdb -h 127.0.0.1 clinic
 
+# Web, worker and beat are started by bin/serve (the test of Ctrl-C runs the same script).
 run: venv sysdeps-run
 	@mkdir -p var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)  (e-mails are written to var/mail; Ctrl-C stops everything)"
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(VENV)/bin/celery -A clinic worker --beat --concurrency 2 --loglevel INFO \
-	    --schedule var/celerybeat-schedule >var/celery.log 2>&1 & \
-	  (sleep 4; echo; echo "Open http://$(HOST):$(PORT)"; cat var/demo-logins.txt) & \
-	  $(PY) manage.py runserver $(HOST):$(PORT)
+	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) bin/serve
 
 test: venv sysdeps-test services
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(PY) manage.py makemigrations --check --dry-run

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 THROUGHPUT_MESSAGES = 3000
@@ -49,7 +50,8 @@ def _bulk_due(count: int, people, tag: str) -> None:
                 idempotency_key=f"bench:{tag}:{n}",
                 context={
                     "treatment_name": "Micro-needling",
-                    "offered_starts_at": now.isoformat(),
+                    # A time ahead: an offer for a time that has passed is skipped, not sent.
+                    "offered_starts_at": (now + timedelta(days=30)).isoformat(),
                     "offer_url": "/bookings/book/",
                 },
             )
@@ -188,7 +190,10 @@ def run() -> list[dict]:
                     recipient=people[n % len(people)],
                     due_at=timezone.now(),
                     key=f"bench:lag:{n}",
-                    context={"treatment_name": "Micro-needling", "offered_starts_at": timezone.now().isoformat()},
+                    context={
+                        "treatment_name": "Micro-needling",
+                        "offered_starts_at": (timezone.now() + timedelta(days=30)).isoformat(),
+                    },
                 )
             time.sleep(0.02)
         _wait_sent("bench:lag:", LAG_MESSAGES, timeout=120)

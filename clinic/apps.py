@@ -11,7 +11,10 @@ class ClinicConfig(AppConfig):
     def ready(self):
         from allauth.mfa.signals import authenticator_added
 
-        from . import rule_changes  # noqa: F401 (its system check: a zone change shows what it moves)
+        from . import (
+            outbox_checks,  # noqa: F401 (registers the checks)
+            rule_changes,  # noqa: F401 (its system check: a zone change shows what it moves)
+        )
         from .mfa import record_totp_activation
 
         authenticator_added.connect(record_totp_activation, dispatch_uid="clinic.mfa.record_totp_activation")

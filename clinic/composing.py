@@ -17,7 +17,7 @@ to a list of dotted paths of functions ``builder(message) -> dict``, resolved by
 message is composed. A builder's dict is merged into the template context; two keys are special:
 
 - ``"attachments"``: a list of ``Attachment`` (file name, bytes, MIME type) added to the e-mail;
-- ``"skip"``: a reason; the message is not sent and is marked cancelled with that reason (the
+- ``"skip"``: a reason; the message is not sent and is marked skipped with that reason (the
   appointment was cancelled meanwhile, the next session is already booked...).
 
 Files already stored can also be attached without a builder: put

@@ -1,10 +1,20 @@
+from django.utils.functional import SimpleLazyObject
+
 from . import roles
 from .models import ClinicProfile
 from .navigation import navigation_for
 
 
+def _delay_alert() -> str:
+    from .outbox import outbox_delay_alert
+
+    return outbox_delay_alert()[1]
+
+
 def clinic_shell(request):
-    """What every page's shell needs: the clinic, the user's role and their navigation."""
+    """What every page's shell needs: the clinic, the user's role and their navigation; and for
+    managers, "Messages are delayed..." when the dispatcher has stalled (one query, made only when
+    a page shows it; none for anyone else)."""
     user = getattr(request, "user", None)
     role = roles.primary_role(user) if user is not None else None
     return {
@@ -12,4 +22,5 @@ def clinic_shell(request):
         "user_role": role,
         "user_role_label": roles.ROLE_LABELS.get(role, "") if role else "",
         "nav_items": navigation_for(user, request.path),
+        "outbox_delay": SimpleLazyObject(_delay_alert) if role == roles.Role.MANAGER else "",
     }

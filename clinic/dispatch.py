@@ -9,23 +9,32 @@ Guarantees:
   worker killed mid-batch leaves its unsent rows in "sending"; once the lease has run out the next
   dispatcher takes them over. Only the one message that was being sent at the moment of death can
   go out twice (sent, not yet marked).
-- A worker that runs close to the end of its lease stops and hands its remaining rows back, so
-  a lease never runs out under a live worker in normal operation.
+- Every send is bounded: each network step of it (connecting, each answer of the SMTP server,
+  each request to the SMS gateway) gives up after ``OUTBOX_SEND_TIMEOUT_SECONDS``, and a worker
+  stops and hands its remaining rows back when less than two of those (15 s at least) are left of
+  its lease. So a server that stops answering fails the attempt, retried later, instead of holding
+  the row past the lease for another dispatcher to send again (``clinic.outbox_checks`` keeps the
+  two settings apart).
 - A failed send goes back to pending with ``next_attempt_at`` pushed out by the backoff; after
   ``OutboundMessage.MAX_ATTEMPTS`` attempts the row is failed and shows in the communication log.
   Attempts are counted when a row is claimed, so a message that kills its worker every time still
   ends up failed instead of looping.
+- A message about a moment (a reminder, a health-update request, a window notice, a waitlist
+  offer) that could only go out after its moment had passed by more than
+  ``OUTBOX_STALE_GRACE_MINUTES`` is skipped with a note (``clinic.staleness``); so is one that its
+  content builder finds moot (the next session is already booked).
 - Non-essential messages to people who opted out are cancelled, not sent. A message goes by SMS
   when the person prefers it and has a phone number, else by e-mail; an essential message whose
   texts failed twice goes by e-mail, so it reaches the person on at least one channel.
 
 Settings (read when called): ``OUTBOX_BATCH_SIZE`` (100), ``OUTBOX_LEASE_SECONDS`` (120),
-``OUTBOX_RETRY_BACKOFF_SECONDS`` (60, 300, 900, 3600), ``OUTBOX_DISPATCH_SECONDS`` (50: how long one
-dispatcher run keeps claiming batches).
+``OUTBOX_SEND_TIMEOUT_SECONDS`` (15), ``OUTBOX_RETRY_BACKOFF_SECONDS`` (60, 300, 900, 3600),
+``OUTBOX_DISPATCH_SECONDS`` (50: how long one dispatcher run keeps claiming batches).
 """
 
 import logging
 import secrets
+import smtplib
 import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -39,13 +48,15 @@ from django.utils import timezone
 from .composing import ComposedMessage, message_compose
 from .models import ClinicProfile, OutboundMessage
 from .sms import TextMessage, sms_backend
+from .staleness import message_stale_note
 
 logger = logging.getLogger(__name__)
 
 Status = OutboundMessage.Status
 Channel = OutboundMessage.Channel
 
-# Stop using a lease when less than this is left of it: sending one more message must fit.
+# Stop using a lease when less than this is left of it (or two send timeouts, if more): sending
+# one more message must fit.
 LEASE_MARGIN = timedelta(seconds=15)
 
 
@@ -56,6 +67,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    skipped: int = 0
     released: int = 0
 
     def add(self, other: "DispatchReport") -> None:
@@ -68,6 +80,16 @@ class DispatchReport:
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
+
+
+def send_timeout() -> float:
+    """Seconds after which one network step of a send gives up."""
+    return _setting("OUTBOX_SEND_TIMEOUT_SECONDS", 15)
+
+
+def lease_margin() -> timedelta:
+    """How much of its lease a dispatcher keeps in hand: no send starts with less left."""
+    return max(LEASE_MARGIN, timedelta(seconds=2 * send_timeout()))
 
 
 def claimable(now) -> Q:
@@ -162,25 +184,64 @@ def _send_email(connection, message: OutboundMessage, composed: ComposedMessage,
     email.attach_alternative(composed.html, "text/html")
     for attachment in composed.attachments:
         email.attach(attachment.filename, attachment.content, attachment.mimetype)
-    if connection.send_messages([email]) != 1:
-        raise RuntimeError("The e-mail server did not accept the message.")
+    try:
+        connection.open()  # once per batch: a no-op while the session is open
+        if connection.send_messages([email]) != 1:
+            raise RuntimeError("The e-mail server did not accept the message.")
+    except Exception:
+        _email_session_drop(connection)
+        raise
+
+
+def _email_session_drop(connection) -> None:
+    """After a failed send the SMTP session is in an unknown state (an answer may still be on its
+    way): close its socket without the QUIT that would wait on a server that stopped answering.
+    The next e-mail opens a new session. (Django's SMTP backend keeps the session in
+    ``connection``, and a half-opened one in ``_partial_connection``; other backends have none.)"""
+    for name in ("connection", "_partial_connection"):
+        session = getattr(connection, name, None)
+        if isinstance(session, smtplib.SMTP):
+            try:
+                session.close()
+            except OSError:
+                pass
+            setattr(connection, name, None)
+
+
+def _email_connection_close(connection) -> None:
+    try:
+        connection.close()
+    except (OSError, smtplib.SMTPException) as exc:  # the QUIT went unanswered: the sends are recorded
+        logger.warning("outbox: closing the e-mail connection failed: %s", exc)
+        _email_session_drop(connection)
+
+
+def _not_to_be_sent(message: OutboundMessage, clinic) -> tuple[str, str] | None:
+    """(status, note) for a message that must not go out at all, checked before it is composed."""
+    recipient = message.recipient
+    if not message.essential and recipient.marketing_opt_out:
+        return Status.CANCELLED, "Opted out of messages that are not essential."
+    if not recipient.is_active:
+        return Status.CANCELLED, "The account is closed."
+    stale = message_stale_note(message=message, now=timezone.now(), tz=clinic.tz)
+    if stale:
+        return Status.SKIPPED, stale[:200]
+    return None
 
 
 def _deliver(message, token, *, clinic, connection, texts) -> str:
-    """Send one claimed message and record the outcome. Returns "sent", "cancelled", "retried"
-    or "failed"."""
-    recipient = message.recipient
-    if not message.essential and recipient.marketing_opt_out:
-        _finish(message, token, status=Status.CANCELLED, note="Opted out of messages that are not essential.")
-        return "cancelled"
-    if not recipient.is_active:
-        _finish(message, token, status=Status.CANCELLED, note="The account is closed.")
-        return "cancelled"
+    """Send one claimed message and record the outcome. Returns "sent", "cancelled", "skipped",
+    "retried" or "failed"."""
+    withheld = _not_to_be_sent(message, clinic)
+    if withheld is not None:
+        status, note = withheld
+        _finish(message, token, status=status, note=note)
+        return str(status)
     try:
         composed = message_compose(message=message, clinic=clinic)
         if composed.skip:
-            _finish(message, token, status=Status.CANCELLED, note=composed.skip[:200])
-            return "cancelled"
+            _finish(message, token, status=Status.SKIPPED, note=composed.skip[:200])
+            return "skipped"
         channel, address, note = _channel_for(message)
         if channel == Channel.SMS:
             texts.send_messages([TextMessage(to=address, body=composed.sms, message_id=message.pk)])
@@ -232,18 +293,20 @@ def outbox_deliver_claimed(*, token: str, ids: list[int]) -> DispatchReport:
         .order_by("due_at", "pk")
     )
     clinic = ClinicProfile.get()
-    connection = get_connection()
-    texts = sms_backend()
-    connection.open()
+    # Opened by the first e-mail, so that a mail server that does not answer fails that message's
+    # attempt (and texts still go), not the whole run.
+    connection = get_connection(timeout=send_timeout())
+    texts = sms_backend(timeout=send_timeout())
+    margin = lease_margin()
     try:
         for index, message in enumerate(messages):
-            if timezone.now() >= message.lease_expires_at - LEASE_MARGIN:
+            if timezone.now() >= message.lease_expires_at - margin:
                 report.released += _release([m.pk for m in messages[index:]], token)
                 break
             outcome = _deliver(message, token, clinic=clinic, connection=connection, texts=texts)
             setattr(report, outcome, getattr(report, outcome) + 1)
     finally:
-        connection.close()
+        _email_connection_close(connection)
     return report
 
 

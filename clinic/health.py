@@ -1,4 +1,8 @@
-"""What /healthz reports: the database, the broker and the migrations.
+"""What /healthz reports: the database, the broker, the migrations and the outbox.
+
+The outbox part is the age of the oldest message ready to send that has not gone out; past
+``OUTBOX_DELAY_ALERT_MINUTES`` (10) the dispatcher has stalled (no worker, no beat, or a worker
+that cannot reach the broker) and the page answers 503 saying so.
 
 The page is public (load balancers call it without logging in), so a failure is reported by the
 exception's class only; its message, which can hold host names, ports and user names, goes to the
@@ -51,11 +55,33 @@ def migrations_state() -> dict:
         return {"ok": False, "error": _failure("migrations", exc)}
 
 
+def outbox_state() -> dict:
+    from django.conf import settings
+
+    from .outbox import outbox_delay_alert
+
+    threshold = getattr(settings, "OUTBOX_DELAY_ALERT_MINUTES", 10) * 60
+    try:
+        wait, alert = outbox_delay_alert()
+    except Exception as exc:  # noqa: BLE001 - the database part reports the database
+        return {"ok": False, "error": _failure("outbox", exc)}
+    state = {
+        "ok": not alert,
+        "oldest_waiting_seconds": None if wait is None else int(wait.total_seconds()),
+        "threshold_seconds": threshold,
+    }
+    if alert:
+        logger.warning("healthz: %s", alert)
+        state["error"] = alert
+    return state
+
+
 def health_report() -> tuple[bool, dict]:
     report = {
         "database": database_state(),
         "broker": broker_state(),
         "migrations": migrations_state(),
+        "outbox": outbox_state(),
     }
     healthy = all(part["ok"] for part in report.values())
     return healthy, {"status": "ok" if healthy else "unavailable", **report}

@@ -35,6 +35,7 @@ STATUS_BADGES = {
     OutboundMessage.Status.SENDING: "info",
     OutboundMessage.Status.FAILED: "bad",
     OutboundMessage.Status.CANCELLED: "",
+    OutboundMessage.Status.SKIPPED: "warn",
 }
 
 

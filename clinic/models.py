@@ -191,6 +191,12 @@ class OutboundMessage(models.Model):
     to pending with ``next_attempt_at`` pushed out, and after ``MAX_ATTEMPTS`` to failed. A row in
     sending whose lease ran out belonged to a worker that died: the next dispatcher takes it over.
     Pending rows of a cancelled or moved appointment are cancelled or moved by the planner.
+
+    Two ways of not being sent, both with a ``note`` saying why: *cancelled* when a change
+    withdrew it (the appointment was cancelled or moved, the person opted out or closed their
+    account); *skipped* when, at its time, it no longer applied: it went stale (a reminder whose
+    moment passed while the workers were down, ``clinic.dispatch``) or its content builder found it
+    moot (the next session is already booked, the appointment was checked in).
     """
 
     MAX_ATTEMPTS = 5
@@ -221,6 +227,7 @@ class OutboundMessage(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Skipped"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     channel = models.CharField(
@@ -245,7 +252,7 @@ class OutboundMessage(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    note = models.CharField(max_length=200, blank=True, help_text="Why it was cancelled, or where it went.")
+    note = models.CharField(max_length=200, blank=True, help_text="Why it was cancelled or skipped, or where it went.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)
@@ -282,7 +289,7 @@ class OutboundMessage(models.Model):
                 name="outbox_sending_has_lease",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "sending", "sent", "failed", "cancelled"]),
+                condition=models.Q(status__in=["pending", "sending", "sent", "failed", "cancelled", "skipped"]),
                 name="outbox_status_known",
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="outbox_version_positive"),

@@ -13,10 +13,12 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Case, F, Max, Min, Q, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import roles
@@ -175,6 +177,35 @@ def message_words_visible(*, message: OutboundMessage, viewer) -> bool:
     if not roles.can(viewer, roles.Capability.VIEW_MESSAGES):
         return False
     return message.kind not in CLINICAL_KINDS or roles.can(viewer, roles.Capability.VIEW_MEDICAL)
+
+
+def outbox_oldest_wait(*, now: datetime | None = None) -> timedelta | None:
+    """How long the message that has waited longest for a dispatcher has been ready to send, or
+    None when none is waiting. Ready since: its due time, its retry time after a failed attempt
+    (a message waiting out its backoff is not waiting for a dispatcher), or the end of the lease
+    of a worker that died with it. One query on the (status, due_at) index: the rows it reads are
+    the few that the next dispatcher run would claim."""
+    from .dispatch import claimable
+
+    now = now or timezone.now()
+    ready_since = Case(
+        When(status=OutboundMessage.Status.SENDING, then=F("lease_expires_at")),
+        default=Coalesce("next_attempt_at", "due_at"),
+    )
+    oldest = OutboundMessage.objects.filter(claimable(now)).aggregate(oldest=Min(ready_since))["oldest"]
+    return None if oldest is None else max(now - oldest, timedelta(0))
+
+
+def outbox_delay_alert(*, now: datetime | None = None) -> tuple[timedelta | None, str]:
+    """(the oldest wait, the sentence to show) where the sentence is "" unless the oldest wait
+    passes ``settings.OUTBOX_DELAY_ALERT_MINUTES`` (10): then the dispatcher is stalled (no worker,
+    no beat, no broker) and nothing is going out. One query."""
+    wait = outbox_oldest_wait(now=now)
+    threshold = timedelta(minutes=getattr(settings, "OUTBOX_DELAY_ALERT_MINUTES", 10))
+    if wait is None or wait <= threshold:
+        return wait, ""
+    minutes = int(wait.total_seconds() // 60)
+    return wait, f"Messages are delayed: the oldest has waited {minutes} minute{'s' if minutes != 1 else ''}."
 
 
 def message_log_people(*, query: str, limit: int = 20) -> list:

@@ -2,7 +2,9 @@
 
 ``settings.SMS_BACKEND`` names the class: ``ConsoleSMSBackend`` for ``make run`` (prints each text
 to the worker's log), ``LocmemSMSBackend`` for tests (keeps them in ``clinic.sms.outbox``). A real
-gateway is one more subclass with ``send_messages``.
+gateway is one more subclass with ``send_messages``, and it must give up on every network request
+after ``self.timeout`` seconds (pass it to the HTTP client): the dispatcher builds the backend with
+``settings.OUTBOX_SEND_TIMEOUT_SECONDS`` so that no send outlives its lease.
 """
 
 import sys
@@ -24,7 +26,11 @@ class TextMessage:
 
 
 class BaseSMSBackend:
-    """Sends text messages. ``send_messages`` returns how many went out and raises on failure."""
+    """Sends text messages. ``send_messages`` returns how many went out and raises on failure;
+    each request to the gateway gives up after ``timeout`` seconds (raising)."""
+
+    def __init__(self, *, timeout: float | None = None):
+        self.timeout = settings.OUTBOX_SEND_TIMEOUT_SECONDS if timeout is None else timeout
 
     def send_messages(self, messages: list[TextMessage]) -> int:
         raise NotImplementedError
@@ -33,7 +39,8 @@ class BaseSMSBackend:
 class ConsoleSMSBackend(BaseSMSBackend):
     """Writes each text to a stream (stdout by default): the demo's "phone"."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream=None, *, timeout: float | None = None):
+        super().__init__(timeout=timeout)
         self.stream = stream or sys.stdout
         self._lock = threading.Lock()
 
@@ -53,5 +60,7 @@ class LocmemSMSBackend(BaseSMSBackend):
         return len(messages)
 
 
-def sms_backend() -> BaseSMSBackend:
-    return import_string(settings.SMS_BACKEND)()
+def sms_backend(*, timeout: float | None = None) -> BaseSMSBackend:
+    """The configured backend; ``timeout`` (seconds per gateway request) defaults to
+    ``settings.OUTBOX_SEND_TIMEOUT_SECONDS``."""
+    return import_string(settings.SMS_BACKEND)(timeout=timeout)

@@ -160,11 +160,14 @@ def test_the_48_hour_reminder_for_the_day_after_the_clocks_change_goes_out_48_re
         assert appointment.starts_at - reminder.due_at == timedelta(hours=48)
         outbox_dispatch_due()  # confirmation and nothing else
         mail.outbox.clear()
-        clock.move_to(datetime(2026, 3, 28, 8, 59, 30, tzinfo=UTC))
+        clock.move_to(datetime(2026, 3, 27, 9, 0, tzinfo=UTC))
         outbox_dispatch_due()
-        # Only the health-update request (09:00 on Friday 27 March) has gone out by now.
+        # The health-update request goes at 09:00 on Friday 27 March.
         assert [email.subject for email in mail.outbox] == ["Before Monday: please confirm your health update"]
         mail.outbox.clear()
+        clock.move_to(datetime(2026, 3, 28, 8, 59, 30, tzinfo=UTC))
+        outbox_dispatch_due()
+        assert mail.outbox == []
         clock.move_to(datetime(2026, 3, 28, 9, 0, tzinfo=UTC))
         outbox_dispatch_due()
     (email,) = mail.outbox
@@ -222,7 +225,8 @@ def test_a_window_message_is_skipped_at_sending_time_if_a_session_was_booked_mea
     frozen_monday.move_to(at(MONDAY + days(28), "09:00"))
     outbox_dispatch_due()
     opens = OutboundMessage.objects.get(kind=Kind.NEXT_WINDOW_OPENS)
-    assert opens.status == Status.CANCELLED and opens.note == "The next session is already booked."
+    # Skipped, not cancelled: nothing withdrew it; at its time it no longer applied.
+    assert opens.status == Status.SKIPPED and opens.note == "The next session is already booked."
 
 
 def test_the_health_update_request_links_to_the_form_for_this_session(clinic, client_user, front_desk, frozen_monday):

@@ -212,6 +212,13 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.file
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 # Outbound SMS go through a small backend interface (clinic.sms).
 SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.sms.ConsoleSMSBackend")
+# Every network step of a send (connecting, each answer of the SMTP server, each request to the
+# SMS gateway) gives up after this many seconds. A server that stops answering then fails the
+# attempt (retried with backoff) long before the dispatcher's lease runs out and another
+# dispatcher could send the same row again. Checked against OUTBOX_LEASE_SECONDS at start-up
+# (clinic.outbox_checks). E-mails sent from web requests (sign-up, password reset) use it too.
+OUTBOX_SEND_TIMEOUT_SECONDS = env.int("OUTBOX_SEND_TIMEOUT_SECONDS", default=15)
+EMAIL_TIMEOUT = OUTBOX_SEND_TIMEOUT_SECONDS
 
 # --- Internationalisation and time ----------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -260,9 +267,28 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Early acknowledgement, on purpose. The database is the source of truth for every task here: the
+# outbox's rows (claimed under a lease, taken over when it runs out) and the aftercare PDF (rendered
+# when it is sent or downloaded if the task never ran), so a task message lost with its worker loses
+# nothing. Late acknowledgement, on the other hand, keeps a message unacknowledged in the worker
+# while a dispatch runs, and when Redis restarts kombu's Redis transport tries to restore it on a
+# connection it has already torn down: the worker's main process exits with "Unrecoverable error:
+# AttributeError('NoneType' object has no attribute 'hostname')" and nothing is sent until someone
+# restarts it (issue 10, item 9; clinic/tests/test_dispatch_redis_restart.py).
+CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Hold no message that cannot start now: with early acknowledgement a task is acknowledged when a
+# pool process takes it, so the worker has nothing unacknowledged to restore when the broker goes
+# away even while beat queues ticks faster than long dispatches end. Redis only (the filesystem
+# transport of `make run` ignores it, with a warning).
+CELERY_WORKER_DISABLE_PREFETCH = bool(REDIS_URL)
+# Celery 6's default, and what Celery 5 warns about on every connection loss: a task with late
+# acknowledgement still running when the connection drops is cancelled (none is configured so).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Wait for the broker for ever, at start-up too: a worker outlives any Redis restart or outage.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Each app adds its periodic tasks here; the outbox dispatcher runs every minute.
@@ -289,6 +315,16 @@ BOOKING_ONLINE_HORIZON_DAYS = env.int("BOOKING_ONLINE_HORIZON_DAYS", default=90)
 TREATMENT_SPACING_MIN_FLOOR_DAYS = env.int("TREATMENT_SPACING_MIN_FLOOR_DAYS", default=28)
 
 # --- Messages (clinic.composing, clinic.dispatch) -------------------------------------------
+# A dispatcher owns the rows it claimed for this long; once it has run out, another one takes them
+# over (the first must have died). It stops sending 2 x OUTBOX_SEND_TIMEOUT_SECONDS (15 s at
+# least) before its lease ends, so a send never outlives the lease.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+# A reminder, health-update request, window notice or waitlist offer that could only go out this
+# long after its time is skipped, not sent (clinic.staleness).
+OUTBOX_STALE_GRACE_MINUTES = env.int("OUTBOX_STALE_GRACE_MINUTES", default=360)
+# When the oldest message ready to send has waited longer than this, /healthz answers 503 and
+# managers see "Messages are delayed" on every page (clinic.outbox.outbox_delay_alert).
+OUTBOX_DELAY_ALERT_MINUTES = env.int("OUTBOX_DELAY_ALERT_MINUTES", default=10)
 # Links in e-mails and texts point here.
 CLINIC_SITE_URL = env.str("CLINIC_SITE_URL", default="http://127.0.0.1:8000")
 # Kind -> dotted paths of functions builder(message) -> dict that fill in what clinic cannot

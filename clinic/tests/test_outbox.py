@@ -36,7 +36,8 @@ def _waitlist_offer(recipient, *, key="offer:1", due_at=None, essential=False, *
         essential=essential,
         context={
             "treatment_name": "Micro-needling",
-            "offered_starts_at": datetime(2026, 7, 1, 13, 30, tzinfo=UTC),
+            # Ahead of any clock these tests run on: an offer for a time that has passed is skipped.
+            "offered_starts_at": datetime(2037, 7, 1, 13, 30, tzinfo=UTC),
             "offer_url": "/bookings/offers/1/",
             **extra,
         },
@@ -315,7 +316,7 @@ def test_a_message_due_now_kicks_the_dispatcher_after_commit(db, client_user, dj
     assert callbacks == []
 
 
-class _BrokenSMSBackend:
+class _BrokenSMSBackend(sms.BaseSMSBackend):
     def send_messages(self, messages):
         raise TimeoutError("SMS gateway timed out")
 
@@ -408,3 +409,12 @@ def test_only_staff_who_see_the_log_can_send_a_message_again(db, client_user, fr
         outbox_resend(message=message, resent_by=client_user)
     assert not OutboundMessage.objects.filter(resend_of=message).exists()
     assert outbox_resend(message=message, resent_by=front_desk).resend_of_id == message.pk
+
+
+def test_the_database_knows_the_skipped_status_and_refuses_unknown_ones(db, client_user):
+    message = _waitlist_offer(client_user)
+    OutboundMessage.objects.filter(pk=message.pk).update(status=Status.SKIPPED, note="Not sent: stale.")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboundMessage.objects.filter(pk=message.pk).update(status="lost")
+    message.refresh_from_db()
+    assert message.status == Status.SKIPPED

@@ -4,6 +4,7 @@ send one again; clients cannot see it; clinical bodies stay with practitioners."
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,19 +20,28 @@ Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
 
+DUE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
 def _offer(recipient, key, **fields):
     message = outbox_enqueue(
         kind=Kind.WAITLIST_OFFER,
         recipient=recipient,
-        due_at=datetime(2026, 6, 1, 8, 0, tzinfo=UTC),
+        due_at=DUE,
         key=key,
         essential=False,
-        context={"treatment_name": "Micro-needling", "offered_starts_at": "2026-06-03T09:00:00Z"},
+        context={"treatment_name": "Micro-needling", "offered_starts_at": "2037-06-03T09:00:00Z"},
     )
     if fields:
         OutboundMessage.objects.filter(pk=message.pk).update(**fields)
         message.refresh_from_db()
     return message
+
+
+def _dispatch_when_due():
+    """Send what is due, a minute after the offers' time (months later they are stale)."""
+    with time_machine.travel(DUE + timedelta(minutes=1), tick=False):
+        return outbox_dispatch_due()
 
 
 @pytest.fixture
@@ -43,9 +53,9 @@ def desk_client(client, front_desk, clinic_profile):
 def test_the_front_desk_sees_every_message_to_a_client_with_its_status(desk_client, client_user):
     _offer(client_user, "a", status=Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: mailbox full")
     _offer(client_user, "b", status=Status.CANCELLED, note="Opted out of messages that are not essential.")
-    outbox_dispatch_due()  # nothing due in those two; a third is sent:
+    _dispatch_when_due()  # nothing due in those two; a third is sent:
     sent = _offer(client_user, "c")
-    outbox_dispatch_due()
+    _dispatch_when_due()
     sent.refresh_from_db()
     someone_else = ClientFactory()
     _offer(someone_else, "d")
@@ -155,7 +165,7 @@ def test_the_log_reads_well_on_a_phone_and_send_again_works(page, live_server, c
     person = ClientFactory(first_name="Ada", last_name="Lovelace")
     _offer(person, "a", status=Status.FAILED, attempts=5, last_error="SMTPRecipientsRefused: mailbox full")
     _offer(person, "b")
-    outbox_dispatch_due()
+    _dispatch_when_due()
     log_in(client, front_desk)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
@@ -200,7 +210,7 @@ def test_a_client_sees_only_what_was_sent_to_them(client, client_user, clinic_pr
     other = ClientFactory()
     _offer(client_user, "mine")
     _offer(other, "theirs")
-    outbox_dispatch_due()
+    _dispatch_when_due()
     log_in(client, client_user)
     html = client.get(reverse("my_messages")).content.decode()
     assert html.count("A place has opened") == 1
@@ -209,7 +219,7 @@ def test_a_client_sees_only_what_was_sent_to_them(client, client_user, clinic_pr
 
 def test_optional_messages_link_to_the_preferences_page(db, client_user, clinic_profile):
     _offer(client_user, "extra")  # waitlist offers are optional
-    outbox_dispatch_due()
+    _dispatch_when_due()
     assert "http://127.0.0.1:8000/messages/mine/" in mail.outbox[0].body
 
 
@@ -218,7 +228,7 @@ def test_optional_messages_link_to_the_preferences_page(db, client_user, clinic_
 def test_a_client_sets_their_preferences_on_a_phone(page, live_server, client, screenshot):
     person = ClientFactory(first_name="Ada", phone="")
     _offer(person, "a")
-    outbox_dispatch_due()
+    _dispatch_when_due()
     log_in(client, person)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
