@@ -64,10 +64,18 @@ def reference_data_install():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (rate limits, used TOTP codes)."""
+    """Each test starts with an empty cache (rate limits, used TOTP codes). Only this process's
+    keys go: the test settings give each xdist process its own key prefix, and a FLUSHDB would also
+    empty what the other process's tests keep in that Redis database (their rate-limit counters,
+    queued tasks)."""
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    client = cache._cache.get_client(write=True)
+    stale = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if stale:
+        client.delete(*stale)
     yield
 
 

@@ -10,7 +10,10 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic-test"),
+        # One prefix per xdist process, so that each test's cache reset touches only its own keys.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic-test")
+        + "-"
+        + env.str("PYTEST_XDIST_WORKER", default="main"),
     }
 }
 CELERY_BROKER_URL = REDIS_URL
