@@ -42,7 +42,7 @@ CLEARED_EXTRAS = {2: {"diabetes": True}, 5: {"condition_rosacea": ["face"]}, 9: 
 def _answers(client, areas, **overrides) -> dict:
     today = services.clinic_today()
     answers = {
-        "date_of_birth": (today - relativedelta(years=28 + client.pk % 25, days=client.pk * 11)).isoformat(),
+        "date_of_birth": (today - relativedelta(years=28 + client.pk % 25, days=client.pk % 300)).isoformat(),
         "phone": client.phone or "+44 7700 900000",
         "emergency_contact_name": "Alex " + (client.last_name or "Contact"),
         "emergency_contact_phone": "+44 7700 900999",
