@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.clock import local_time_on
 from clinic.models import ClinicProfile, OutboundMessage
 from clinic.outbox import outbox_enqueue
 from consultations.areas import Area
@@ -34,10 +35,6 @@ NO_CLEARANCE_MESSAGE = (
     "This client has no clearance for this treatment on the session day any more, so the needle depths "
     "cannot be checked against one. A practitioner must review the client's consultation first."
 )
-
-
-def _at_local(day, tz) -> datetime:
-    return datetime.combine(day, MESSAGE_TIME, tzinfo=tz)
 
 
 def _depths_checked(*, appointment, depths: dict, max_mm: Decimal | None) -> dict[str, Decimal]:
@@ -225,7 +222,7 @@ def _plan_create(
         review_on=review_on,
     )
     for day in CheckIn.DAYS:
-        due_at = _at_local(session_on + timedelta(days=day), tz)
+        due_at = local_time_on(session_on + timedelta(days=day), MESSAGE_TIME, tz)
         check_in = CheckIn.objects.create(plan=plan, day=day, due_at=due_at)
         if not plan_messages:
             continue
@@ -246,7 +243,7 @@ def _plan_create(
         outbox_enqueue(
             kind=OutboundMessage.Kind.COURSE_REVIEW,
             recipient=appointment.client,
-            due_at=_at_local(review_on - timedelta(days=REVIEW_NOTICE_DAYS), tz),
+            due_at=local_time_on(review_on - timedelta(days=REVIEW_NOTICE_DAYS), MESSAGE_TIME, tz),
             key=f"aftercare:course-review:{appointment.course_id}",
             appointment_id=appointment.pk,
             context={

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.errors import error_show
 from clinic.models import ClinicProfile
 from clinic.privacy import medical_page
 
@@ -17,14 +18,6 @@ from . import selectors, services
 from .forms import CheckInForm, SessionRecordForm, depth_field_name
 from .models import CheckIn, SessionRecord
 from .photos.views import session_panel_context
-
-
-def _errors_onto_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @medical_page
@@ -73,7 +66,7 @@ def session_record(request, appointment_id: int):
                 request=request,
             )
         except ValidationError as exc:
-            _errors_onto_form(form, exc)
+            error_show(form, exc)
         else:
             messages.success(request, "Session recorded and completed. The aftercare plan is on its way to the client.")
             plan = getattr(record, "plan", None)
@@ -153,7 +146,7 @@ def check_in(request, check_in_id: int):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            _errors_onto_form(form, exc)
+            error_show(form, exc)
         else:
             if form.cleaned_data["answer"] == CheckIn.Answer.WORRIED:
                 messages.warning(
@@ -194,7 +187,7 @@ def check_in_seen(request, check_in_id: int):
     try:
         services.check_in_mark_seen(check_in=item, seen_by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        error_show(request, exc)
     else:
         messages.success(request, "Marked as seen.")
     return redirect("aftercare_worried")

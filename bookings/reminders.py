@@ -32,12 +32,13 @@ The ``*_message_content`` functions are the content builders that ``settings.OUT
 names for these kinds: clinic calls them by name when it composes a message.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from clinic.clock import local_time_on
 from clinic.composing import Attachment
 from clinic.models import ClinicProfile, OutboundMessage
 from clinic.outbox import outbox_cancel_pending, outbox_enqueue, outbox_latest, outbox_next_version
@@ -58,11 +59,6 @@ WINDOW_KINDS = (Kind.NEXT_WINDOW_OPENS, Kind.WINDOW_CLOSING)
 
 def _key(appointment_id: int, kind: str, version: int) -> str:
     return f"appointment:{appointment_id}:{kind}:v{version}"
-
-
-def clinic_morning(day: date, tz) -> datetime:
-    """09:00 on ``day`` on the clinic's wall clock, as an aware instant."""
-    return datetime.combine(day, MORNING, tzinfo=tz)
 
 
 def _planned_for(message: OutboundMessage) -> datetime | None:
@@ -110,7 +106,7 @@ def _plan_reminders(appointment, clinic) -> None:
     _plan_before(
         appointment,
         Kind.HEALTH_UPDATE_REQUEST,
-        clinic_morning(session_day - timedelta(days=HEALTH_UPDATE_DAYS_BEFORE), clinic.tz),
+        local_time_on(session_day - timedelta(days=HEALTH_UPDATE_DAYS_BEFORE), MORNING, clinic.tz),
         send_late=True,
     )
 
@@ -139,7 +135,9 @@ def _plan_windows(appointment, clinic) -> None:
         (Kind.WINDOW_CLOSING, closes_on - timedelta(days=CLOSING_NOTICE_DAYS)),
     ):
         if outbox_latest(appointment_id=appointment.pk, kind=kind) is None:
-            _enqueue(appointment, kind, clinic_morning(day, clinic.tz), version=1, essential=False, context=window)
+            _enqueue(
+                appointment, kind, local_time_on(day, MORNING, clinic.tz), version=1, essential=False, context=window
+            )
 
 
 def appointment_messages_plan(*, appointment, event: str) -> None:

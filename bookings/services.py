@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.locks import users_lock
 from clinic.models import ClinicProfile, User
 from consultations.areas import AREA_CODES, Area, area_labels
 from consultations.selectors import clearance_check, health_update_status
@@ -32,7 +33,7 @@ from .availability import (
     find_availability,
     long_date,
 )
-from .locks import appointment_lock, clients_lock
+from .locks import appointment_lock
 from .models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
 from .selectors import availability_inputs, treatment_catalogue
 from .waitlist import waitlist_mark_booked
@@ -286,7 +287,7 @@ def appointment_book(
     }
 
     with transaction.atomic():
-        clients_lock([client.pk])
+        users_lock(client.pk)
         inputs = availability_inputs(
             treatment=treatment,
             areas=areas,

@@ -18,7 +18,7 @@ def clinic_shell(request):
     user = getattr(request, "user", None)
     role = roles.primary_role(user) if user is not None else None
     return {
-        "clinic": ClinicProfile.get(),
+        "clinic": getattr(request, "clinic_profile", None) or ClinicProfile.get(),
         "user_role": role,
         "user_role_label": roles.ROLE_LABELS.get(role, "") if role else "",
         "nav_items": navigation_for(user, request.path),

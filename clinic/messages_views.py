@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from . import roles
 from .audit import audit_record
+from .errors import error_show
 from .messages_forms import ContactPreferencesForm, MessageLogFilterForm
 from .models import OutboundMessage
 from .outbox import (
@@ -117,7 +118,7 @@ def message_resend(request, pk: int):
     try:
         outbox_resend(message=message, resent_by=request.user, request=request)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        error_show(request, error)
     else:
         messages.success(
             request, f"“{message.get_kind_display()}” will be sent again to {message.recipient} within a minute."
@@ -139,9 +140,7 @@ def my_messages(request):
         try:
             contact_preferences_update(user=user, request=request, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for text in errors:
-                    form.add_error(field if field in form.fields else None, text)
+            error_show(form, error)
         else:
             messages.success(request, "Your message preferences are saved.")
             return redirect("my_messages")

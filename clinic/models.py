@@ -1,5 +1,6 @@
 """The core: people, the clinic itself, and the audit log."""
 
+import copy
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -127,6 +128,14 @@ class ClinicProfile(models.Model):
 
     @classmethod
     def get(cls) -> "ClinicProfile":
+        """The clinic's profile (created on first use), from the per-process set-up cache: a copy,
+        so a caller that changes and saves it changes nobody else's."""
+        from .setup_cache import setup_cached
+
+        return copy.copy(setup_cached("clinic_profile", cls._get_or_create))
+
+    @classmethod
+    def _get_or_create(cls) -> "ClinicProfile":
         profile, _ = cls.objects.get_or_create(
             singleton=True, defaults={"time_zone": settings.CLINIC_DEFAULT_TIME_ZONE}
         )

@@ -252,6 +252,7 @@ def contact_preferences_update(*, user, preferred_channel: str, phone: str, mark
     """Set how a person wants to hear from the clinic: e-mail or text, and whether they want
     messages that are not essential. Essential messages about appointments are sent whatever they
     choose. Raises ValidationError when texts are chosen without a mobile number."""
+    from .locks import users_lock
     from .models import User
 
     phone = (phone or "").strip()
@@ -260,7 +261,7 @@ def contact_preferences_update(*, user, preferred_channel: str, phone: str, mark
     if preferred_channel == User.ContactChannel.SMS and not phone:
         raise ValidationError({"phone": "Add your mobile number to get text messages."})
     with transaction.atomic():
-        person = User.objects.select_for_update().get(pk=user.pk)
+        (person,) = users_lock(user.pk)
         values = {"preferred_channel": preferred_channel, "phone": phone, "marketing_opt_out": marketing_opt_out}
         changed = [name for name, value in values.items() if getattr(person, name) != value]
         if changed:

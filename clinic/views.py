@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import roles
+from .errors import error_show
 from .forms import ClinicProfileForm
 from .health import health_report
 from .models import ClinicProfile
@@ -62,9 +63,9 @@ def clinic_profile_edit(request):
             )
         except ChangeNeedsConfirmation as exc:
             misfits = exc.misfits
-            form.add_error(None, exc)
+            error_show(form, exc)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            error_show(form, exc)
         else:
             messages.success(request, "The clinic's profile is saved.")
             return redirect("clinic_profile_edit")

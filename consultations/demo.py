@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import roles
+from clinic.clock import clinic_today
 
 from . import services
 from .intake_steps import STEPS, answers_with_nothing_to_report, from_json
@@ -40,7 +41,7 @@ CLEARED_EXTRAS = {2: {"diabetes": True}, 5: {"condition_rosacea": ["face"]}, 9: 
 
 
 def _answers(client, areas, **overrides) -> dict:
-    today = services.clinic_today()
+    today = clinic_today()
     answers = {
         "date_of_birth": (today - relativedelta(years=28 + client.pk % 25, days=client.pk % 300)).isoformat(),
         "phone": client.phone or "+44 7700 900000",
@@ -74,12 +75,12 @@ def _approve(intake, practitioner) -> Clearance:
         areas=intake.requested_areas,
         max_needle_depth_mm=Decimal("1.50") if "face" in intake.requested_areas else Decimal("2.00"),
         planned_sessions=3,
-        valid_until=services.clinic_today() + relativedelta(months=12),
+        valid_until=clinic_today() + relativedelta(months=12),
         acknowledged_flag_ids=list(intake.flags.values_list("pk", flat=True)),
     )
     # Demo history only: the consultation took place two months ago, so that the booking demo
     # can show past sessions inside the clearance. The service always dates approvals today.
-    start = services.clinic_today() - timedelta(days=60)
+    start = clinic_today() - timedelta(days=60)
     Clearance.objects.filter(pk=clearance.pk).update(
         valid_from=start,
         valid_until=start + relativedelta(months=12),
@@ -103,7 +104,7 @@ def seed(people, stdout=None) -> None:
     practitioners = people["staff"].get(roles.Role.PRACTITIONER) or people["staff"].get(roles.Role.MANAGER)
     practitioner = practitioners[0]
     clients = people["clients"]
-    today = services.clinic_today()
+    today = clinic_today()
     made = 0
     for index, client in enumerate(clients):
         if Intake.objects.filter(client=client).exists():

@@ -19,7 +19,7 @@ def dashboard_panels(request) -> list[dict]:
     user = request.user
     panels = []
     if roles.is_client(user):
-        from .services import clinic_today
+        from clinic.clock import clinic_today
 
         check = selectors.clearance_check(
             client=user, treatment_slug=DEFAULT_TREATMENT_SLUG, areas=(), on=clinic_today()

@@ -6,7 +6,7 @@ raises ``ValidationError`` with words the person on the other side understands.
 """
 
 import hashlib
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.audit import audit_record, client_ip
-from clinic.models import ClinicProfile, OutboundMessage
+from clinic.clock import clinic_today, local_time_on
+from clinic.locks import users_lock
+from clinic.models import OutboundMessage
 from clinic.outbox import outbox_enqueue
 
 from .areas import Area, area_labels
@@ -48,18 +50,8 @@ MAX_VALIDITY = relativedelta(months=24)
 EXPIRY_NOTICE_DAYS = 30
 
 
-def clinic_today() -> date:
-    return timezone.localdate(timezone.now(), ClinicProfile.get().tz)
-
-
-def _clinic_morning(day: date) -> datetime:
-    """9 o'clock in the clinic's zone on ``day``: when a dated message goes out."""
-    return datetime.combine(day, time(9), tzinfo=ClinicProfile.get().tz)
-
-
-def _lock_client(client) -> None:
-    """Serialise a client's intake writes (two tabs, a double click) on their user row."""
-    get_user_model().objects.select_for_update().filter(pk=client.pk).first()
+# When a dated message (the re-consultation notice) goes out, on the clinic's wall clock.
+MESSAGE_TIME = time(9)
 
 
 # --- Consent text ------------------------------------------------------------------------------
@@ -106,7 +98,7 @@ def intake_draft_open(*, client) -> Intake:
     starts as a copy of the last version. Raises ``ValidationError`` while the last version is
     with a practitioner."""
     with transaction.atomic():
-        _lock_client(client)
+        users_lock(client.pk)
         draft = Intake.objects.filter(client=client, status=IntakeStatus.DRAFT).first()
         if draft is not None:
             return draft
@@ -166,7 +158,7 @@ def intake_submit(
     if len(full_name) < 3 or " " not in full_name:
         errors["full_name"] = ["Please type your full name (first and last name) to sign."]
     with transaction.atomic():
-        _lock_client(client)
+        users_lock(client.pk)
         draft = Intake.objects.select_for_update().filter(client=client, status=IntakeStatus.DRAFT).first()
         if draft is None:
             current = _current_submitted(client)
@@ -351,7 +343,7 @@ def intake_approve(
         outbox_enqueue(
             kind=OutboundMessage.Kind.CLEARANCE_EXPIRING,
             recipient=intake.client,
-            due_at=max(now, _clinic_morning(valid_until - timedelta(days=EXPIRY_NOTICE_DAYS))),
+            due_at=max(now, local_time_on(valid_until - timedelta(days=EXPIRY_NOTICE_DAYS), MESSAGE_TIME)),
             key=f"clearance_expiring:{clearance.pk}",
             context={
                 "valid_until": valid_until.isoformat(),
@@ -441,7 +433,7 @@ def health_update_submit(
     if anything_changed and not details:
         raise ValidationError({"details": "Please tell us what has changed."})
     with transaction.atomic():
-        _lock_client(client)
+        users_lock(client.pk)
         update = HealthUpdate.objects.select_for_update().filter(client=client, appointment_id=appointment_id).first()
         if update is not None and update.anything_changed:
             raise ValidationError(

@@ -5,8 +5,6 @@ staff pages check the capability before any row is read; every staff read of med
 writes an audit entry.
 """
 
-from functools import wraps
-
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -15,12 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinic import roles
 from clinic.audit import audit_record
-from clinic.models import ClinicProfile
+from clinic.clock import clinic_today
+from clinic.errors import error_show
 from clinic.pdf import pdf_from_template
 from clinic.privacy import medical_page
 
@@ -41,29 +39,9 @@ from .intake_steps import STEP_CODES, STEPS, STEPS_BY_CODE, answers_diff, descri
 from .models import DEFAULT_TREATMENT_SLUG, Intake, IntakeStatus
 
 
-def in_clinic_time(view):
-    """Render in the clinic's time zone: templates' ``|date`` then shows the clinic's wall clock."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with timezone.override(ClinicProfile.get().tz):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _require_client(user) -> None:
     if not roles.is_client(user):
         raise PermissionDenied("This page is for clients.")
-
-
-def _errors_onto_form(form, exc: ValidationError) -> None:
-    """A service's ValidationError back onto the form: by field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, [message for e in errors for message in e.messages])
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _audit_medical_read(request, intake: Intake, action: str = "medical_answers_viewed") -> None:
@@ -75,7 +53,6 @@ def _audit_medical_read(request, intake: Intake, action: str = "medical_answers_
 
 @medical_page
 @login_required
-@in_clinic_time
 def consultation_home(request):
     """The client's consultation: where it stands and the next step."""
     _require_client(request.user)
@@ -83,7 +60,7 @@ def consultation_home(request):
     draft = next((i for i in intakes if i.status == IntakeStatus.DRAFT), None)
     current = next((i for i in intakes if i.status != IntakeStatus.DRAFT and i.superseded_at is None), None)
     check = selectors.clearance_check(
-        client=request.user, treatment_slug=DEFAULT_TREATMENT_SLUG, areas=(), on=services.clinic_today()
+        client=request.user, treatment_slug=DEFAULT_TREATMENT_SLUG, areas=(), on=clinic_today()
     )
     next_step = None
     if draft is not None:
@@ -113,7 +90,6 @@ def _field_groups(form) -> list[dict]:
 
 @medical_page
 @login_required
-@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def intake_step(request, step: str):
     """One step of the intake; each step is saved on its own, so a client can stop and come back."""
@@ -130,7 +106,7 @@ def intake_step(request, step: str):
             try:
                 services.intake_step_save(client=request.user, step=step, values=form.cleaned_data)
             except ValidationError as exc:
-                _errors_onto_form(form, exc)
+                error_show(form, exc)
             else:
                 index = STEP_CODES.index(step)
                 if index + 1 < len(STEP_CODES):
@@ -164,7 +140,6 @@ def intake_step(request, step: str):
 
 @medical_page
 @login_required
-@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def intake_sign(request):
     """Read the consent, sign it with a typed full name, and send the form for review."""
@@ -193,7 +168,7 @@ def intake_sign(request):
                 request=request,
             )
         except ValidationError as exc:
-            _errors_onto_form(form, exc)
+            error_show(form, exc)
             # The page shows the current text again: signing it must name that version.
             form.data = form.data.copy()
             form.data["consent_version"] = text.version
@@ -220,7 +195,6 @@ def intake_sign(request):
 
 @medical_page
 @login_required
-@in_clinic_time
 def intake_detail(request, pk: int):
     """A client's own answers, one version (no screening verdict). Staff who may read medical
     answers are sent to the review page; another client's id is a 404."""
@@ -236,7 +210,6 @@ def intake_detail(request, pk: int):
 
 
 @login_required
-@in_clinic_time
 def consent_pdf(request, pk: int):
     """The signed consent as a PDF: for the client who signed it and for practitioners."""
     if roles.can(request.user, roles.Capability.VIEW_MEDICAL):
@@ -264,7 +237,6 @@ def consent_pdf(request, pk: int):
 
 @medical_page
 @login_required
-@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def health_update(request, appointment_id: int):
     """The client's "has anything changed since your last visit?" before one session.
@@ -292,7 +264,7 @@ def health_update(request, appointment_id: int):
                 request=request,
             )
         except ValidationError as exc:
-            _errors_onto_form(form, exc)
+            error_show(form, exc)
         else:
             if form.cleaned_data["anything_changed"]:
                 messages.info(request, "Thank you. A practitioner will look at what changed before your session.")
@@ -311,7 +283,6 @@ def health_update(request, appointment_id: int):
 
 @medical_page
 @login_required
-@in_clinic_time
 def review_queue(request):
     """Pending intakes, oldest first, flags highlighted; and reported health changes."""
     intakes = selectors.review_queue(viewer=request.user)
@@ -348,7 +319,7 @@ def _run_decision(request, intake, action, form):
             areas=data["areas"],
             max_needle_depth_mm=data["max_needle_depth_mm"],
             planned_sessions=data["planned_sessions"],
-            valid_until=services.clinic_today() + relativedelta(months=months),
+            valid_until=clinic_today() + relativedelta(months=months),
             acknowledged_flag_ids=data.get("acknowledged", []),
             request=request,
         )
@@ -367,7 +338,6 @@ def _run_decision(request, intake, action, form):
 
 @medical_page
 @login_required
-@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def intake_review(request, pk: int):
     """One intake for a practitioner: answers, every flag and why, what changed since the
@@ -386,7 +356,7 @@ def intake_review(request, pk: int):
             try:
                 message = _run_decision(request, intake, action, form)
             except ValidationError as exc:
-                _errors_onto_form(form, exc)
+                error_show(form, exc)
             else:
                 messages.success(request, message)
                 return redirect("consultations:review_queue")
@@ -418,7 +388,6 @@ def intake_review(request, pk: int):
 
 @medical_page
 @login_required
-@in_clinic_time
 @require_http_methods(["GET", "POST"])
 def health_update_detail(request, pk: int):
     """A reported health change, for a practitioner to decide on (medical: audited)."""
@@ -434,7 +403,7 @@ def health_update_detail(request, pk: int):
                 request=request,
             )
         except ValidationError as exc:
-            _errors_onto_form(form, exc)
+            error_show(form, exc)
         else:
             messages.success(request, "Saved.")
             return redirect("consultations:review_queue")
@@ -450,12 +419,11 @@ def health_update_detail(request, pk: int):
 
 
 @login_required
-@in_clinic_time
 def client_clearance(request, client_id: int):
     """A client's clearance status: all the front desk may see (no answers are loaded)."""
     roles.require(request.user, roles.Capability.VIEW_CLEARANCE_STATUS)
     client = get_object_or_404(get_user_model(), pk=client_id, groups__name=roles.Role.CLIENT)
-    check = selectors.front_desk_clearance(viewer=request.user, client=client, on=services.clinic_today())
+    check = selectors.front_desk_clearance(viewer=request.user, client=client, on=clinic_today())
     review_url = None
     if roles.can(request.user, roles.Capability.VIEW_MEDICAL):
         current_id = selectors.current_intake_id(client=client)

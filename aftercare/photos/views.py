@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.errors import error_show
 from clinic.privacy import medical_page
 
 from . import selectors, services
@@ -29,14 +30,6 @@ def _private(response):
     response["Cache-Control"] = NO_STORE
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _errors_onto_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _next_or(request, fallback: str) -> str:
@@ -120,7 +113,7 @@ def session_photos(request, appointment_id: int):
                     request=request,
                 )
             except ValidationError as exc:
-                _errors_onto_form(form, exc)
+                error_show(form, exc)
         if saved is not None:
             previous = _previous_choices(form)
             if not request.htmx:
@@ -147,7 +140,7 @@ def photo_remove(request, photo_id: int):
     try:
         services.photo_remove(photo=photo, removed_by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        error_show(request, exc)
     else:
         messages.success(request, "Photo removed.")
     return redirect(_next_or(request, fallback))
@@ -186,7 +179,7 @@ def photo_consent_withdraw(request, photo_id: int):
     try:
         consent = services.photo_consent_withdraw(photo=photo, use=use, withdrawn_by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+        error_show(request, exc)
     else:
         label = PhotoUse(use).label.split(" (")[0].lower()
         if consent is None:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import roles
+from clinic.clock import clinic_today
+from clinic.errors import error_show
 from consultations.areas import Area
 from consultations.selectors import clearance_check, health_update_status
 
@@ -21,7 +23,7 @@ from ..calendar import appointment_ics
 from ..course_panels import course_panels
 from ..forms import CancelForm, WaitlistJoinForm
 from ..models import Appointment, Treatment
-from .common import clinic_today, needs
+from .common import needs
 
 
 def _late_cancellation(appointment: Appointment, hours: int) -> bool:
@@ -92,7 +94,7 @@ def my_appointment_cancel(request, appointment_id):
                     request=request,
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                error_show(form, exc)
             else:
                 messages.success(request, "Your session is cancelled.")
                 return redirect("my_appointments")
@@ -161,7 +163,7 @@ def waitlist_join_view(request, slug):
                 joined_by=request.user,
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            error_show(form, exc)
         else:
             messages.success(request, "You are on the waitlist: we will tell you when a time frees up.")
             return redirect("my_appointments")

@@ -1,4 +1,5 @@
-"""What every booking screen shares: access checks, the clinic's clock, parsing small inputs."""
+"""What every booking screen shares: access checks and parsing small inputs. (The clinic's clock
+and time zone are ``clinic.clock``'s: its middleware renders every page in the clinic's zone.)"""
 
 from collections.abc import Callable
 from datetime import date, datetime
@@ -10,21 +11,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from clinic import roles
-from clinic.models import ClinicProfile
-
-
-def clinic_time(view: Callable) -> Callable:
-    """Render the page in the clinic's time zone (templates' ``|date`` and ``|time`` then show
-    the clinic's wall-clock time whatever the server's zone)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        profile = ClinicProfile.get()
-        request.clinic_profile = profile
-        with timezone.override(profile.tz):
-            return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def needs(capability: roles.Capability) -> Callable:
@@ -37,13 +23,9 @@ def needs(capability: roles.Capability) -> Callable:
                 raise PermissionDenied("You do not have access to this page.")
             return view(request, *args, **kwargs)
 
-        return login_required(clinic_time(wrapper))
+        return login_required(wrapper)
 
     return decorator
-
-
-def clinic_today() -> date:
-    return timezone.localdate(timezone=ClinicProfile.get().tz)
 
 
 # Days further than this from today are a typed or tampered address, not a schedule to show.

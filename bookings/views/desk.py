@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import roles
+from clinic.clock import clinic_today
+from clinic.errors import error_show
 from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
@@ -23,7 +25,7 @@ from ..front_desk import client_create_by_staff
 from ..models import Appointment, Practitioner, Treatment, WaitlistEntry
 from ..schedule_grid import Column, grid_for
 from .client import _ics_response
-from .common import clinic_today, needs, parse_day, parse_instant, parse_int, safe_next
+from .common import needs, parse_day, parse_instant, parse_int, safe_next
 
 CLEARANCE_BADGES = {
     "cleared": ("Cleared", "ok"),
@@ -231,7 +233,7 @@ def desk_clients(request):
         try:
             client = client_create_by_staff(created_by=request.user, request=request, **create.cleaned_data)
         except ValidationError as exc:
-            create.add_error(None, exc)
+            error_show(create, exc)
         else:
             messages.success(request, f"{client.get_full_name()} is now a client.")
             return redirect("desk_client", client_id=client.pk)
@@ -328,7 +330,7 @@ def _act(request, appointment_id, action, success: str):
     try:
         action(appointment)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        error_show(request, exc)
     else:
         messages.success(request, success)
     return redirect(safe_next(request, reverse("desk_appointment", kwargs={"appointment_id": appointment_id})))
@@ -409,7 +411,7 @@ def desk_health_update(request, appointment_id):
             request=request,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        error_show(request, exc)
     else:
         if form.cleaned_data["anything_changed"]:
             messages.warning(request, "Noted. A practitioner must review the change before the session.")
@@ -442,7 +444,7 @@ def desk_waitlist_offer(request, entry_id):
     try:
         waitlist.waitlist_offer(entry=entry, starts_at=starts_at, offered_by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        error_show(request, exc)
     else:
         messages.success(request, f"Offered to {entry.client.get_full_name()}: they get a message with a link to book.")
     return redirect(back)
@@ -469,7 +471,7 @@ def desk_waitlist_join(request, client_id):
         try:
             waitlist.waitlist_join(client=client, treatment=treatment, joined_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            error_show(form, exc)
         else:
             messages.success(request, f"{client.get_full_name()} is on the waitlist.")
             return redirect("desk_waitlist")

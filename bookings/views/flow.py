@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import roles
+from clinic.clock import clinic_today
 from clinic.models import User
 from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check
@@ -27,7 +28,7 @@ from ..availability import Reason, long_date
 from ..client_selectors import course_session_number
 from ..forms import AreasForm, SlotForm
 from ..models import Appointment, Practitioner, Room, Treatment
-from .common import clinic_today, needs, parse_day, parse_int
+from .common import needs, parse_day, parse_int
 
 SHORT_REASONS = {
     Reason.PAST: "",

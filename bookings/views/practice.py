@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clinic import roles
+from clinic.clock import clinic_today
 from clinic.models import ClinicProfile
 from consultations.areas import area_labels
 
@@ -19,7 +20,7 @@ from ..calendar_feed import (
     calendar_feed_token_revoke,
 )
 from ..models import Appointment, Practitioner
-from .common import clinic_today, needs, parse_day
+from .common import needs, parse_day
 from .desk import _session_record_url, _week_view, badges
 
 

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "clinic.middleware.RoleSessionExpiryMiddleware",
     "clinic.middleware.StaffMFARequiredMiddleware",
+    "clinic.clock.ClinicTimeZoneMiddleware",
 ]
 
 # --- Content-Security-Policy (django-csp) and Permissions-Policy -----------------------------

@@ -141,6 +141,7 @@ def test_the_log_pages_take_the_same_number_of_queries_for_one_message_or_thirty
 
     first = _offer(client_user, "0", status=Status.FAILED, attempts=5)
     urls = [reverse("message_log"), reverse("message_log_client", args=[client_user.pk])]
+    queries(urls[0])  # the process's first read of the clinic's profile fills the set-up cache
     one = [queries(url) for url in urls]
     for n in range(1, 30):
         _offer(

@@ -41,6 +41,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from clinic.clock import clinic_today
 from clinic.demo import STAFF
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import ClinicProfile, OutboundMessage, User
@@ -277,7 +278,7 @@ def _amend_intake(client, practitioner):
         areas=intake.requested_areas,
         max_needle_depth_mm=Decimal("1.50"),
         planned_sessions=3,
-        valid_until=consultations.clinic_today() + relativedelta(months=12),
+        valid_until=clinic_today() + relativedelta(months=12),
         acknowledged_flag_ids=list(intake.flags.values_list("pk", flat=True)),
     )
     assert Intake.objects.get(pk=intake.pk).status == IntakeStatus.APPROVED
@@ -337,7 +338,7 @@ def build_site() -> Site:
     from bookings.models import Appointment, Practitioner, Treatment
     from bookings.waitlist import waitlist_join
     from consultations.selectors import clearance_check
-    from consultations.services import clinic_today, health_update_submit
+    from consultations.services import health_update_submit
 
     call_command("seed_demo", stdout=io.StringIO())
     staff = {role: User.objects.get(email=email) for email, _, _, role in STAFF if role != Role.FRONT_DESK}

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from clinic.clock import clinic_today
 from clinic.models import OutboundMessage
 from clinic.tests.factories import PractitionerFactory
 from consultations import services
@@ -44,7 +45,7 @@ def test_simultaneous_approve_and_decline_leave_exactly_one_decision(consent_tex
                 areas=["face"],
                 max_needle_depth_mm=Decimal("1.0"),
                 planned_sessions=3,
-                valid_until=services.clinic_today() + timedelta(days=300),
+                valid_until=clinic_today() + timedelta(days=300),
             ),
         ),
     )

@@ -1,7 +1,7 @@
 """The practitioner's decisions, the property that absolute flags never yield a clearance, and
 health updates."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from clinic.clock import clinic_today, local_time_on
 from clinic.models import AuditEntry, OutboundMessage
 from clinic.tests.factories import ClientFactory
 from consultations import services
@@ -38,7 +39,7 @@ def approve(intake, practitioner, **overrides):
         "areas": intake.requested_areas,
         "max_needle_depth_mm": Decimal("1.5"),
         "planned_sessions": 3,
-        "valid_until": services.clinic_today() + timedelta(days=365),
+        "valid_until": clinic_today() + timedelta(days=365),
         "acknowledged_flag_ids": [],
     }
     arguments.update(overrides)
@@ -51,9 +52,7 @@ def test_approval_creates_the_clearance_messages_the_client_and_plans_the_expiry
     intake.refresh_from_db()
     assert intake.status == IntakeStatus.APPROVED
     assert (clearance.areas, clearance.planned_sessions, clearance.decided_by) == (["neck"], 4, practitioner)
-    check = clearance_check(
-        client=intake.client, treatment_slug="microneedling", areas=["neck"], on=services.clinic_today()
-    )
+    check = clearance_check(client=intake.client, treatment_slug="microneedling", areas=["neck"], on=clinic_today())
     assert check.ok
     decision = OutboundMessage.objects.get(kind=OutboundMessage.Kind.INTAKE_DECISION)
     assert decision.recipient == intake.client and decision.context["decision"] == "approved"
@@ -97,7 +96,7 @@ def test_decision_inputs_are_checked(consent_text, practitioner):
             areas=["back"],
             max_needle_depth_mm="9",
             planned_sessions=0,
-            valid_until=services.clinic_today(),
+            valid_until=clinic_today(),
         )
     messages = " ".join(refused.value.messages)
     for expected in ("needle depth", "planned number", "after today", "did not ask for back"):
@@ -105,7 +104,7 @@ def test_decision_inputs_are_checked(consent_text, practitioner):
     with pytest.raises(ValidationError):
         services.intake_decline(intake=intake, decided_by=practitioner, reason="no")
     with pytest.raises(ValidationError):
-        services.intake_defer(intake=intake, decided_by=practitioner, until=services.clinic_today())
+        services.intake_defer(intake=intake, decided_by=practitioner, until=clinic_today())
     with pytest.raises(ValidationError):
         services.intake_ask(intake=intake, decided_by=practitioner, question="")
     assert Intake.objects.get(pk=intake.pk).status == IntakeStatus.PENDING
@@ -115,12 +114,12 @@ def test_decline_defer_and_ask_tell_the_client(consent_text, practitioner):
     declined = services.intake_decline(
         intake=submitted(), decided_by=practitioner, reason="Micro-needling is not safe with your condition."
     )
-    until = services.clinic_today() + timedelta(days=90)
+    until = clinic_today() + timedelta(days=90)
     deferred = services.intake_defer(intake=submitted(), decided_by=practitioner, until=until)
     asked = services.intake_ask(
         intake=submitted(), decided_by=practitioner, question="Which blood thinner do you take?"
     )
-    today = services.clinic_today()
+    today = clinic_today()
     assert (
         clearance_check(client=declined.client, treatment_slug="microneedling", areas=[], on=today).code == "declined"
     )
@@ -159,7 +158,7 @@ PAST_DAYS = st.integers(min_value=0, max_value=800)
 
 @st.composite
 def risky_answers(draw):
-    today = services.clinic_today()
+    today = clinic_today()
     answers = {
         key: draw(st.booleans())
         for key in (
@@ -188,7 +187,7 @@ def risky_answers(draw):
 @settings(max_examples=300, deadline=None)
 @given(answers=risky_answers(), chosen=st.lists(st.sampled_from(Area.values), unique=True, min_size=1))
 def test_property_the_rules_never_allow_an_area_an_absolute_flag_covers(answers, chosen):
-    flags = screen(clean_answers(**answers), services.clinic_today())
+    flags = screen(clean_answers(**answers), clinic_today())
     everything_acknowledged = {flag.rule_code for flag in flags}
     if not approval_problems(flags=flags, areas=set(chosen), acknowledged_codes=everything_acknowledged):
         assert not any(flag.covers(area) for flag in flags if flag.severity == "absolute" for area in chosen)
@@ -229,7 +228,7 @@ def test_a_reported_change_sends_the_client_back_to_review_and_alerts_practition
     clearance = ClearanceFactory()
     client = clearance.client
     other_practitioner = clearance.decided_by
-    session = services.clinic_today() + timedelta(days=3)
+    session = clinic_today() + timedelta(days=3)
     update = services.health_update_submit(
         client=client,
         appointment_id=77,
@@ -242,11 +241,11 @@ def test_a_reported_change_sends_the_client_back_to_review_and_alerts_practition
     assert {m.recipient for m in alerts} == {practitioner, other_practitioner}
     assert all("warfarin" not in str(m.context) for m in alerts)
     assert {m.appointment_id for m in alerts} == {77}
-    today = services.clinic_today()
+    today = clinic_today()
     assert clearance_check(client=client, treatment_slug="microneedling", areas=["face"], on=session).code == (
         "health_review"
     )
-    starts = services._clinic_morning(session)
+    starts = local_time_on(session, time(9))
     assert health_update_status(client=client, appointment_id=77, starts_at=starts).code == "needs_review"
     # A later "nothing changed" cannot withdraw it.
     with pytest.raises(ValidationError, match="already told us"):
@@ -269,7 +268,7 @@ def test_a_change_that_needs_a_new_review_withdraws_the_clearance_and_asks_the_c
     update = services.health_update_submit(
         client=client,
         appointment_id=78,
-        session_date=services.clinic_today() + timedelta(days=1),
+        session_date=clinic_today() + timedelta(days=1),
         anything_changed=True,
         details="I am pregnant",
         submitted_by=client,
@@ -284,13 +283,13 @@ def test_a_change_that_needs_a_new_review_withdraws_the_clearance_and_asks_the_c
     intake = clearance.intake
     intake.refresh_from_db()
     assert (intake.status, intake.decision_note) == (IntakeStatus.QUESTION, "Please update your form.")
-    assert clearance_check(
-        client=client, treatment_slug="microneedling", areas=[], on=services.clinic_today()
-    ).code == ("pending")
+    assert clearance_check(client=client, treatment_slug="microneedling", areas=[], on=clinic_today()).code == (
+        "pending"
+    )
 
 
 def test_health_update_bad_input(client_user, front_desk):
-    today = services.clinic_today()
+    today = clinic_today()
     base = {"client": client_user, "appointment_id": 5, "submitted_by": client_user, "details": ""}
     with pytest.raises(ValidationError, match="week before"):
         services.health_update_submit(session_date=today + timedelta(days=8), anything_changed=False, **base)
@@ -312,7 +311,7 @@ def test_dates_are_the_clinics_and_the_expiry_notice_goes_at_9_local_across_dst(
     clinic_profile.save()
     # 20:00 UTC on 1 March is already 2 March in Auckland (UTC+13 in summer).
     with time_machine.travel(datetime(2026, 3, 1, 20, 0, tzinfo=UTC), tick=False):
-        assert services.clinic_today() == date(2026, 3, 2)
+        assert clinic_today() == date(2026, 3, 2)
         DraftIntakeFactory(client=ClientFactory(), answers=clean_answers(), steps_done=list(STEP_CODES))
         intake = Intake.objects.get(status=IntakeStatus.DRAFT)
         ConsentTextFactory()
@@ -331,7 +330,7 @@ def test_the_messages_consultations_plans_read_well(consent_text, practitioner, 
     services.intake_defer(
         intake=intake,
         decided_by=practitioner,
-        until=services.clinic_today() + timedelta(days=100),
+        until=clinic_today() + timedelta(days=100),
         reason="Please wait until your skin has settled.",
     )
     decision = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.INTAKE_DECISION))
@@ -346,7 +345,7 @@ def test_the_messages_consultations_plans_read_well(consent_text, practitioner, 
     update = services.health_update_submit(
         client=cleared.client,
         appointment_id=55,
-        session_date=services.clinic_today() + timedelta(days=1),
+        session_date=clinic_today() + timedelta(days=1),
         anything_changed=True,
         details="Cold sore on my lip",
         submitted_by=cleared.client,
@@ -359,7 +358,7 @@ def test_the_messages_consultations_plans_read_well(consent_text, practitioner, 
 def test_after_a_new_review_clears_the_client_the_flagged_session_is_in_order_again(practitioner, consent_text):
     clearance = ClearanceFactory()
     client = clearance.client
-    session = services.clinic_today() + timedelta(days=2)
+    session = clinic_today() + timedelta(days=2)
     update = services.health_update_submit(
         client=client,
         appointment_id=79,
@@ -371,7 +370,7 @@ def test_after_a_new_review_clears_the_client_the_flagged_session_is_in_order_ag
     services.health_update_review(
         health_update=update, reviewed_by=practitioner, outcome="review_again", note="Please add the medicine."
     )
-    starts = services._clinic_morning(session)
+    starts = local_time_on(session, time(9))
     assert health_update_status(client=client, appointment_id=79, starts_at=starts).code == "needs_review"
     services.intake_step_save(client=client, step="health", values={**clean_answers(), "medications": "Metformin"})
     newer = services.intake_submit(client=client, full_name="Test Client", agreed=True)

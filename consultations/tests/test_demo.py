@@ -1,7 +1,8 @@
 import pytest
 
 from clinic import demo as clinic_demo
-from consultations import demo, services
+from clinic.clock import clinic_today
+from consultations import demo
 from consultations.models import Clearance, Intake, IntakeStatus
 from consultations.selectors import clearance_statuses
 
@@ -16,7 +17,7 @@ def test_the_demo_holds_clients_in_every_state_and_can_run_twice(consent_text):
     assert (Intake.objects.count(), Clearance.objects.count()) == counts_after_first
 
     ids = [client.pk for client in people["clients"]]
-    statuses = clearance_statuses(client_ids=ids, treatment_slug="microneedling", on=services.clinic_today())
+    statuses = clearance_statuses(client_ids=ids, treatment_slug="microneedling", on=clinic_today())
     codes = [statuses[pk].code for pk in ids]
     assert codes.count("cleared") >= 14
     assert {"pending", "declined", "deferred", "no_intake"} <= set(codes)

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from clinic.clock import clinic_today
 from clinic.models import OutboundMessage
 from clinic.tests.factories import log_in
-from consultations import services
 from consultations.intake_steps import YES_NO_KEYS
 from consultations.models import Clearance, ConsentText, HealthUpdate, Intake, IntakeStatus
 from consultations.tests.factories import ClearanceFactory, IntakeFactory, clean_answers
@@ -24,7 +24,7 @@ def submitted(client_user, **answers):
     intake = IntakeFactory(client=client_user, answers=clean_answers(**answers))
     from consultations.screening import screen
 
-    for flag in screen(intake.answers, services.clinic_today()):
+    for flag in screen(intake.answers, clinic_today()):
         intake.flags.create(
             rule_code=flag.rule_code,
             severity=flag.severity,
@@ -61,7 +61,7 @@ def test_approve_with_each_flag_acknowledged(client, practitioner, client_user):
     assert response.status_code == 302
     clearance = Clearance.objects.get()
     assert (clearance.areas, clearance.max_needle_depth_mm, clearance.planned_sessions) == (["face"], 1.25, 4)
-    assert clearance.valid_until.year == services.clinic_today().year + 1
+    assert clearance.valid_until.year == clinic_today().year + 1
 
 
 def test_a_declined_client_reads_the_reason_in_plain_words(client, practitioner, client_user):
@@ -80,7 +80,7 @@ def test_deferring_needs_a_future_date_and_the_client_sees_from_when(client, pra
     log_in(client, practitioner)
     response = client.post(review_url(intake), {"action": "defer", "defer-until": ""})
     assert "Choose a date after today." in response.content.decode()
-    until = services.clinic_today() + timedelta(days=200)
+    until = clinic_today() + timedelta(days=200)
     client.post(review_url(intake), {"action": "defer", "defer-until": until.isoformat()})
     log_in(client, client_user)
     html = client.get(reverse("consultations:home")).content.decode()
@@ -137,7 +137,7 @@ def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_clea
     client, client_user, practitioner, sessions
 ):
     ClearanceFactory(client=client_user)
-    session = services.clinic_today() + timedelta(days=2)
+    session = clinic_today() + timedelta(days=2)
     sessions[(client_user.pk, 901)] = session
     url = reverse("consultations:health_update", args=[901])
     log_in(client, client_user)
@@ -166,7 +166,7 @@ def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_clea
 
 
 def test_a_health_update_for_a_session_more_than_a_week_away_is_refused(client, client_user, sessions):
-    session = services.clinic_today() + timedelta(days=9)
+    session = clinic_today() + timedelta(days=9)
     sessions[(client_user.pk, 902)] = session
     url = reverse("consultations:health_update", args=[902])
     log_in(client, client_user)
@@ -215,7 +215,7 @@ def test_a_manager_publishes_a_new_consent_version_in_the_admin_and_old_ones_sta
 
 
 def test_the_page_takes_the_sessions_date_from_bookings_and_refuses_others_appointments(client, client_user, sessions):
-    session = services.clinic_today() + timedelta(days=3)
+    session = clinic_today() + timedelta(days=3)
     sessions[(client_user.pk, 903)] = session
     log_in(client, client_user)
     page = client.get(reverse("consultations:health_update", args=[903]))
