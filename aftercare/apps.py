@@ -10,8 +10,10 @@ class AftercareConfig(AppConfig):
         # course pages is registered here, and a system check says so at start-up if it is not.
         from bookings.course_panels import course_panel_register
 
+        from .messages import messages_register
         from .photos.checks import photos_panel_check
         from .photos.panels import course_photo_panels
 
+        messages_register()
         course_panel_register("aftercare.photos", course_photo_panels)
         checks.register(photos_panel_check)

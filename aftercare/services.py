@@ -14,11 +14,12 @@ from django.utils import timezone
 from clinic import roles
 from clinic.audit import audit_record
 from clinic.clock import local_time_on
-from clinic.models import ClinicProfile, OutboundMessage
+from clinic.models import ClinicProfile
 from clinic.outbox import outbox_enqueue
 from consultations.areas import Area
 
 from . import plans
+from .messages import AftercareKind
 from .models import AftercarePlan, AreaDepth, CheckIn, SessionRecord
 from .protocols import MAX_NEEDLE_DEPTH_MM, MIN_NEEDLE_DEPTH_MM
 from .selectors import protocol_for
@@ -227,7 +228,7 @@ def _plan_create(
         if not plan_messages:
             continue
         outbox_enqueue(
-            kind=OutboundMessage.Kind.AFTERCARE_CHECKIN,
+            kind=AftercareKind.AFTERCARE_CHECKIN,
             recipient=appointment.client,
             due_at=due_at,
             key=f"aftercare:check-in:{check_in.pk}",
@@ -241,7 +242,7 @@ def _plan_create(
         )
     if review_on is not None and plan_messages:
         outbox_enqueue(
-            kind=OutboundMessage.Kind.COURSE_REVIEW,
+            kind=AftercareKind.COURSE_REVIEW,
             recipient=appointment.client,
             due_at=local_time_on(review_on - timedelta(days=REVIEW_NOTICE_DAYS), MESSAGE_TIME, tz),
             key=f"aftercare:course-review:{appointment.course_id}",

@@ -38,13 +38,14 @@ def _people(count: int):
 def _bulk_due(count: int, people, tag: str) -> None:
     from django.utils import timezone
 
+    from bookings.messages import BookingKind
     from clinic.models import OutboundMessage
 
     now = timezone.now()
     OutboundMessage.objects.bulk_create(
         [
             OutboundMessage(
-                kind=OutboundMessage.Kind.WAITLIST_OFFER,
+                kind=BookingKind.WAITLIST_OFFER,
                 recipient=people[n % len(people)],
                 due_at=now,
                 idempotency_key=f"bench:{tag}:{n}",
@@ -133,6 +134,7 @@ def run() -> list[dict]:
     from django.db.models import Max, Min
     from django.utils import timezone
 
+    from bookings.messages import BookingKind
     from clinic.celery import app
     from clinic.dispatch import outbox_dispatch_due
     from clinic.models import ClinicProfile, OutboundMessage
@@ -186,7 +188,7 @@ def run() -> list[dict]:
         for n in range(LAG_MESSAGES):
             with transaction.atomic():
                 outbox_enqueue(
-                    kind=OutboundMessage.Kind.WAITLIST_OFFER,
+                    kind=BookingKind.WAITLIST_OFFER,
                     recipient=people[n % len(people)],
                     due_at=timezone.now(),
                     key=f"bench:lag:{n}",

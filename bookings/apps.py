@@ -8,12 +8,15 @@ class BookingsConfig(AppConfig):
         # consultations cannot import bookings (dependencies point one way); it asks through
         # this lookup whose appointment an id is and on which day it falls.
         from clinic.rule_changes import time_zone_change_check_register
-        from consultations.appointments import appointment_lookup_register
+        from consultations.appointments import appointment_lookup_register, appointment_starts_at_register
 
         from . import checks  # noqa: F401 (registers the settings check)
-        from .selectors import appointment_session_date_for_client
+        from .messages import messages_register
+        from .selectors import appointment_session_date_for_client, appointment_starts_at
         from .spacing_changes import sessions_not_fitting_time_zone
 
+        messages_register()
         appointment_lookup_register(appointment_session_date_for_client)
+        appointment_starts_at_register(appointment_starts_at)
         # The same for clinic: which booked sessions a change of the clinic's zone would move.
         time_zone_change_check_register(sessions_not_fitting_time_zone)

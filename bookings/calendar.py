@@ -17,6 +17,8 @@ from icalendar import Calendar, Event, vCalAddress
 
 from clinic.models import ClinicProfile, OutboundMessage
 
+from .messages import BookingKind
+
 
 def _uid(appointment) -> str:
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "clinic.invalid"
@@ -28,7 +30,7 @@ def appointment_ics_sequence(appointment) -> int:
     moves = (
         OutboundMessage.objects.filter(
             appointment_id=appointment.pk,
-            kind=OutboundMessage.Kind.APPOINTMENT_RESCHEDULED,
+            kind=BookingKind.APPOINTMENT_RESCHEDULED,
             resend_of__isnull=True,
         ).aggregate(top=Max("version"))["top"]
         or 0

@@ -526,3 +526,8 @@ def appointment_session_date_for_client(*, client, appointment_id: int) -> date 
     if starts_at is None:
         return None
     return timezone.localtime(starts_at, ClinicProfile.get().tz).date()
+
+
+def appointment_starts_at(*, appointment_id: int) -> datetime | None:
+    """When an appointment starts (for consultations' health-change alert), or None."""
+    return Appointment.objects.filter(pk=appointment_id).values_list("starts_at", flat=True).first()

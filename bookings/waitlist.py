@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.audit import audit_record
-from clinic.models import ClinicProfile, OutboundMessage
+from clinic.models import ClinicProfile
 from clinic.outbox import outbox_enqueue
 
+from .messages import BookingKind
 from .models import Treatment, WaitlistEntry
 
 OPEN = (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED)
@@ -111,7 +112,7 @@ def waitlist_offer(*, entry: WaitlistEntry, starts_at: datetime, offered_by) -> 
             [("areas", code) for code in entry.areas] + [("day", day.isoformat()), ("month", f"{day:%Y-%m}")]
         )
         outbox_enqueue(
-            kind=OutboundMessage.Kind.WAITLIST_OFFER,
+            kind=BookingKind.WAITLIST_OFFER,
             recipient=entry.client,
             due_at=timezone.now(),
             key=f"waitlist:{entry.pk}:{starts_at.isoformat()}",

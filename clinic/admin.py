@@ -4,8 +4,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .admin_audit import MedicalReadAuditAdmin
 from .forms import ClinicProfileForm
+from .message_kinds import clinical_kinds
 from .models import AuditEntry, ClinicProfile, OutboundMessage, User
-from .outbox import CLINICAL_KINDS
 from .rule_changes import ChangeNeedsConfirmation, time_zone_change_misfits
 from .services import clinic_profile_update
 
@@ -110,7 +110,7 @@ class OutboundMessageAdmin(MedicalReadAuditAdmin, admin.ModelAdmin):
     audit_list = False
 
     def shows_medical_words(self, obj) -> bool:
-        return obj.kind in CLINICAL_KINDS
+        return obj.kind in clinical_kinds()
 
     list_display = ["due_at", "kind", "recipient", "channel", "status", "attempts", "sent_at", "sent_via"]
     list_filter = ["status", "kind", "channel", "essential"]

@@ -12,6 +12,7 @@ class ClinicConfig(AppConfig):
         from allauth.mfa.signals import authenticator_added
 
         from . import (
+            message_kinds,  # noqa: F401 (its system check: every message kind has its content)
             outbox_checks,  # noqa: F401 (registers the checks)
             rule_changes,  # noqa: F401 (its system check: a zone change shows what it moves)
         )

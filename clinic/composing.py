@@ -12,9 +12,8 @@ time zone, with these names available:
 - whatever the kind's content builders return (with the same treatment of ``_url`` paths).
 
 Content builders are how the apps above clinic fill in what clinic cannot know (the appointment,
-the aftercare plan) without clinic importing them: ``settings.OUTBOX_CONTENT_BUILDERS`` maps a kind
-to a list of dotted paths of functions ``builder(message) -> dict``, resolved by name when a
-message is composed. A builder's dict is merged into the template context; two keys are special:
+the aftercare plan) without clinic importing them: each app registers its kinds and their builders
+``builder(message) -> dict`` in ``clinic.message_kinds`` when it starts. A builder's dict is merged into the template context; two keys are special:
 
 - ``"attachments"``: a list of ``Attachment`` (file name, bytes, MIME type) added to the e-mail;
 - ``"skip"``: a reason; the message is not sent and is marked skipped with that reason (the
@@ -25,7 +24,6 @@ Files already stored can also be attached without a builder: put
 "mimetype": "application/pdf"}]}`` in the row's context.
 """
 
-import functools
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -36,8 +34,8 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.module_loading import import_string
 
+from .message_kinds import content_builders
 from .models import ClinicProfile, OutboundMessage
 
 # Context keys with these endings hold dates (ISO strings in the JSON).
@@ -59,19 +57,6 @@ class ComposedMessage:
     sms: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     skip: str = ""  # a reason not to send it at all
-
-
-@functools.cache
-def _builder(path: str):
-    return import_string(path)
-
-
-def content_builders(kind: str) -> list:
-    """The builder functions configured for ``kind`` (none is fine: the context is enough)."""
-    paths = getattr(settings, "OUTBOX_CONTENT_BUILDERS", {}).get(kind, [])
-    if isinstance(paths, str):
-        paths = [paths]
-    return [_builder(path) for path in paths]
 
 
 def absolute_url(path: str) -> str:

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from . import roles
 from .audit import audit_record
 from .errors import error_show
+from .message_kinds import clinical_kinds
 from .messages_forms import ContactPreferencesForm, MessageLogFilterForm
 from .models import OutboundMessage
 from .outbox import (
-    CLINICAL_KINDS,
     client_messages,
     contact_preferences_update,
     message_log_people,
@@ -91,7 +91,7 @@ def message_detail(request, pk: int):
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
     message = get_object_or_404(OutboundMessage.objects.select_related("recipient", "resend_of"), pk=pk)
     show_body = message_words_visible(message=message, viewer=request.user)
-    if show_body and message.kind in CLINICAL_KINDS and message.body_text:
+    if show_body and message.kind in clinical_kinds() and message.body_text:
         audit_record(
             actor=request.user,
             action="clinical_message_viewed",

@@ -210,22 +210,6 @@ class OutboundMessage(models.Model):
 
     MAX_ATTEMPTS = 5
 
-    class Kind(models.TextChoices):
-        BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
-        APPOINTMENT_RESCHEDULED = "appointment_rescheduled", "Appointment moved"
-        APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
-        REMINDER = "reminder", "Reminder with pre-care (48 hours before)"
-        HEALTH_UPDATE_REQUEST = "health_update_request", "Health update request (3 days before)"
-        AFTERCARE = "aftercare", "Aftercare plan"
-        AFTERCARE_CHECKIN = "aftercare_checkin", "Aftercare check-in"
-        NEXT_WINDOW_OPENS = "next_window_opens", "Next session window opens"
-        WINDOW_CLOSING = "window_closing", "Next session window closes soon"
-        CLEARANCE_EXPIRING = "clearance_expiring", "Clearance expiring"
-        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
-        HEALTH_CHANGE_ALERT = "health_change_alert", "Client reported a health change (to practitioner)"
-        INTAKE_DECISION = "intake_decision", "Consultation decision"
-        COURSE_REVIEW = "course_review", "Course review proposal"
-
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
         SMS = "sms", "SMS"
@@ -238,7 +222,8 @@ class OutboundMessage(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         SKIPPED = "skipped", "Skipped"
 
-    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # Registered by the apps that send messages (clinic.message_kinds), so clinic lists none of them.
+    kind = models.CharField(max_length=40)
     channel = models.CharField(
         max_length=8,
         choices=Channel.choices,
@@ -312,3 +297,8 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_id} at {self.due_at:%Y-%m-%d %H:%M}"
+
+    def get_kind_display(self) -> str:
+        from .message_kinds import message_kind_label
+
+        return message_kind_label(self.kind)

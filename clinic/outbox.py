@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from . import roles
 from .audit import audit_record
+from .message_kinds import clinical_kinds
 from .models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -162,21 +163,13 @@ def outbox_resend(*, message: OutboundMessage, resent_by, request=None) -> Outbo
     return copy
 
 
-# Kinds whose words are clinical: a practitioner's note on a consultation (a question, the
-# reason for a decline), an aftercare plan, a check-in about the skin. Their subjects say only
-# what kind of message it is.
-CLINICAL_KINDS = frozenset(
-    {OutboundMessage.Kind.INTAKE_DECISION, OutboundMessage.Kind.AFTERCARE, OutboundMessage.Kind.AFTERCARE_CHECKIN}
-)
-
-
 def message_words_visible(*, message: OutboundMessage, viewer) -> bool:
     """Whether ``viewer`` may read what ``message`` said: anyone who may see the log for most
     kinds, only staff who may read medical answers for clinical ones (the front desk sees that
     they went out, not what they say)."""
     if not roles.can(viewer, roles.Capability.VIEW_MESSAGES):
         return False
-    return message.kind not in CLINICAL_KINDS or roles.can(viewer, roles.Capability.VIEW_MEDICAL)
+    return message.kind not in clinical_kinds() or roles.can(viewer, roles.Capability.VIEW_MEDICAL)
 
 
 def outbox_oldest_wait(*, now: datetime | None = None) -> timedelta | None:

@@ -2,7 +2,7 @@
 minutes before the session (the workers were down) is not sent but skipped, with a note that the
 communication log shows.
 
-Time-bound kinds, and why:
+Time-bound kinds (registered with ``time_bound=True`` in ``clinic.message_kinds``), and why:
 
 - ``reminder`` (48 hours before, with pre-care) and ``health_update_request`` (three days before):
   their point is the time they give the client before the session;
@@ -25,13 +25,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .message_kinds import time_bound_kinds
 from .models import OutboundMessage
-
-Kind = OutboundMessage.Kind
-
-TIME_BOUND_KINDS = frozenset(
-    {Kind.REMINDER, Kind.HEALTH_UPDATE_REQUEST, Kind.NEXT_WINDOW_OPENS, Kind.WINDOW_CLOSING, Kind.WAITLIST_OFFER}
-)
 
 
 def stale_grace() -> timedelta:
@@ -63,9 +58,10 @@ def _offered_time(message: OutboundMessage) -> datetime | None:
 def message_stale_note(*, message: OutboundMessage, now: datetime, tz) -> str:
     """Why ``message`` must not be sent at ``now`` because its moment has passed (its note in the
     log), or "" when it may go."""
-    if message.kind not in TIME_BOUND_KINDS:
+    if message.kind not in time_bound_kinds():
         return ""
-    if message.kind == Kind.WAITLIST_OFFER:
+    # An offer of a time (the waitlist's) is stale once that time has passed, however soon.
+    if (message.context or {}).get("offered_starts_at"):
         offered = _offered_time(message)
         if offered is not None and offered <= now:
             return f"Not sent: the time it offered ({timezone.localtime(offered, tz):%a %-d %b %H:%M}) has passed."

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ConsultationsConfig(AppConfig):
     name = "consultations"
+
+    def ready(self):
+        from .messages import messages_register
+
+        messages_register()

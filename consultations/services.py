@@ -21,11 +21,11 @@ from clinic import roles
 from clinic.audit import audit_record, client_ip
 from clinic.clock import clinic_today, local_time_on
 from clinic.locks import users_lock
-from clinic.models import OutboundMessage
 from clinic.outbox import outbox_enqueue
 
 from .areas import Area, area_labels
 from .intake_steps import STEP_CODES, STEPS_BY_CODE, from_json, step_errors, to_json
+from .messages import ConsultationKind
 from .models import (
     DEFAULT_TREATMENT_SLUG,
     Clearance,
@@ -243,7 +243,7 @@ def _decide(intake: Intake, *, decided_by, status: str, note: str = "", deferred
     intake.deferred_until = deferred_until
     intake.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "deferred_until", "updated_at"])
     outbox_enqueue(
-        kind=OutboundMessage.Kind.INTAKE_DECISION,
+        kind=ConsultationKind.INTAKE_DECISION,
         recipient=intake.client,
         due_at=timezone.now(),
         key=f"intake_decision:{intake.pk}",
@@ -341,7 +341,7 @@ def intake_approve(
             client=intake.client, review_outcome=HealthUpdate.Outcome.REVIEW_AGAIN, cleared_again_at__isnull=True
         ).update(cleared_again_at=now)
         outbox_enqueue(
-            kind=OutboundMessage.Kind.CLEARANCE_EXPIRING,
+            kind=ConsultationKind.CLEARANCE_EXPIRING,
             recipient=intake.client,
             due_at=max(now, local_time_on(valid_until - timedelta(days=EXPIRY_NOTICE_DAYS), MESSAGE_TIME)),
             key=f"clearance_expiring:{clearance.pk}",
@@ -455,7 +455,7 @@ def health_update_submit(
         if anything_changed:
             for practitioner in _practitioners():
                 outbox_enqueue(
-                    kind=OutboundMessage.Kind.HEALTH_CHANGE_ALERT,
+                    kind=ConsultationKind.HEALTH_CHANGE_ALERT,
                     recipient=practitioner,
                     due_at=timezone.now(),
                     key=f"health_change:{update.pk}:{practitioner.pk}",
@@ -524,7 +524,7 @@ def health_update_review(
                     ]
                 )
             outbox_enqueue(
-                kind=OutboundMessage.Kind.INTAKE_DECISION,
+                kind=ConsultationKind.INTAKE_DECISION,
                 recipient=client,
                 due_at=now,
                 key=f"health_review:{update.pk}",

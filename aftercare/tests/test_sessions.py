@@ -14,10 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.urls import reverse
 
+from aftercare.messages import AftercareKind
 from aftercare.models import AftercarePlan, AreaDepth, CheckIn, SessionRecord
 from aftercare.services import aftercare_pdf_render, session_complete
 from aftercare.tasks import aftercare_pdf_render_task
 from aftercare.tests.conftest import LONDON
+from bookings.messages import BookingKind
 from bookings.models import Appointment
 from clinic.composing import message_compose
 from clinic.models import AuditEntry, OutboundMessage
@@ -80,7 +82,7 @@ def test_completing_a_session_writes_the_record_the_plan_and_its_messages(
         (1, datetime(2026, 3, 6, 10, 0, tzinfo=LONDON)),
         (3, datetime(2026, 3, 8, 10, 0, tzinfo=LONDON)),
     ]
-    checkin_messages = OutboundMessage.objects.filter(kind=OutboundMessage.Kind.AFTERCARE_CHECKIN)
+    checkin_messages = OutboundMessage.objects.filter(kind=AftercareKind.AFTERCARE_CHECKIN)
     assert sorted(m.due_at for m in checkin_messages) == [c.due_at for c in check_ins]
     assert all(m.recipient == appointment.client for m in checkin_messages)
     # The PDF is in private storage.
@@ -88,7 +90,7 @@ def test_completing_a_session_writes_the_record_the_plan_and_its_messages(
     assert plan.pdf_name.startswith(f"aftercare/{appointment.client_id}/")
     assert storages["private"].exists(plan.pdf_name)
     # The aftercare e-mail (planned at completion) goes out with the PDF attached.
-    email = OutboundMessage.objects.get(kind=OutboundMessage.Kind.AFTERCARE)
+    email = OutboundMessage.objects.get(kind=BookingKind.AFTERCARE)
     assert email.recipient == appointment.client
     composed = message_compose(message=email)
     assert [(a.filename, a.mimetype) for a in composed.attachments] == [
@@ -100,7 +102,7 @@ def test_completing_a_session_writes_the_record_the_plan_and_its_messages(
     assert f"/aftercare/plans/{plan.pk}/" in composed.text
     assert AuditEntry.objects.filter(action="session_record.create", subject=appointment.client).exists()
     # No review yet: this was session 1 of 3.
-    assert not OutboundMessage.objects.filter(kind=OutboundMessage.Kind.COURSE_REVIEW).exists()
+    assert not OutboundMessage.objects.filter(kind=AftercareKind.COURSE_REVIEW).exists()
 
 
 @pytest.mark.django_db
@@ -176,7 +178,7 @@ def test_a_depth_over_the_clearance_maximum_is_refused_and_nothing_is_written(se
     assert appointment.status == Appointment.Status.IN_TREATMENT
     assert not SessionRecord.objects.exists()
     assert not AftercarePlan.objects.exists()
-    assert not OutboundMessage.objects.filter(kind=OutboundMessage.Kind.AFTERCARE_CHECKIN).exists()
+    assert not OutboundMessage.objects.filter(kind=AftercareKind.AFTERCARE_CHECKIN).exists()
 
 
 @pytest.mark.django_db
@@ -245,7 +247,7 @@ def test_the_last_session_of_a_course_proposes_a_review_three_months_later(sessi
     assert plan.course_finished is True
     assert plan.review_on == datetime(2026, 6, 5).date()
     assert plan.content["next_session"] is None
-    review = OutboundMessage.objects.get(kind=OutboundMessage.Kind.COURSE_REVIEW)
+    review = OutboundMessage.objects.get(kind=AftercareKind.COURSE_REVIEW)
     assert review.recipient == first.client
     assert review.due_at == datetime(2026, 5, 22, 10, 0, tzinfo=LONDON)
     assert review.context["review_on"] == "2026-06-05"
@@ -299,9 +301,7 @@ def test_a_check_in_already_answered_is_not_sent(session_setup, record_input):
     day1, day3 = record.plan.check_ins.order_by("day")
     check_in_answer(check_in=day3, client=appointment.client, answer="fine")
 
-    messages = {
-        m.context["day"]: m for m in OutboundMessage.objects.filter(kind=OutboundMessage.Kind.AFTERCARE_CHECKIN)
-    }
+    messages = {m.context["day"]: m for m in OutboundMessage.objects.filter(kind=AftercareKind.AFTERCARE_CHECKIN)}
     assert message_compose(message=messages[3]).skip == "The client has already answered this check-in."
     day1_text = message_compose(message=messages[1]).text
     assert f"/aftercare/check-ins/{day1.pk}/" in day1_text
@@ -311,7 +311,7 @@ def test_a_check_in_already_answered_is_not_sent(session_setup, record_input):
 def test_the_last_sessions_email_has_no_next_window(session_setup, record_input):
     appointment = session_setup(planned_sessions=1)
     session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
-    composed = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.AFTERCARE))
+    composed = message_compose(message=OutboundMessage.objects.get(kind=BookingKind.AFTERCARE))
     assert "next session can be booked" not in composed.text
     assert composed.attachments[0].content.startswith(b"%PDF")
 
@@ -363,8 +363,8 @@ def test_aftercare_messages_carry_only_the_recipients_own_plan_and_check_ins(ses
     appointment = session_setup()
     session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
     stranger = ClientFactory()
-    email = OutboundMessage.objects.get(kind=OutboundMessage.Kind.AFTERCARE)
-    check_in_message = OutboundMessage.objects.filter(kind=OutboundMessage.Kind.AFTERCARE_CHECKIN).first()
+    email = OutboundMessage.objects.get(kind=BookingKind.AFTERCARE)
+    check_in_message = OutboundMessage.objects.filter(kind=AftercareKind.AFTERCARE_CHECKIN).first()
     assert message_compose(message=email).attachments  # the client's own message has the PDF
     assert not message_compose(message=check_in_message).skip
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from bookings.messages import BookingKind
 from bookings.models import Appointment, AppointmentStatusChange, Course, Treatment
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule, course_plan
 from bookings.tests.conftest import MONDAY, at, days
@@ -54,9 +55,7 @@ def test_an_online_booking_holds_room_client_and_practitioner_for_the_right_inte
     )
     change = AppointmentStatusChange.objects.get(appointment=appointment)
     assert (change.from_status, change.to_status, change.changed_by) == ("", "booked", client_user)
-    assert OutboundMessage.objects.filter(
-        appointment_id=appointment.pk, kind=OutboundMessage.Kind.BOOKING_CONFIRMATION
-    ).exists()
+    assert OutboundMessage.objects.filter(appointment_id=appointment.pk, kind=BookingKind.BOOKING_CONFIRMATION).exists()
 
 
 def test_online_bookings_need_24_hours_notice_and_say_when_is_free(clinic, client_user):
@@ -291,9 +290,7 @@ def test_moving_a_session_rechecks_both_neighbours(clinic, client_user, front_de
     moved.refresh_from_db()
     assert moved.starts_at == at(TUESDAY + days(30), "15:00")
     assert moved.practitioner == second.practitioner  # kept: they are free then
-    assert OutboundMessage.objects.filter(
-        appointment_id=moved.pk, kind=OutboundMessage.Kind.APPOINTMENT_RESCHEDULED
-    ).exists()
+    assert OutboundMessage.objects.filter(appointment_id=moved.pk, kind=BookingKind.APPOINTMENT_RESCHEDULED).exists()
 
 
 def test_a_session_can_move_into_its_own_time(clinic, client_user):
@@ -323,7 +320,7 @@ def test_a_client_cancelling_on_time_and_late(clinic, client_user, frozen_monday
         "late cancellation by the client",
     )
     assert not OutboundMessage.objects.filter(
-        appointment_id=late.pk, kind=OutboundMessage.Kind.REMINDER, status=OutboundMessage.Status.PENDING
+        appointment_id=late.pk, kind=BookingKind.REMINDER, status=OutboundMessage.Status.PENDING
     ).exists()
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from bookings.messages import BookingKind
 from bookings.models import Appointment
 from bookings.services import (
     appointment_book,
@@ -189,7 +190,7 @@ def test_a_session_goes_from_booked_to_completed_with_its_history(today_session,
         ("checked_in", "in_treatment", practitioner),
         ("in_treatment", "completed", practitioner),
     ]
-    assert OutboundMessage.objects.filter(appointment_id=done.pk, kind=OutboundMessage.Kind.AFTERCARE).exists()
+    assert OutboundMessage.objects.filter(appointment_id=done.pk, kind=BookingKind.AFTERCARE).exists()
 
 
 def test_front_desk_cannot_start_a_session(today_session, front_desk):

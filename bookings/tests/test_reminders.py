@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from bookings.messages import BookingKind
 from bookings.models import Appointment
 from bookings.reminders import appointment_messages_plan
 from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
@@ -17,7 +18,6 @@ from bookings.tests.factories import AppointmentFactory
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import OutboundMessage
 
-Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
 pytestmark = pytest.mark.usefixtures("frozen_monday")
@@ -47,9 +47,9 @@ def test_booking_plans_the_confirmation_now_the_reminder_48_hours_before_and_the
     appointment = book(clinic, client_user, at(NEXT_MONDAY, "10:00"), front_desk)
     now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     assert planned(appointment) == {
-        Kind.BOOKING_CONFIRMATION: [(Status.PENDING, now)],
-        Kind.REMINDER: [(Status.PENDING, at(NEXT_MONDAY - days(2), "10:00"))],
-        Kind.HEALTH_UPDATE_REQUEST: [(Status.PENDING, at(NEXT_MONDAY - days(3), "09:00"))],
+        BookingKind.BOOKING_CONFIRMATION: [(Status.PENDING, now)],
+        BookingKind.REMINDER: [(Status.PENDING, at(NEXT_MONDAY - days(2), "10:00"))],
+        BookingKind.HEALTH_UPDATE_REQUEST: [(Status.PENDING, at(NEXT_MONDAY - days(3), "09:00"))],
     }
     # Planning the same event again changes nothing.
     appointment_messages_plan(appointment=appointment, event="booked")
@@ -81,8 +81,8 @@ def test_a_session_booked_less_than_48_hours_ahead_gets_no_reminder_and_the_heal
 ):
     appointment = book(clinic, client_user, at(MONDAY + days(1), "15:00"), front_desk)
     rows = planned(appointment)
-    assert Kind.REMINDER not in rows
-    assert rows[Kind.HEALTH_UPDATE_REQUEST] == [(Status.PENDING, datetime(2026, 6, 1, 9, 0, tzinfo=UTC))]
+    assert BookingKind.REMINDER not in rows
+    assert rows[BookingKind.HEALTH_UPDATE_REQUEST] == [(Status.PENDING, datetime(2026, 6, 1, 9, 0, tzinfo=UTC))]
 
 
 def test_moving_a_session_moves_its_pending_messages_and_sends_one_move_notice(
@@ -95,11 +95,11 @@ def test_moving_a_session_moves_its_pending_messages_and_sends_one_move_notice(
         appointment=appointment, starts_at=at(NEXT_MONDAY + days(2), "14:00"), changed_by=front_desk
     )
     rows = planned(appointment)
-    assert rows[Kind.REMINDER] == [(Status.PENDING, at(NEXT_MONDAY, "14:00"))]
-    assert rows[Kind.HEALTH_UPDATE_REQUEST] == [(Status.PENDING, at(NEXT_MONDAY - days(1), "09:00"))]
-    assert [status for status, _ in rows[Kind.APPOINTMENT_RESCHEDULED]] == [Status.PENDING]
+    assert rows[BookingKind.REMINDER] == [(Status.PENDING, at(NEXT_MONDAY, "14:00"))]
+    assert rows[BookingKind.HEALTH_UPDATE_REQUEST] == [(Status.PENDING, at(NEXT_MONDAY - days(1), "09:00"))]
+    assert [status for status, _ in rows[BookingKind.APPOINTMENT_RESCHEDULED]] == [Status.PENDING]
     appointment_messages_plan(appointment=appointment, event="rescheduled")  # idempotent
-    assert len(planned(appointment)[Kind.APPOINTMENT_RESCHEDULED]) == 1
+    assert len(planned(appointment)[BookingKind.APPOINTMENT_RESCHEDULED]) == 1
     outbox_dispatch_due()
     (email,) = mail.outbox
     assert email.subject == "Moved: Micro-needling is now on Wed 10 Jun at 14:00"
@@ -114,9 +114,9 @@ def test_a_session_moved_after_its_reminder_went_out_gets_a_new_reminder(
     appointment = book(clinic, client_user, at(NEXT_MONDAY, "10:00"), front_desk)
     frozen_monday.move_to(at(NEXT_MONDAY - days(2), "10:00"))
     outbox_dispatch_due()
-    assert planned(appointment)[Kind.REMINDER] == [(Status.SENT, at(NEXT_MONDAY - days(2), "10:00"))]
+    assert planned(appointment)[BookingKind.REMINDER] == [(Status.SENT, at(NEXT_MONDAY - days(2), "10:00"))]
     appointment_reschedule(appointment=appointment, starts_at=at(NEXT_MONDAY + days(4), "10:00"), changed_by=front_desk)
-    assert planned(appointment)[Kind.REMINDER] == [
+    assert planned(appointment)[BookingKind.REMINDER] == [
         (Status.SENT, at(NEXT_MONDAY - days(2), "10:00")),
         (Status.PENDING, at(NEXT_MONDAY + days(2), "10:00")),
     ]
@@ -130,9 +130,9 @@ def test_cancelling_cancels_what_is_pending_and_sends_a_cancellation_that_remove
     mail.outbox.clear()
     appointment_cancel(appointment=appointment, cancelled_by=client_user)
     rows = planned(appointment)
-    assert rows[Kind.REMINDER][0][0] == Status.CANCELLED
-    assert rows[Kind.HEALTH_UPDATE_REQUEST][0][0] == Status.CANCELLED
-    assert rows[Kind.BOOKING_CONFIRMATION][0][0] == Status.SENT
+    assert rows[BookingKind.REMINDER][0][0] == Status.CANCELLED
+    assert rows[BookingKind.HEALTH_UPDATE_REQUEST][0][0] == Status.CANCELLED
+    assert rows[BookingKind.BOOKING_CONFIRMATION][0][0] == Status.SENT
     outbox_dispatch_due()
     (email,) = mail.outbox
     assert email.subject == "Cancelled: Micro-needling on Mon 8 Jun at 10:00"
@@ -155,7 +155,7 @@ def test_the_48_hour_reminder_for_the_day_after_the_clocks_change_goes_out_48_re
     session = datetime(2026, 3, 30, 10, 0, tzinfo=LONDON)
     with time_machine.travel(datetime(2026, 3, 20, 12, 0, tzinfo=UTC), tick=False) as clock:
         appointment = book(clinic, client_user, session, front_desk)
-        reminder = OutboundMessage.objects.get(appointment_id=appointment.pk, kind=Kind.REMINDER)
+        reminder = OutboundMessage.objects.get(appointment_id=appointment.pk, kind=BookingKind.REMINDER)
         assert reminder.due_at == datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
         assert appointment.starts_at - reminder.due_at == timedelta(hours=48)
         outbox_dispatch_due()  # confirmation and nothing else
@@ -189,10 +189,10 @@ def test_completing_plans_aftercare_now_and_the_next_window_on_day_28_and_its_cl
     )
     appointment_messages_plan(appointment=appointment, event="completed")
     rows = planned(appointment)
-    assert rows[Kind.AFTERCARE] == [(Status.PENDING, datetime(2026, 6, 1, 9, 0, tzinfo=UTC))]
-    assert rows[Kind.NEXT_WINDOW_OPENS] == [(Status.PENDING, at(MONDAY + days(28), "09:00"))]
-    assert rows[Kind.WINDOW_CLOSING] == [(Status.PENDING, at(MONDAY + days(37), "09:00"))]
-    assert not OutboundMessage.objects.get(kind=Kind.NEXT_WINDOW_OPENS).essential
+    assert rows[BookingKind.AFTERCARE] == [(Status.PENDING, datetime(2026, 6, 1, 9, 0, tzinfo=UTC))]
+    assert rows[BookingKind.NEXT_WINDOW_OPENS] == [(Status.PENDING, at(MONDAY + days(28), "09:00"))]
+    assert rows[BookingKind.WINDOW_CLOSING] == [(Status.PENDING, at(MONDAY + days(37), "09:00"))]
+    assert not OutboundMessage.objects.get(kind=BookingKind.NEXT_WINDOW_OPENS).essential
 
     frozen_monday.move_to(at(MONDAY + days(28), "09:00"))
     outbox_dispatch_due()
@@ -202,7 +202,7 @@ def test_completing_plans_aftercare_now_and_the_next_window_on_day_28_and_its_cl
 
     # The client books the next session: the closing notice is not sent.
     book(clinic, client_user, at(MONDAY + days(30), "10:00"), front_desk)
-    closing = OutboundMessage.objects.get(kind=Kind.WINDOW_CLOSING)
+    closing = OutboundMessage.objects.get(kind=BookingKind.WINDOW_CLOSING)
     assert closing.status == Status.CANCELLED and closing.note == "The next session is booked."
 
 
@@ -224,7 +224,7 @@ def test_a_window_message_is_skipped_at_sending_time_if_a_session_was_booked_mea
     )
     frozen_monday.move_to(at(MONDAY + days(28), "09:00"))
     outbox_dispatch_due()
-    opens = OutboundMessage.objects.get(kind=Kind.NEXT_WINDOW_OPENS)
+    opens = OutboundMessage.objects.get(kind=BookingKind.NEXT_WINDOW_OPENS)
     # Skipped, not cancelled: nothing withdrew it; at its time it no longer applied.
     assert opens.status == Status.SKIPPED and opens.note == "The next session is already booked."
 

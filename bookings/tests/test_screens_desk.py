@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from bookings.messages import BookingKind
 from bookings.models import Appointment, WaitlistEntry
 from bookings.tests.factories import AppointmentFactory
 from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
@@ -171,7 +172,7 @@ def test_offer_a_freed_slot_to_the_waitlist(desk, screens_clinic, cleared_client
         )
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.OFFERED
-    offers = OutboundMessage.objects.filter(kind=OutboundMessage.Kind.WAITLIST_OFFER, recipient=cleared_client)
+    offers = OutboundMessage.objects.filter(kind=BookingKind.WAITLIST_OFFER, recipient=cleared_client)
     assert offers.count() == 1
     assert "/bookings/book/microneedling/calendar/" in offers.get().context["offer_url"]
 
@@ -195,7 +196,7 @@ def test_offering_a_time_from_another_millennium_says_it_is_outside_the_range(
     assert page.status_code == 200 and "outside the days the client asked for" in page.content.decode()
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.WAITING
-    assert not OutboundMessage.objects.filter(kind=OutboundMessage.Kind.WAITLIST_OFFER).exists()
+    assert not OutboundMessage.objects.filter(kind=BookingKind.WAITLIST_OFFER).exists()
 
 
 def test_practitioner_day_shows_clearance_and_needle_depth(client, screens_clinic, cleared_client, monday_morning):

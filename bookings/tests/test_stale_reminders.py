@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from bookings.messages import BookingKind
 from bookings.services import appointment_book
 from bookings.tests.conftest import MONDAY, at, days
 from clinic.dispatch import outbox_dispatch_due
@@ -15,7 +16,6 @@ from clinic.models import OutboundMessage
 from clinic.outbox import outbox_enqueue
 from clinic.tests.factories import ClientFactory, log_in
 
-Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
 NEXT_MONDAY = MONDAY + days(7)
@@ -50,7 +50,7 @@ def test_at_0940_for_a_1000_session_the_48_hour_reminder_and_the_health_update_r
 
     assert (report.sent, report.skipped) == (0, 2)
     assert mail.outbox == []
-    reminder, request = _row(booked, Kind.REMINDER), _row(booked, Kind.HEALTH_UPDATE_REQUEST)
+    reminder, request = _row(booked, BookingKind.REMINDER), _row(booked, BookingKind.HEALTH_UPDATE_REQUEST)
     assert (reminder.status, reminder.sent_at) == (Status.SKIPPED, None)
     assert reminder.note == (
         "Not sent: due Sat 6 Jun 10:00, it was 47 hours late and no longer useful "
@@ -77,7 +77,7 @@ def test_a_reminder_late_by_less_than_the_grace_still_goes(booked, frozen_monday
     # Due Saturday 10:00; the workers come back at 15:59.
     frozen_monday.move_to(at(NEXT_MONDAY - days(2), "15:59"))
     outbox_dispatch_due()
-    assert _row(booked, Kind.REMINDER).status == Status.SENT
+    assert _row(booked, BookingKind.REMINDER).status == Status.SENT
     assert "Reminder: Micro-needling on Monday 8 June at 10:00" in [email.subject for email in mail.outbox]
 
 
@@ -85,7 +85,7 @@ def test_the_grace_is_a_setting(booked, frozen_monday, settings):
     settings.OUTBOX_STALE_GRACE_MINUTES = 60
     frozen_monday.move_to(at(NEXT_MONDAY - days(2), "11:01"))
     outbox_dispatch_due()
-    reminder = _row(booked, Kind.REMINDER)
+    reminder = _row(booked, BookingKind.REMINDER)
     assert reminder.status == Status.SKIPPED and "skipped after 60 minutes" in reminder.note
 
 
@@ -100,13 +100,13 @@ def test_a_confirmation_is_never_stale(clinic, client_user, front_desk, frozen_m
     # The workers were down for two days after the booking.
     frozen_monday.shift(timedelta(days=2))
     outbox_dispatch_due()
-    assert _row(appointment, Kind.BOOKING_CONFIRMATION).status == Status.SENT
+    assert _row(appointment, BookingKind.BOOKING_CONFIRMATION).status == Status.SENT
     assert "Booked: Micro-needling on Mon 8 Jun at 10:00" in [email.subject for email in mail.outbox]
 
 
 def test_a_waitlist_offer_for_a_time_that_has_passed_is_skipped_however_soon(clinic, frozen_monday):
     offer = outbox_enqueue(
-        kind=Kind.WAITLIST_OFFER,
+        kind=BookingKind.WAITLIST_OFFER,
         recipient=ClientFactory(),
         due_at=at(MONDAY, "10:00"),
         key="offer",

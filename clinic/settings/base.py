@@ -328,23 +328,6 @@ OUTBOX_STALE_GRACE_MINUTES = env.int("OUTBOX_STALE_GRACE_MINUTES", default=360)
 OUTBOX_DELAY_ALERT_MINUTES = env.int("OUTBOX_DELAY_ALERT_MINUTES", default=10)
 # Links in e-mails and texts point here.
 CLINIC_SITE_URL = env.str("CLINIC_SITE_URL", default="http://127.0.0.1:8000")
-# Kind -> dotted paths of functions builder(message) -> dict that fill in what clinic cannot
-# know itself (the appointment, the aftercare plan's PDF). Resolved by name when a message is
-# composed, so clinic never imports the apps above it.
-_APPOINTMENT_CONTENT = "bookings.reminders.appointment_message_content"
-OUTBOX_CONTENT_BUILDERS = {
-    "booking_confirmation": [_APPOINTMENT_CONTENT],
-    "appointment_rescheduled": [_APPOINTMENT_CONTENT],
-    "appointment_cancelled": [_APPOINTMENT_CONTENT],
-    "reminder": [_APPOINTMENT_CONTENT],
-    "health_update_request": [_APPOINTMENT_CONTENT],
-    "aftercare": [_APPOINTMENT_CONTENT, "aftercare.messages.aftercare_message_content"],
-    "aftercare_checkin": ["aftercare.messages.check_in_message_content"],
-    "health_change_alert": ["bookings.reminders.health_change_alert_content"],
-    "next_window_opens": ["bookings.reminders.next_window_message_content"],
-    "window_closing": ["bookings.reminders.next_window_message_content"],
-}
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver, reverse
 
+from clinic.message_kinds import clinical_kinds
 from clinic.models import AuditEntry, OutboundMessage
-from clinic.outbox import CLINICAL_KINDS
 from clinic.tests.factories import log_in
 from clinic.tests.test_site_crawl import QUESTION, _walk, build_site
 
@@ -318,7 +318,7 @@ def test_each_admin_page_with_medical_words_writes_one_audit_row_per_view(demo, 
 
 def test_an_admin_page_of_a_message_that_is_not_clinical_writes_no_row(demo):
     manager = demo.users["manager"]
-    reminder = OutboundMessage.objects.exclude(kind__in=CLINICAL_KINDS).first()
+    reminder = OutboundMessage.objects.exclude(kind__in=clinical_kinds()).first()
     browser = as_role(demo, "manager")
     before = audit_rows(manager)
     assert browser.get(reverse("admin:clinic_outboundmessage_change", args=[reminder.pk])).status_code == 200

@@ -10,13 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aftercare.messages import AftercareKind
+from bookings.messages import BookingKind
 from clinic import sms
 from clinic.dispatch import outbox_claim_due, outbox_deliver_claimed, outbox_dispatch_due
 from clinic.models import AuditEntry, OutboundMessage
 from clinic.outbox import outbox_cancel_pending, outbox_enqueue, outbox_resend
 from clinic.tests.factories import ClientFactory
+from consultations.messages import ConsultationKind
 
-Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
 
@@ -29,7 +31,7 @@ def _empty_sms_outbox():
 
 def _waitlist_offer(recipient, *, key="offer:1", due_at=None, essential=False, **extra):
     return outbox_enqueue(
-        kind=Kind.WAITLIST_OFFER,
+        kind=BookingKind.WAITLIST_OFFER,
         recipient=recipient,
         due_at=due_at or timezone.now(),
         key=key,
@@ -55,18 +57,22 @@ def test_enqueue_is_idempotent_on_its_key_and_moves_a_pending_row(db, client_use
 
 def test_enqueue_refuses_a_naive_time(db, client_user):
     with pytest.raises(ValueError, match="aware"):
-        outbox_enqueue(kind=Kind.WAITLIST_OFFER, recipient=client_user, due_at=datetime(2026, 1, 1), key="x")  # noqa: DTZ001
+        outbox_enqueue(kind=BookingKind.WAITLIST_OFFER, recipient=client_user, due_at=datetime(2026, 1, 1), key="x")  # noqa: DTZ001
 
 
 def test_the_database_keeps_one_planned_row_per_appointment_kind_and_version(db, client_user):
     now = timezone.now()
-    outbox_enqueue(kind=Kind.REMINDER, recipient=client_user, due_at=now, key="a", appointment_id=7, version=1)
-    outbox_enqueue(kind=Kind.REMINDER, recipient=client_user, due_at=now, key="b", appointment_id=7, version=2)
+    outbox_enqueue(kind=BookingKind.REMINDER, recipient=client_user, due_at=now, key="a", appointment_id=7, version=1)
+    outbox_enqueue(kind=BookingKind.REMINDER, recipient=client_user, due_at=now, key="b", appointment_id=7, version=2)
     with pytest.raises(IntegrityError), transaction.atomic():
-        outbox_enqueue(kind=Kind.REMINDER, recipient=client_user, due_at=now, key="c", appointment_id=7, version=2)
+        outbox_enqueue(
+            kind=BookingKind.REMINDER, recipient=client_user, due_at=now, key="c", appointment_id=7, version=2
+        )
     # Kinds outside the planner may mention one appointment many times (one alert per practitioner).
     for key in ("alert-1", "alert-2"):
-        outbox_enqueue(kind=Kind.HEALTH_CHANGE_ALERT, recipient=client_user, due_at=now, key=key, appointment_id=7)
+        outbox_enqueue(
+            kind=ConsultationKind.HEALTH_CHANGE_ALERT, recipient=client_user, due_at=now, key=key, appointment_id=7
+        )
     assert OutboundMessage.objects.filter(appointment_id=7).count() == 4
 
 
@@ -116,7 +122,7 @@ def test_opted_out_clients_get_essential_messages_but_not_the_others(db, clinic_
     opted_out = ClientFactory(marketing_opt_out=True)
     extra = _waitlist_offer(opted_out, key="offer:extra", essential=False)
     needed = outbox_enqueue(
-        kind=Kind.INTAKE_DECISION,
+        kind=ConsultationKind.INTAKE_DECISION,
         recipient=opted_out,
         due_at=timezone.now(),
         key="decision:1",
@@ -225,11 +231,11 @@ def test_two_dispatchers_never_claim_the_same_row(db, client_user):
 
 def test_cancel_pending_leaves_what_went_out(db, client_user):
     sent = outbox_enqueue(
-        kind=Kind.AFTERCARE_CHECKIN, recipient=client_user, due_at=timezone.now(), key="r", appointment_id=5
+        kind=AftercareKind.AFTERCARE_CHECKIN, recipient=client_user, due_at=timezone.now(), key="r", appointment_id=5
     )
     outbox_dispatch_due()
     pending = outbox_enqueue(
-        kind=Kind.HEALTH_UPDATE_REQUEST,
+        kind=BookingKind.HEALTH_UPDATE_REQUEST,
         recipient=client_user,
         due_at=timezone.now() + timedelta(days=1),
         key="h",
@@ -251,7 +257,7 @@ def test_stored_files_are_attached(db, client_user, settings, tmp_path):
     }
     name = storages["private"].save("aftercare/plan.pdf", ContentFile(b"%PDF-1.7 plan"))
     outbox_enqueue(
-        kind=Kind.AFTERCARE_CHECKIN,
+        kind=AftercareKind.AFTERCARE_CHECKIN,
         recipient=client_user,
         due_at=timezone.now(),
         key="checkin:1",
@@ -263,12 +269,15 @@ def test_stored_files_are_attached(db, client_user, settings, tmp_path):
     assert mail.outbox[0].attachments[0][:2] == ("Plan.pdf", b"%PDF-1.7 plan")
 
 
-def test_every_kind_has_wording_in_each_template(db, clinic_profile, client_user, settings):
+def test_every_kind_has_wording_in_each_template(db, clinic_profile, client_user, monkeypatch):
     """Every kind renders a subject, plain text, HTML and SMS text with the clinic's name."""
+    from clinic import composing
     from clinic.composing import message_compose
+    from clinic.message_kinds import message_kinds
 
-    settings.OUTBOX_CONTENT_BUILDERS = {}
-    for kind in Kind.values:
+    monkeypatch.setattr(composing, "content_builders", lambda kind: [])  # the row's context alone
+
+    for kind in [kind.code for kind in message_kinds()]:
         message = OutboundMessage(
             kind=kind,
             recipient=client_user,
@@ -370,7 +379,7 @@ def test_a_time_without_offset_in_a_context_is_read_as_utc_and_shown_on_the_clin
     from clinic.composing import message_compose
 
     message = outbox_enqueue(
-        kind=OutboundMessage.Kind.WAITLIST_OFFER,
+        kind=BookingKind.WAITLIST_OFFER,
         recipient=ClientFactory(),
         due_at=timezone.now(),
         key="naive",
@@ -386,7 +395,7 @@ def test_an_impossible_time_in_a_context_is_kept_as_text_not_a_crash(db, clinic_
     from clinic.composing import message_compose
 
     message = outbox_enqueue(
-        kind=OutboundMessage.Kind.WAITLIST_OFFER,
+        kind=BookingKind.WAITLIST_OFFER,
         recipient=ClientFactory(),
         due_at=timezone.now(),
         key="impossible",

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bookings.messages import BookingKind
 from clinic.models import OutboundMessage
 from clinic.tests.factories import ClientFactory, log_in
 
@@ -25,7 +26,7 @@ def _clock():
 
 def _waiting(*, minutes: float, key: str, recipient=None, **fields) -> OutboundMessage:
     return OutboundMessage.objects.create(
-        kind=OutboundMessage.Kind.BOOKING_CONFIRMATION,
+        kind=BookingKind.BOOKING_CONFIRMATION,
         recipient=recipient or ClientFactory(),
         due_at=NOW - timedelta(minutes=minutes),
         idempotency_key=key,

@@ -11,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.messages import BookingKind
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import AuditEntry, OutboundMessage
 from clinic.outbox import outbox_enqueue
 from clinic.tests.factories import ClientFactory, log_in
+from consultations.messages import ConsultationKind
 
-Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
 
 
@@ -25,7 +26,7 @@ DUE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 def _offer(recipient, key, **fields):
     message = outbox_enqueue(
-        kind=Kind.WAITLIST_OFFER,
+        kind=BookingKind.WAITLIST_OFFER,
         recipient=recipient,
         due_at=DUE,
         key=key,
@@ -117,7 +118,7 @@ def test_the_front_desk_sees_that_a_clinical_message_went_out_but_not_what_it_sa
     client, client_user, front_desk, practitioner, clinic_profile
 ):
     decision = outbox_enqueue(
-        kind=Kind.INTAKE_DECISION,
+        kind=ConsultationKind.INTAKE_DECISION,
         recipient=client_user,
         due_at=timezone.now(),
         key="decision",
@@ -277,7 +278,7 @@ def test_who_may_read_what_a_message_said(client_user, front_desk, practitioner,
     from clinic.outbox import message_words_visible
 
     decision = outbox_enqueue(
-        kind=Kind.INTAKE_DECISION, recipient=client_user, due_at=timezone.now(), key="decision", context={}
+        kind=ConsultationKind.INTAKE_DECISION, recipient=client_user, due_at=timezone.now(), key="decision", context={}
     )
     offer = _offer(client_user, "offer")
     assert not message_words_visible(message=decision, viewer=front_desk)

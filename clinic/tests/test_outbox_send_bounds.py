@@ -12,6 +12,7 @@ import time_machine
 from django.db import connections
 from django.utils import timezone
 
+from bookings.messages import BookingKind
 from clinic.dispatch import outbox_claim_due, outbox_deliver_claimed, outbox_dispatch_due
 from clinic.models import OutboundMessage
 from clinic.outbox import outbox_enqueue
@@ -38,7 +39,7 @@ def smtp_server(settings):
 
 def _offer(recipient, key="offer"):
     return outbox_enqueue(
-        kind=OutboundMessage.Kind.WAITLIST_OFFER,
+        kind=BookingKind.WAITLIST_OFFER,
         recipient=recipient,
         due_at=timezone.now(),
         key=key,

@@ -47,6 +47,7 @@ from clinic.dispatch import outbox_dispatch_due
 from clinic.models import ClinicProfile, OutboundMessage, User
 from clinic.roles import Role
 from clinic.tests.factories import log_in
+from consultations.messages import ConsultationKind
 
 ROLES = ("anonymous", "client", "front_desk", "practitioner", "manager")
 
@@ -304,7 +305,7 @@ def _client_objects(client, *, upcoming, treatment) -> dict[str, str]:
         "health_update": HealthUpdate.objects.filter(client=client).order_by("pk").first().pk,
         # The practitioner's question: a clinical message, sent, with its words kept.
         "message": OutboundMessage.objects.filter(
-            recipient=client, kind=OutboundMessage.Kind.INTAKE_DECISION, context__decision="question"
+            recipient=client, kind=ConsultationKind.INTAKE_DECISION, context__decision="question"
         )
         .order_by("pk")
         .first()

@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 from kombu import Connection
 
+from bookings.messages import BookingKind
 from clinic.models import OutboundMessage
 from clinic.tests.factories import ClientFactory
 
@@ -161,7 +162,7 @@ def due_messages(count: int, *, key_prefix: str = "load") -> list[int]:
     now = timezone.now()
     created = OutboundMessage.objects.bulk_create(
         OutboundMessage(
-            kind=OutboundMessage.Kind.WAITLIST_OFFER,
+            kind=BookingKind.WAITLIST_OFFER,
             recipient=people[n % len(people)],
             due_at=now,
             idempotency_key=f"{key_prefix}:{n}",

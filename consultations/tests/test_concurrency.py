@@ -13,6 +13,7 @@ from clinic.clock import clinic_today
 from clinic.models import OutboundMessage
 from clinic.tests.factories import PractitionerFactory
 from consultations import services
+from consultations.messages import ConsultationKind
 from consultations.models import Clearance, Intake, IntakeStatus
 from consultations.tests.factories import IntakeFactory
 
@@ -70,4 +71,4 @@ def test_simultaneous_approve_and_decline_leave_exactly_one_decision(consent_tex
     intake = Intake.objects.get(pk=intake.pk)
     assert intake.status in (IntakeStatus.APPROVED, IntakeStatus.DECLINED)
     assert Clearance.objects.count() == (1 if intake.status == IntakeStatus.APPROVED else 0)
-    assert OutboundMessage.objects.filter(kind=OutboundMessage.Kind.INTAKE_DECISION).count() == 1
+    assert OutboundMessage.objects.filter(kind=ConsultationKind.INTAKE_DECISION).count() == 1

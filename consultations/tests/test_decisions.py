@@ -17,6 +17,7 @@ from clinic.tests.factories import ClientFactory
 from consultations import services
 from consultations.areas import Area
 from consultations.intake_steps import STEP_CODES
+from consultations.messages import ConsultationKind
 from consultations.models import Clearance, HealthUpdate, Intake, IntakeFlag, IntakeStatus
 from consultations.screening import approval_problems, screen
 from consultations.selectors import clearance_check, health_update_status
@@ -54,9 +55,9 @@ def test_approval_creates_the_clearance_messages_the_client_and_plans_the_expiry
     assert (clearance.areas, clearance.planned_sessions, clearance.decided_by) == (["neck"], 4, practitioner)
     check = clearance_check(client=intake.client, treatment_slug="microneedling", areas=["neck"], on=clinic_today())
     assert check.ok
-    decision = OutboundMessage.objects.get(kind=OutboundMessage.Kind.INTAKE_DECISION)
+    decision = OutboundMessage.objects.get(kind=ConsultationKind.INTAKE_DECISION)
     assert decision.recipient == intake.client and decision.context["decision"] == "approved"
-    expiring = OutboundMessage.objects.get(kind=OutboundMessage.Kind.CLEARANCE_EXPIRING)
+    expiring = OutboundMessage.objects.get(kind=ConsultationKind.CLEARANCE_EXPIRING)
     assert expiring.due_at.date() == clearance.valid_until - timedelta(days=30)
     assert AuditEntry.objects.filter(action="intake_approved", actor=practitioner).exists()
 
@@ -126,7 +127,7 @@ def test_decline_defer_and_ask_tell_the_client(consent_text, practitioner):
     deferred_check = clearance_check(client=deferred.client, treatment_slug="microneedling", areas=[], on=today)
     assert (deferred_check.code, deferred_check.available_from) == ("deferred", until)
     assert clearance_check(client=asked.client, treatment_slug="microneedling", areas=[], on=today).code == "pending"
-    decisions = OutboundMessage.objects.filter(kind=OutboundMessage.Kind.INTAKE_DECISION)
+    decisions = OutboundMessage.objects.filter(kind=ConsultationKind.INTAKE_DECISION)
     assert sorted(m.context["decision"] for m in decisions) == ["declined", "deferred", "question"]
 
 
@@ -237,7 +238,7 @@ def test_a_reported_change_sends_the_client_back_to_review_and_alerts_practition
         details="I started warfarin last week",
         submitted_by=client,
     )
-    alerts = OutboundMessage.objects.filter(kind=OutboundMessage.Kind.HEALTH_CHANGE_ALERT)
+    alerts = OutboundMessage.objects.filter(kind=ConsultationKind.HEALTH_CHANGE_ALERT)
     assert {m.recipient for m in alerts} == {practitioner, other_practitioner}
     assert all("warfarin" not in str(m.context) for m in alerts)
     assert {m.appointment_id for m in alerts} == {77}
@@ -319,7 +320,7 @@ def test_dates_are_the_clinics_and_the_expiry_notice_goes_at_9_local_across_dst(
         # Valid until 2 Aug: the notice is due 3 July, 09:00 in Auckland's winter (UTC+12).
         clearance = approve(intake, practitioner, valid_until=date(2026, 8, 2))
     assert clearance.valid_from == date(2026, 3, 2)
-    notice = OutboundMessage.objects.get(kind=OutboundMessage.Kind.CLEARANCE_EXPIRING)
+    notice = OutboundMessage.objects.get(kind=ConsultationKind.CLEARANCE_EXPIRING)
     assert notice.due_at == datetime(2026, 7, 2, 21, 0, tzinfo=UTC)
 
 
@@ -333,12 +334,12 @@ def test_the_messages_consultations_plans_read_well(consent_text, practitioner, 
         until=clinic_today() + timedelta(days=100),
         reason="Please wait until your skin has settled.",
     )
-    decision = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.INTAKE_DECISION))
+    decision = message_compose(message=OutboundMessage.objects.get(kind=ConsultationKind.INTAKE_DECISION))
     assert "Please wait until your skin has settled." in decision.text
     assert "/consultations/" in decision.text
 
     cleared = approve(submitted(), practitioner)
-    expiring = message_compose(message=OutboundMessage.objects.get(kind=OutboundMessage.Kind.CLEARANCE_EXPIRING))
+    expiring = message_compose(message=OutboundMessage.objects.get(kind=ConsultationKind.CLEARANCE_EXPIRING))
     assert f"{cleared.valid_until:%-d %B %Y}" in expiring.subject
     assert "micro-needling" in expiring.text
 
@@ -350,7 +351,7 @@ def test_the_messages_consultations_plans_read_well(consent_text, practitioner, 
         details="Cold sore on my lip",
         submitted_by=cleared.client,
     )
-    alert = message_compose(message=OutboundMessage.objects.filter(kind=OutboundMessage.Kind.HEALTH_CHANGE_ALERT)[0])
+    alert = message_compose(message=OutboundMessage.objects.filter(kind=ConsultationKind.HEALTH_CHANGE_ALERT)[0])
     assert f"/consultations/health-updates/{update.pk}/" in alert.text
     assert "Cold sore" not in alert.text + alert.html + alert.sms
 

@@ -10,6 +10,7 @@ from clinic.clock import clinic_today
 from clinic.models import OutboundMessage
 from clinic.tests.factories import log_in
 from consultations.intake_steps import YES_NO_KEYS
+from consultations.messages import ConsultationKind
 from consultations.models import Clearance, ConsentText, HealthUpdate, Intake, IntakeStatus
 from consultations.tests.factories import ClearanceFactory, IntakeFactory, clean_answers
 
@@ -94,7 +95,7 @@ def test_a_question_is_answered_by_amending_and_the_practitioner_sees_what_chang
     intake = submitted(client_user, blood_thinners=True)
     log_in(client, practitioner)
     client.post(review_url(intake), {"action": "ask", "ask-question": "Which blood thinner, and how much?"})
-    assert OutboundMessage.objects.get(kind=OutboundMessage.Kind.INTAKE_DECISION).context["decision"] == "question"
+    assert OutboundMessage.objects.get(kind=ConsultationKind.INTAKE_DECISION).context["decision"] == "question"
 
     log_in(client, client_user)
     home = client.get(reverse("consultations:home")).content.decode()
@@ -148,9 +149,7 @@ def test_the_client_reports_a_health_change_and_the_practitioner_keeps_them_clea
     client.post(url, {"anything_changed": "yes", "details": "A new rash on my neck"})
     update = HealthUpdate.objects.get()
     assert update.appointment_id == 901 and update.anything_changed
-    assert OutboundMessage.objects.filter(
-        kind=OutboundMessage.Kind.HEALTH_CHANGE_ALERT, recipient=practitioner
-    ).exists()
+    assert OutboundMessage.objects.filter(kind=ConsultationKind.HEALTH_CHANGE_ALERT, recipient=practitioner).exists()
     assert "Health change under review" in client.get(reverse("consultations:home")).content.decode()
 
     log_in(client, practitioner)
