@@ -100,7 +100,7 @@ def _first_free_day(tz) -> date:
 
 
 def run() -> list[dict]:
-    from bookings.selectors import availability
+    from bookings.selectors.availability import availability_days
     from clinic.tests.factories import ClientFactory
     from consultations.tests.factories import ClearanceFactory
 
@@ -111,7 +111,7 @@ def run() -> list[dict]:
     last_day = first_day + timedelta(days=59)
 
     def offer():
-        return availability(
+        return availability_days(
             treatment=treatment,
             areas=["face", "neck"],
             client=client,

@@ -20,7 +20,7 @@ CLIENTS_PER_THREAD = 25
 def run() -> list[dict]:
     from bench.bench_availability import busy_clinic
     from bookings.models import Appointment
-    from bookings.services import appointment_book
+    from bookings.services.appointments import appointment_book
     from clinic.tests.factories import ClientFactory
     from consultations.tests.factories import ClearanceFactory
 

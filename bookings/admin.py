@@ -12,8 +12,6 @@ from django.db.models import Count, Q
 
 from clinic.rule_changes import ChangeNeedsConfirmation
 
-from .calendar_feed import calendar_feed_token_revoke
-from .catalogue import treatment_change_review, treatment_save
 from .models import (
     Appointment,
     AppointmentStatusChange,
@@ -28,8 +26,10 @@ from .models import (
     WaitlistEntry,
     WorkingHours,
 )
-from .services import appointment_cancel
-from .waitlist import waitlist_withdraw
+from .services.appointments import appointment_cancel
+from .services.calendar_feed import calendar_feed_token_revoke
+from .services.catalogue import treatment_change_review, treatment_save
+from .services.waitlist import waitlist_withdraw
 
 
 class TreatmentAreaInline(admin.TabularInline):

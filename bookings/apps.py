@@ -12,7 +12,7 @@ class BookingsConfig(AppConfig):
 
         from . import checks  # noqa: F401 (registers the settings check)
         from .messages import messages_register
-        from .selectors import appointment_session_date_for_client, appointment_starts_at
+        from .selectors.client import appointment_session_date_for_client, appointment_starts_at
         from .spacing_changes import sessions_not_fitting_time_zone
 
         messages_register()

@@ -30,9 +30,9 @@ from .models import (
     WaitlistEntry,
     WorkingHours,
 )
-from .selectors import availability_inputs
-from .services import appointment_book, appointment_cancel
-from .waitlist import waitlist_join
+from .selectors.availability import availability_inputs
+from .services.appointments import appointment_book, appointment_cancel
+from .services.waitlist import waitlist_join
 
 AREA_MINUTES = {
     "face": 45,

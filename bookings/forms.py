@@ -8,7 +8,7 @@ from django.utils import timezone
 from consultations.areas import Area
 
 from .models import Appointment
-from .services import FARTHEST_FROM_NOW
+from .services.appointments import FARTHEST_FROM_NOW
 
 
 class AreasForm(forms.Form):

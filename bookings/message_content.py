@@ -12,7 +12,7 @@ from clinic.models import ClinicProfile, OutboundMessage
 from .calendar import appointment_ics
 from .messages import BookingKind as Kind
 from .models import Appointment
-from .reminders import message_planned_for
+from .services.message_planning import message_planned_for
 
 
 def _link(*candidates) -> str:

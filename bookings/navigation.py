@@ -29,7 +29,7 @@ def _arrival_words(moment, tz) -> dict:
 def dashboard_panels(request) -> list[dict]:
     from clinic import roles
 
-    from .client_selectors import client_appointment_lists
+    from .selectors.client import client_appointment_lists
 
     user = request.user
     if roles.is_client(user) and not roles.is_staff_member(user):

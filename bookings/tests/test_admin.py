@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from bookings.calendar_feed import calendar_feed_practitioner, calendar_feed_token_create
 from bookings.models import Appointment, CalendarFeedToken, WaitlistEntry
+from bookings.services.calendar_feed import calendar_feed_practitioner, calendar_feed_token_create
 from bookings.tests.conftest import MONDAY, at, days
 from bookings.tests.factories import AppointmentFactory, ClinicClosureFactory, TimeOffFactory
 from clinic.models import AuditEntry

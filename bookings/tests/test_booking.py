@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 
 from bookings.messages import BookingKind
 from bookings.models import Appointment, AppointmentStatusChange, Course, Treatment
-from bookings.services import appointment_book, appointment_cancel, appointment_reschedule, course_plan
+from bookings.selectors.course_plan import course_plan
+from bookings.services.appointments import appointment_book, appointment_cancel, appointment_reschedule
 from bookings.tests.conftest import MONDAY, at, days
 from bookings.tests.factories import AppointmentFactory, PractitionerFactory, RoomFactory, bookable_clinic
 from clinic.models import OutboundMessage
@@ -376,8 +377,8 @@ def test_when_the_database_refuses_a_time_taken_after_the_check_the_client_reads
     """A race, replayed: the service's check runs on a picture of the day from before another
     booking committed; the exclusion constraint refuses the insert, the client is told the
     time has just been taken with the nearest free times, and nothing is written."""
-    from bookings import services
-    from bookings.selectors import availability_inputs
+    from bookings.selectors.availability import availability_inputs
+    from bookings.services import appointments as services
 
     setup = bookable_clinic(practitioners=1, rooms=1)
     first, second = ClientFactory(), ClientFactory()
@@ -470,7 +471,7 @@ def test_a_course_emptied_by_a_move_counts_for_nothing(clinic, client_user, fron
     """Staff book a session past the window (a new course), then move it back inside the
     window: it joins the first course and its own is left without sessions. The empty course
     neither shows on the client's course page nor gets a plan, nor stops a booking."""
-    from bookings.client_selectors import client_courses
+    from bookings.selectors.client import client_courses
 
     first = book(client_user, clinic, at(TUESDAY, "10:00"))
     late = book(client_user, clinic, at(TUESDAY + days(50), "10:00"), by=front_desk, late_booking_reason="Away")
@@ -488,7 +489,7 @@ def test_a_course_emptied_by_a_move_counts_for_nothing(clinic, client_user, fron
 
 
 def test_a_course_whose_only_session_was_cancelled_is_not_shown(clinic, client_user):
-    from bookings.client_selectors import client_courses
+    from bookings.selectors.client import client_courses
 
     appointment = book(client_user, clinic, at(TUESDAY + days(3), "10:00"))
     appointment_cancel(appointment=appointment, cancelled_by=client_user)

@@ -7,7 +7,7 @@ import icalendar
 import pytest
 
 from bookings.calendar import appointment_ics
-from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
+from bookings.services.appointments import appointment_book, appointment_cancel, appointment_reschedule
 from bookings.tests.conftest import LONDON, MONDAY, at, days
 
 pytestmark = pytest.mark.usefixtures("frozen_monday")

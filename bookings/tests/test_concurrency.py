@@ -10,7 +10,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from bookings.models import Appointment
-from bookings.services import appointment_book
+from bookings.services.appointments import appointment_book
 from bookings.tests.conftest import at
 from bookings.tests.factories import bookable_clinic
 from clinic.models import ClinicProfile
@@ -155,7 +155,7 @@ def test_two_desks_adding_the_same_caller_get_one_client_and_a_message(clinic_pr
     the unique e-mail refuses its insert, and it reads the plain "already has an account"."""
     from django.db import transaction
 
-    from bookings.front_desk import client_create_by_staff
+    from bookings.services.clients import client_create_by_staff
     from clinic.models import User
 
     desk = FrontDeskFactory()

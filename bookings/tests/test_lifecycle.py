@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from bookings.messages import BookingKind
 from bookings.models import Appointment
-from bookings.services import (
+from bookings.services.appointments import (
     appointment_book,
     appointment_check_in,
     appointment_complete,

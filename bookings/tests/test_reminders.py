@@ -11,8 +11,8 @@ from django.core import mail
 
 from bookings.messages import BookingKind
 from bookings.models import Appointment
-from bookings.reminders import appointment_messages_plan
-from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
+from bookings.services.appointments import appointment_book, appointment_cancel, appointment_reschedule
+from bookings.services.message_planning import appointment_messages_plan
 from bookings.tests.conftest import LONDON, MONDAY, at, days
 from bookings.tests.factories import AppointmentFactory
 from clinic.dispatch import outbox_dispatch_due

@@ -241,7 +241,7 @@ def test_staff_pages_are_closed_to_clients(client, cleared_client, monday_mornin
 
 
 def test_moving_a_session_keeps_it_and_changes_its_time(client, cleared_client, monday_morning, screens_clinic):
-    from bookings.services import appointment_book
+    from bookings.services.appointments import appointment_book
 
     booked = appointment_book(
         client=cleared_client,

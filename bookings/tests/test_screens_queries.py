@@ -229,7 +229,7 @@ def test_every_other_client_page_stays_flat(client, screens_clinic, cleared_clie
 
 
 def test_every_other_staff_page_stays_flat(client, screens_clinic, cleared_client, monday_morning):
-    from bookings.calendar_feed import calendar_feed_token_create
+    from bookings.services.calendar_feed import calendar_feed_token_create
 
     practitioner = screens_clinic.practitioners[0]
     log_in(client, practitioner.user)

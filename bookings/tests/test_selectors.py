@@ -7,8 +7,9 @@ import pytest
 
 from bookings.availability import Reason
 from bookings.models import Appointment
-from bookings.selectors import availability, day_schedule, practitioner_week_schedule
-from bookings.services import appointment_book
+from bookings.selectors.availability import availability_days
+from bookings.selectors.schedules import day_schedule, practitioner_week_schedule
+from bookings.services.appointments import appointment_book
 from bookings.tests.conftest import MONDAY, at, days
 from bookings.tests.factories import (
     WEEKDAY_HOURS,
@@ -30,7 +31,7 @@ TUESDAY = MONDAY + days(1)
 
 
 def offer(setup, client, first, last, *, online=True, areas=("face",), practitioner=None):
-    found = availability(
+    found = availability_days(
         treatment=setup.treatment,
         areas=list(areas),
         client=client,

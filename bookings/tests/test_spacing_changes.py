@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from bookings.catalogue import treatment_save
 from bookings.models import Appointment, Treatment
+from bookings.services.catalogue import treatment_save
 from bookings.spacing_changes import sessions_not_fitting_treatment_change
 from bookings.tests.conftest import MONDAY, at, days
 from bookings.tests.factories import AppointmentFactory, TreatmentFactory

@@ -11,7 +11,7 @@ from django.db.models import F
 
 from bookings.availability import Reason
 from bookings.models import Appointment, Course, Treatment
-from bookings.services import appointment_book, appointment_cancel, appointment_reschedule
+from bookings.services.appointments import appointment_book, appointment_cancel, appointment_reschedule
 from bookings.tests.conftest import MONDAY, at, days
 from bookings.tests.factories import AppointmentFactory
 from clinic.models import ClinicProfile

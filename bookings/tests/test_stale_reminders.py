@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from bookings.messages import BookingKind
-from bookings.services import appointment_book
+from bookings.services.appointments import appointment_book
 from bookings.tests.conftest import MONDAY, at, days
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import OutboundMessage

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from bookings.selectors import availability
-from bookings.services import appointment_book
+from bookings.selectors.availability import availability_days
+from bookings.services.appointments import appointment_book
 from bookings.tests.conftest import at
 from bookings.tests.factories import bookable_clinic
 from clinic.models import ClinicProfile
@@ -45,7 +45,7 @@ def test_a_session_on_a_clock_change_day_is_at_the_local_time_booked(clinic_in, 
     tz = ZoneInfo(zone)
     with time_machine.travel(datetime.combine(day - timedelta(days=10), time(12), tzinfo=tz), tick=False):
         client = ClientFactory()
-        (offered,) = availability(
+        (offered,) = availability_days(
             treatment=setup.treatment, areas=["face"], client=client, first_day=day, last_day=day, online=True
         )
         local_starts = [slot.starts_at.astimezone(tz).strftime("%H:%M") for slot in offered.slots]
@@ -106,7 +106,7 @@ def test_a_lord_howe_session_is_on_the_local_calendar_day_though_utc_says_the_da
             booked_by=client,
         )
         assert first.starts_at.date() == date(2026, 10, 3)  # UTC
-        (day,) = availability(
+        (day,) = availability_days(
             treatment=setup.treatment,
             areas=["face"],
             client=client,

@@ -18,11 +18,13 @@ from clinic.errors import error_show
 from consultations.areas import Area
 from consultations.selectors import clearance_check, health_update_status
 
-from .. import client_selectors, selectors, services, waitlist
 from ..calendar import appointment_ics
 from ..course_panels import course_panels
 from ..forms import CancelForm, WaitlistJoinForm
 from ..models import Appointment, Treatment
+from ..selectors import client as client_selectors
+from ..services import appointments as services
+from ..services import waitlist
 from .common import needs
 
 
@@ -46,7 +48,7 @@ def my_appointments(request):
 
 @needs(roles.Capability.BOOK_OWN)
 def my_appointment(request, appointment_id):
-    appointment = selectors.client_appointment(client=request.user, appointment_id=appointment_id)
+    appointment = client_selectors.client_appointment(client=request.user, appointment_id=appointment_id)
     profile = request.clinic_profile
     upcoming = appointment.status == Appointment.Status.BOOKED and appointment.starts_at > timezone.now()
     health = None
@@ -71,7 +73,7 @@ def my_appointment(request, appointment_id):
 
 @needs(roles.Capability.BOOK_OWN)
 def my_appointment_cancel(request, appointment_id):
-    appointment = selectors.client_appointment(client=request.user, appointment_id=appointment_id)
+    appointment = client_selectors.client_appointment(client=request.user, appointment_id=appointment_id)
     profile = request.clinic_profile
     late = _late_cancellation(appointment, profile.late_cancellation_hours)
     form = CancelForm(request.POST or None)
@@ -120,7 +122,7 @@ def _ics_response(appointment: Appointment, profile) -> HttpResponse:
 
 @needs(roles.Capability.BOOK_OWN)
 def my_appointment_ics(request, appointment_id):
-    appointment = selectors.client_appointment(client=request.user, appointment_id=appointment_id)
+    appointment = client_selectors.client_appointment(client=request.user, appointment_id=appointment_id)
     return _ics_response(appointment, request.clinic_profile)
 
 

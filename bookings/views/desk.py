@@ -18,12 +18,15 @@ from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
 
-from .. import desk_selectors, selectors, services, waitlist
 from ..course_panels import course_panels
 from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm, WaitlistJoinForm
-from ..front_desk import client_create_by_staff
 from ..models import Appointment, Practitioner, Treatment, WaitlistEntry
 from ..schedule_grid import Column, grid_for
+from ..selectors import desk as desk_selectors
+from ..selectors import schedules
+from ..services import appointments as services
+from ..services import waitlist
+from ..services.clients import client_create_by_staff
 from .client import _ics_response
 from .common import needs, parse_day, parse_instant, parse_int, safe_next
 
@@ -111,7 +114,7 @@ def desk_day(request):
     today = clinic_today()
     day = parse_day(request.GET.get("day"), today)
     by_rooms = request.GET.get("by") == "rooms"
-    schedule = selectors.day_schedule(day=day)
+    schedule = schedules.day_schedule(day=day)
     instants = [b for p in schedule.practitioners for block in p.blocks for b in block]
     instants += [i.appointment.starts_at for i in schedule.appointments] + [
         i.appointment.ends_at for i in schedule.appointments
@@ -146,7 +149,7 @@ def desk_day(request):
 @needs(roles.Capability.VIEW_SCHEDULE)
 def desk_day_sheet(request):
     day = parse_day(request.GET.get("day"), clinic_today())
-    schedule = selectors.day_schedule(day=day, include_cancelled=False)
+    schedule = schedules.day_schedule(day=day, include_cancelled=False)
     return render(
         request,
         "bookings/desk_day_sheet.html",
@@ -169,7 +172,7 @@ def _week_view(request, practitioner, template: str, extra: dict):
     today = clinic_today()
     anchor = parse_day(request.GET.get("week"), today)
     week_start = anchor - timedelta(days=anchor.weekday())
-    week = selectors.practitioner_week_schedule(practitioner=practitioner, week_start=week_start)
+    week = schedules.practitioner_week_schedule(practitioner=practitioner, week_start=week_start)
     # One height for the whole week: from the earliest to the latest local time of any day.
     local_times = []
     for day in week.days:

@@ -23,11 +23,12 @@ from clinic.models import User
 from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check
 
-from .. import selectors, services
 from ..availability import Reason, long_date
-from ..client_selectors import course_session_number
 from ..forms import AreasForm, SlotForm
 from ..models import Appointment, Practitioner, Room, Treatment
+from ..selectors.availability import availability_days, session_timing
+from ..selectors.client import course_session_number
+from ..services import appointments as services
 from .common import needs, parse_day, parse_int
 
 SHORT_REASONS = {
@@ -270,7 +271,7 @@ def _calendar(request, client_id, slug):
     first_shown, last_shown = weeks_dates[0][0], weeks_dates[-1][-1]
     days = []
     if last_shown >= today:
-        days = selectors.availability(
+        days = availability_days(
             treatment=treatment,
             areas=areas,
             client=booker.client,
@@ -372,7 +373,7 @@ def _times(request, client_id, slug):
         # Without JavaScript the calendar page shows the day's times itself.
         query = _flow_query(areas, day=day.isoformat(), month=f"{day:%Y-%m}", moving=request.GET.get("moving"))
         return redirect(f"{booker.url('calendar', slug=slug)}?{query}")
-    days = selectors.availability(
+    days = availability_days(
         treatment=treatment,
         areas=areas,
         client=booker.client,
@@ -392,7 +393,7 @@ def _nearest_free(booker, treatment, areas, moving, around, practitioner=None, c
     "just taken" page."""
     local_day = timezone.localtime(around).date()
     first = max(local_day - timedelta(days=3), clinic_today())
-    days = selectors.availability(
+    days = availability_days(
         treatment=treatment,
         areas=areas,
         client=booker.client,
@@ -464,7 +465,7 @@ def _confirm(request, client_id, slug):
         messages.error(request, problem)
         return redirect(f"{booker.url('calendar', slug=treatment.slug)}?{_flow_query(areas)}")
 
-    day_info = selectors.availability(
+    day_info = availability_days(
         treatment=treatment,
         areas=areas,
         client=booker.client,
@@ -478,7 +479,7 @@ def _confirm(request, client_id, slug):
         reason_only = False
         form.cleaned_data["late_booking_reason"] = ""
     still_free = any(s.starts_at == starts_at for s in day_info.slots)
-    timing = selectors.session_timing(
+    timing = session_timing(
         treatment=treatment, areas=areas, area_minutes=dict(treatment.areas.values_list("area", "needling_minutes"))
     )
     arrival, needling_starts, needling_ends, _ = timing.instants(starts_at)

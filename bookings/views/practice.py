@@ -11,15 +11,15 @@ from clinic.clock import clinic_today
 from clinic.models import ClinicProfile
 from consultations.areas import area_labels
 
-from .. import selectors
-from ..calendar_feed import (
+from ..models import Appointment, Practitioner
+from ..selectors.schedules import practitioner_week_schedule
+from ..services.calendar_feed import (
     calendar_feed_ics,
     calendar_feed_live,
     calendar_feed_practitioner,
     calendar_feed_token_create,
     calendar_feed_token_revoke,
 )
-from ..models import Appointment, Practitioner
 from .common import needs, parse_day
 from .desk import _session_record_url, _week_view, badges
 
@@ -36,7 +36,7 @@ def practice_day(request):
     practitioner = _own_practitioner(request)
     today = clinic_today()
     day = parse_day(request.GET.get("day"), today)
-    week = selectors.practitioner_week_schedule(practitioner=practitioner, week_start=day)
+    week = practitioner_week_schedule(practitioner=practitioner, week_start=day)
     items = [
         {
             "item": item,

@@ -307,12 +307,12 @@ CELERY_BEAT_SCHEDULE["outbox-dispatch"] = {
 # secret anyone can derive. Production turns them off.
 DEMO_DATA_ALLOWED = True
 CLINIC_DEFAULT_TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")
-# Booking limits (bookings.selectors.booking_settings): slot step, online notice, online horizon.
+# Booking limits (bookings.selectors.availability.booking_settings): slot step, online notice, online horizon.
 BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=15)
 BOOKING_ONLINE_NOTICE_HOURS = env.int("BOOKING_ONLINE_NOTICE_HOURS", default=24)
 BOOKING_ONLINE_HORIZON_DAYS = env.int("BOOKING_ONLINE_HORIZON_DAYS", default=90)
 # Nobody sets a micro-needling-type treatment's minimum days between sessions below this
-# (bookings.catalogue; the database holds 28, so a lower value fails the system check).
+# (bookings.services.catalogue; the database holds 28, so a lower value fails the system check).
 TREATMENT_SPACING_MIN_FLOOR_DAYS = env.int("TREATMENT_SPACING_MIN_FLOOR_DAYS", default=28)
 
 # --- Messages (clinic.composing, clinic.dispatch) -------------------------------------------

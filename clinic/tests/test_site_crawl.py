@@ -335,9 +335,9 @@ def _photo(client, practitioner):
 
 def build_site() -> Site:
     from aftercare.models import AftercarePlan
-    from bookings.calendar_feed import calendar_feed_token_create
     from bookings.models import Appointment, Practitioner, Treatment
-    from bookings.waitlist import waitlist_join
+    from bookings.services.calendar_feed import calendar_feed_token_create
+    from bookings.services.waitlist import waitlist_join
     from consultations.selectors import clearance_check
     from consultations.services import health_update_submit
 

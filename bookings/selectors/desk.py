@@ -10,7 +10,7 @@ from django.http import Http404
 from clinic import roles
 from clinic.models import User
 
-from .models import Appointment, WaitlistEntry
+from ..models import Appointment, WaitlistEntry
 
 OPEN_WAITLIST = (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED)
 

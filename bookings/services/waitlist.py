@@ -18,8 +18,8 @@ from clinic.audit import audit_record
 from clinic.models import ClinicProfile
 from clinic.outbox import outbox_enqueue
 
-from .messages import BookingKind
-from .models import Treatment, WaitlistEntry
+from ..messages import BookingKind
+from ..models import Treatment, WaitlistEntry
 
 OPEN = (WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED)
 LONGEST_RANGE_DAYS = 90

@@ -40,8 +40,8 @@ from clinic.clock import local_time_on
 from clinic.models import ClinicProfile, OutboundMessage
 from clinic.outbox import outbox_cancel_pending, outbox_enqueue, outbox_latest, outbox_next_version
 
-from .messages import BookingKind
-from .models import Appointment
+from ..messages import BookingKind
+from ..models import Appointment
 
 Kind = BookingKind
 Status = OutboundMessage.Status

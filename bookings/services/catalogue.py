@@ -15,8 +15,8 @@ from clinic import roles
 from clinic.audit import audit_record
 from clinic.rule_changes import ChangeNeedsConfirmation, SessionMisfit
 
-from .models import SPACING_FLOOR_DAYS_IN_DATABASE, Treatment
-from .spacing_changes import sessions_not_fitting_treatment_change
+from ..models import SPACING_FLOOR_DAYS_IN_DATABASE, Treatment
+from ..spacing_changes import sessions_not_fitting_treatment_change
 
 
 def spacing_floor_days() -> int:

@@ -13,7 +13,7 @@ from icalendar import Calendar, Event
 from clinic.audit import audit_record
 from clinic.models import ClinicProfile
 
-from .models import Appointment, CalendarFeedToken, Practitioner
+from ..models import Appointment, CalendarFeedToken, Practitioner
 
 FEED_PAST_DAYS = 14
 FEED_FUTURE_DAYS = 120

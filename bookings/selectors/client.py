@@ -4,13 +4,16 @@ Everything is filtered by the client first, so another client's id never reaches
 function runs a fixed number of queries (tests in ``tests/test_screens_client.py``)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Appointment, Course, WaitlistEntry
+from clinic.models import ClinicProfile, User
+
+from ..models import Appointment, Course, WaitlistEntry
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -125,3 +128,33 @@ def client_waitlist_entry(*, client, entry_id: int) -> WaitlistEntry:
     if entry is None:
         raise Http404("No such waitlist entry.")
     return entry
+
+
+def client_appointment(*, client: User, appointment_id: int) -> Appointment:
+    """One of the client's own appointments; another's id is a 404."""
+    return get_object_or_404(
+        Appointment.objects.select_related("treatment", "practitioner__user", "room", "course"),
+        pk=appointment_id,
+        client=client,
+    )
+
+
+def appointment_session_date_for_client(*, client, appointment_id: int) -> date | None:
+    """The session's date in the clinic's time zone when ``appointment_id`` is one of
+    ``client``'s sessions still to come (booked or checked in); None otherwise (another client's,
+    cancelled, over, unknown)."""
+    starts_at = (
+        Appointment.objects.filter(
+            pk=appointment_id, client=client, status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
+        )
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if starts_at is None:
+        return None
+    return timezone.localtime(starts_at, ClinicProfile.get().tz).date()
+
+
+def appointment_starts_at(*, appointment_id: int) -> datetime | None:
+    """When an appointment starts (for consultations' health-change alert), or None."""
+    return Appointment.objects.filter(pk=appointment_id).values_list("starts_at", flat=True).first()

@@ -1,19 +1,24 @@
-"""Every write to appointments and courses.
+"""Every write to appointments and courses: book, move, cancel, and the status steps.
 
 Each service runs in one transaction, checks every rule itself (through the same engine the
 screens use, so they cannot disagree) with the client's row locked, and leaves the database's
 constraints (exclusion constraints on PostgreSQL, check constraints everywhere) as the last word
 at commit. A refused booking raises ``ValidationError`` with a message a client can read, naming
-the reason and, where there is one, the next possible date; nothing is written.
+the reason and, where there is one, the next possible date (``bookings.services.refusals``);
+nothing is written.
+
+The path of one booking: ``appointment_book`` → ``selectors.availability.availability_inputs``
+(what the engine needs, in a fixed number of queries) → ``availability.engine.check_start`` →
+the insert → ``services.message_planning`` → ``clinic.outbox``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clinic import roles
@@ -23,30 +28,21 @@ from clinic.models import ClinicProfile, User
 from consultations.areas import AREA_CODES, Area, area_labels
 from consultations.selectors import clearance_check, health_update_status
 
-from . import reminders
-from .availability import (
-    AvailabilityInputs,
-    Reason,
-    Session,
-    Slot,
-    check_start,
-    find_availability,
-    long_date,
-)
-from .locks import appointment_lock
-from .models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
-from .selectors import availability_inputs, treatment_catalogue
+from ..availability import AvailabilityInputs, Reason, Slot, check_start
+from ..locks import appointment_lock
+from ..models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
+from ..selectors.availability import availability_inputs, treatment_catalogue
+from . import message_planning
+from .refusals import BookingAsk, insert_or_explain, start_refusal
 from .waitlist import waitlist_mark_booked
 
 Status = Appointment.Status
 Channel = Appointment.Channel
 
-# Reasons a time is not free right now: the answer offers the nearest free times.
-TAKEN_REASONS = {Reason.PRACTITIONER_BUSY, Reason.ROOM_BUSY, Reason.FULLY_BOOKED, Reason.OUTSIDE_HOURS, Reason.CLOSED}
-
-
-def _local_time(moment: datetime, tz) -> str:
-    return moment.astimezone(tz).strftime("%H:%M")
+# Times further than this from now are a typed or tampered value, not a session: refused before
+# the engine turns them into days (a year-9999 date would overflow its calendar arithmetic).
+FARTHEST_FROM_NOW = timedelta(days=5 * 366)
+SLOT_FIELDS = ["practitioner", "room", "course", "starts_at", "needling_starts_at", "needling_ends_at", "ends_at"]
 
 
 def _resolve_treatment(treatment: Treatment | str) -> Treatment:
@@ -83,11 +79,6 @@ def _check_choices(*, treatment: Treatment, practitioner: Practitioner | None, r
         raise ValidationError({"room": f"{room} is not equipped for this treatment."})
 
 
-# Times further than this from now are a typed or tampered value, not a session: refused before
-# the engine turns them into days (a year-9999 date would overflow its calendar arithmetic).
-FARTHEST_FROM_NOW = timedelta(days=5 * 366)
-
-
 def _require_aware(starts_at: datetime) -> None:
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Choose a date and time."})
@@ -107,70 +98,73 @@ def _is_online(*, client: User, by: User | None) -> bool:
     return False
 
 
-def _free_times_hint(
-    *, treatment, areas, client, near: datetime, online, practitioner_id, exclude_appointment_id, tz, catalogue
-) -> str:
-    """ "The nearest free times are ..." (on the day asked for, closest to the time asked for;
-    else the next day with free times, within four weeks), or the empty string."""
-    day = near.astimezone(tz).date()
-    inputs = availability_inputs(
-        treatment=treatment,
-        areas=areas,
-        client=client,
-        first_day=day,
-        last_day=day + timedelta(days=27),
-        online=online,
-        practitioner_id=practitioner_id,
-        exclude_appointment_id=exclude_appointment_id,
-        tz=tz,
-        catalogue=catalogue,
-    )
-    for found in find_availability(inputs, day, day + timedelta(days=27), practitioner_id=practitioner_id):
-        if found.slots:
-            closest = sorted(
-                sorted(found.slots, key=lambda slot: abs(slot.starts_at - near))[:3], key=lambda s: s.starts_at
-            )
-            times = ", ".join(_local_time(slot.starts_at, tz) for slot in closest)
-            return f" The nearest free times are on {long_date(found.day)}: {times}."
-    return ""
-
-
 @dataclass(frozen=True)
 class _Checked:
+    """The engine's yes for one start time: the slot, and the course it joins."""
+
     slot: Slot
     course_id: int | None
     starts_new_course: bool
     needs_reason: bool
     note: str
+    late_booking_reason: str
 
 
-def _check(
-    *,
-    inputs: AvailabilityInputs,
-    starts_at: datetime,
-    practitioner: Practitioner | None,
-    room: Room | None,
-    hint_args: dict,
-) -> _Checked:
-    """Run the engine for this one start time; raise with the reason and the next possibility."""
+def _day_inputs(ask: BookingAsk, *, practitioner_id: int | None) -> AvailabilityInputs:
+    day = ask.starts_at.astimezone(ask.tz).date()
+    return availability_inputs(
+        treatment=ask.treatment,
+        areas=ask.areas,
+        client=ask.client,
+        first_day=day,
+        last_day=day,
+        online=ask.online,
+        practitioner_id=practitioner_id,
+        exclude_appointment_id=ask.exclude_appointment_id,
+        tz=ask.tz,
+        catalogue=ask.catalogue,
+    )
+
+
+def _check(ask: BookingAsk, inputs: AvailabilityInputs, *, practitioner, room, late_booking_reason: str) -> _Checked:
+    """Run the engine for this one start time; raise with the reason and the next possibility,
+    or when staff book after the course's window without a reason."""
     result = check_start(
         inputs,
-        starts_at,
+        ask.starts_at,
         practitioner_id=practitioner.pk if practitioner else None,
         room_id=room.pk if room else None,
     )
-    if result.slot is not None:
-        day = result.day
-        return _Checked(result.slot, day.course_id, day.starts_new_course, day.needs_reason, day.note)
-    message = result.message
-    next_possible = result.day.next_possible if result.day else None
-    if next_possible:
-        message += f" The next possible date is {long_date(next_possible)}."
-    elif result.reason in TAKEN_REASONS or result.reason in (Reason.NOTICE, Reason.CLIENT_BUSY):
-        message += _free_times_hint(**hint_args)
-    elif result.reason == Reason.CLEARANCE_MISSING and inputs.clearance and inputs.clearance.valid_from:
-        message += f" The next possible date is {long_date(inputs.clearance.valid_from)}."
-    raise ValidationError({"starts_at": ValidationError(message, code=result.reason)})
+    if result.slot is None:
+        raise start_refusal(ask, result, inputs)
+    day = result.day
+    reason = (late_booking_reason or "").strip()
+    if day.needs_reason and not reason:
+        raise ValidationError({"late_booking_reason": ValidationError(day.note, code=Reason.OUTSIDE_WINDOW)})
+    return _Checked(
+        result.slot,
+        day.course_id,
+        day.starts_new_course,
+        day.needs_reason,
+        day.note,
+        reason if day.needs_reason else "",
+    )
+
+
+def _slot_values(checked: _Checked, course: Course) -> dict:
+    """The appointment's fields that the engine's answer sets, for a new booking or a move."""
+    slot = checked.slot
+    return {
+        "practitioner_id": slot.practitioner_id,
+        "room_id": slot.room_id,
+        "course": course,
+        "starts_at": slot.starts_at,
+        "needling_starts_at": slot.needling_starts_at,
+        "needling_ends_at": slot.needling_ends_at,
+        "ends_at": slot.ends_at,
+        "starts_new_course": checked.starts_new_course,
+        "late_booking_reason": checked.late_booking_reason,
+    }
 
 
 def _course_for(
@@ -204,41 +198,30 @@ def _record_status(appointment: Appointment, *, from_status: str, by: User | Non
     )
 
 
-# The SQLSTATE of the spacing trigger (migration 0004): sessions on the same area too close.
-SPACING_SQLSTATE = "23S01"
-
-
-def _spacing_refusal(treatment: Treatment) -> ValidationError:
-    # The minimum as the database holds it now: the trigger may have refused because a manager
-    # raised it after the service read the treatment.
-    min_days = Treatment.objects.filter(pk=treatment.pk).values_list("spacing_min_days", flat=True).first()
-    message = (
-        f"Sessions on the same area need at least {min_days} days between them; this date is too close to "
-        f"another session of {treatment} on the same area. Please choose another date."
+def _ask_for_booking(
+    *, client, treatment, areas, starts_at, booked_by, practitioner, room
+) -> BookingAsk:
+    """Everything checked before the transaction: the treatment, areas, practitioner and room,
+    the time's shape, and who books (online or the desk)."""
+    treatment = _resolve_treatment(treatment)
+    catalogue = treatment_catalogue(treatment=treatment)
+    areas = _clean_areas(areas, catalogue.area_minutes, treatment)
+    _require_aware(starts_at)
+    _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
+    online = _is_online(client=client, by=booked_by)
+    if online and not treatment.bookable_online:
+        raise ValidationError({"treatment": f"{treatment} is booked by the clinic: please call us."})
+    ask = BookingAsk(
+        treatment=treatment,
+        areas=areas,
+        client=client,
+        starts_at=starts_at,
+        online=online,
+        tz=ClinicProfile.get().tz,
+        catalogue=catalogue,
+        practitioner_id=practitioner.pk if practitioner else None,
     )
-    return ValidationError({"starts_at": ValidationError(message, code=Reason.SPACING)})
-
-
-def _insert_or_explain(write, *, hint_args: dict):
-    """Run ``write`` in a savepoint. When the database refuses it although our checks passed,
-    say why: an exclusion constraint (another booking took the time between our check and our
-    insert: the nearest free times), or the spacing trigger (the treatment's minimum changed in
-    between, or a session was written past the services)."""
-    try:
-        with transaction.atomic():
-            return write()
-    except IntegrityError as error:
-        if getattr(error.__cause__, "sqlstate", None) == SPACING_SQLSTATE:
-            raise _spacing_refusal(hint_args["treatment"]) from error
-        if "no_overlap" not in str(error):
-            raise
-        raise ValidationError(
-            {
-                "starts_at": ValidationError(
-                    "That time has just been taken." + _free_times_hint(**hint_args), code="just_taken"
-                )
-            }
-        ) from error
+    return ask
 
 
 def appointment_book(
@@ -261,75 +244,44 @@ def appointment_book(
     given. Guarantees, with the client's row locked: clearance on the day for these areas, the
     spacing rule against both neighbours, working hours, no overlap for practitioner, room or
     client; a course joined or started; the status history and the confirmation message written;
-    the client's open waitlist entries covering that day closed. Raises ``ValidationError`` naming the reason (and the next possible date); writes nothing then.
+    the client's open waitlist entries covering that day closed. Raises ``ValidationError``
+    naming the reason (and the next possible date); writes nothing then.
     """
-    treatment = _resolve_treatment(treatment)
-    tz = ClinicProfile.get().tz
-    catalogue = treatment_catalogue(treatment=treatment)
-    areas = _clean_areas(areas, catalogue.area_minutes, treatment)
-    _require_aware(starts_at)
-    _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
-    online = _is_online(client=client, by=booked_by)
-    if online and not treatment.bookable_online:
-        raise ValidationError({"treatment": f"{treatment} is booked by the clinic: please call us."})
-    late_booking_reason = (late_booking_reason or "").strip()
-    day = starts_at.astimezone(tz).date()
-    hint_args = {
-        "treatment": treatment,
-        "areas": areas,
-        "client": client,
-        "near": starts_at,
-        "online": online,
-        "practitioner_id": practitioner.pk if practitioner else None,
-        "exclude_appointment_id": None,
-        "tz": tz,
-        "catalogue": catalogue,
-    }
-
+    ask = _ask_for_booking(
+        client=client,
+        treatment=treatment,
+        areas=areas,
+        starts_at=starts_at,
+        booked_by=booked_by,
+        practitioner=practitioner,
+        room=room,
+    )
+    day = starts_at.astimezone(ask.tz).date()
     with transaction.atomic():
         users_lock(client.pk)
-        inputs = availability_inputs(
-            treatment=treatment,
-            areas=areas,
-            client=client,
-            first_day=day,
-            last_day=day,
-            online=online,
-            practitioner_id=practitioner.pk if practitioner else None,
-            tz=tz,
-            catalogue=catalogue,
-        )
-        checked = _check(inputs=inputs, starts_at=starts_at, practitioner=practitioner, room=room, hint_args=hint_args)
-        if checked.needs_reason and not late_booking_reason:
-            raise ValidationError({"late_booking_reason": ValidationError(checked.note, code=Reason.OUTSIDE_WINDOW)})
-        course = _course_for(checked=checked, client=client, treatment=treatment, areas=areas, day=day)
-        slot = checked.slot
+        inputs = _day_inputs(ask, practitioner_id=ask.practitioner_id)
+        checked = _check(ask, inputs, practitioner=practitioner, room=room, late_booking_reason=late_booking_reason)
+        course = _course_for(checked=checked, client=client, treatment=ask.treatment, areas=ask.areas, day=day)
+        values = _slot_values(checked, course)
+        channel = Channel.ONLINE if ask.online else Channel.STAFF
 
         def write():
             return Appointment.objects.create(
                 client=client,
-                treatment=treatment,
-                areas=areas,
-                practitioner_id=slot.practitioner_id,
-                room_id=slot.room_id,
-                course=course,
+                treatment=ask.treatment,
+                areas=ask.areas,
                 status=Status.BOOKED,
-                starts_at=slot.starts_at,
-                needling_starts_at=slot.needling_starts_at,
-                needling_ends_at=slot.needling_ends_at,
-                ends_at=slot.ends_at,
                 booked_by=booked_by,
-                channel=Channel.ONLINE if online else Channel.STAFF,
-                late_booking_reason=late_booking_reason if checked.needs_reason else "",
-                starts_new_course=checked.starts_new_course,
+                channel=channel,
+                **values,
             )
 
-        appointment = _insert_or_explain(write, hint_args=hint_args)
+        appointment = insert_or_explain(write, ask)
         _record_status(appointment, from_status="", by=booked_by, note=checked.note)
-        reminders.appointment_messages_plan(appointment=appointment, event="booked")
+        message_planning.appointment_messages_plan(appointment=appointment, event="booked")
         # A client who gets a session on a day they were waiting for leaves the waitlist, by
         # whichever path they booked (online, the desk, the admin, a script).
-        waitlist_mark_booked(client=client, treatment=treatment, day=day)
+        waitlist_mark_booked(client=client, treatment=ask.treatment, day=day)
         audit_record(
             actor=booked_by,
             action="appointment.booked",
@@ -339,6 +291,20 @@ def appointment_book(
             details={"channel": appointment.channel, "starts_new_course": checked.starts_new_course},
         )
     return appointment
+
+
+def _movable(appointment: Appointment, *, changed_by: User) -> tuple[Appointment, bool]:
+    """The appointment locked and fresh, if it may be moved by ``changed_by``; and whether this is
+    the client acting online."""
+    appointment = appointment_lock(appointment.pk)
+    if appointment.status != Status.BOOKED:
+        raise ValidationError(f"A session that is {appointment.get_status_display().lower()} cannot be moved.")
+    online = _is_online(client=appointment.client, by=changed_by)
+    if online and appointment.starts_at <= timezone.now():
+        # As for cancelling: once the time has come, only the clinic can change it (or record
+        # the no-show); a client cannot move it away.
+        raise ValidationError("This session has already started: please call the clinic.")
+    return appointment, online
 
 
 def appointment_reschedule(
@@ -352,84 +318,43 @@ def appointment_reschedule(
     request=None,
 ) -> Appointment:
     """Move a booked session to ``starts_at`` (with the same checks as booking, both neighbours
-    re-checked, the session itself left out); a client cannot move one whose time has come. Keeps the practitioner unless another is given or
-    they are not free; joins or starts the right course; moves its planned messages; closes the
-    client's open waitlist entries covering the new day. Raises ``ValidationError``; writes
-    nothing then."""
+    re-checked, the session itself left out); a client cannot move one whose time has come.
+    Keeps the practitioner unless another is given or they are not free; joins or starts the
+    right course; moves its planned messages; closes the client's open waitlist entries covering
+    the new day. Raises ``ValidationError``; writes nothing then."""
     _require_aware(starts_at)
     tz = ClinicProfile.get().tz
     with transaction.atomic():
-        appointment = appointment_lock(appointment.pk)
-        if appointment.status != Status.BOOKED:
-            raise ValidationError(f"A session that is {appointment.get_status_display().lower()} cannot be moved.")
+        appointment, online = _movable(appointment, changed_by=changed_by)
         client, treatment = appointment.client, appointment.treatment
-        online = _is_online(client=client, by=changed_by)
-        if online and appointment.starts_at <= timezone.now():
-            # As for cancelling: once the time has come, only the clinic can change it (or
-            # record the no-show); a client cannot move it away.
-            raise ValidationError("This session has already started: please call the clinic.")
         catalogue = treatment_catalogue(treatment=treatment)
         _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
-        day = starts_at.astimezone(tz).date()
-        hint_args = {
-            "treatment": treatment,
-            "areas": appointment.areas,
-            "client": client,
-            "near": starts_at,
-            "online": online,
-            "practitioner_id": practitioner.pk if practitioner else None,
-            "exclude_appointment_id": appointment.pk,
-            "tz": tz,
-            "catalogue": catalogue,
-        }
-        inputs = availability_inputs(
+        ask = BookingAsk(
             treatment=treatment,
             areas=appointment.areas,
             client=client,
-            first_day=day,
-            last_day=day,
+            starts_at=starts_at,
             online=online,
-            exclude_appointment_id=appointment.pk,
             tz=tz,
             catalogue=catalogue,
+            practitioner_id=practitioner.pk if practitioner else None,
+            exclude_appointment_id=appointment.pk,
         )
-        if practitioner is None:
-            # Prefer the practitioner the client already had, if they are free then.
-            kept = check_start(inputs, starts_at, practitioner_id=appointment.practitioner_id)
-            if kept.slot is not None:
-                practitioner = appointment.practitioner
-        checked = _check(inputs=inputs, starts_at=starts_at, practitioner=practitioner, room=room, hint_args=hint_args)
-        late_booking_reason = (late_booking_reason or "").strip()
-        if checked.needs_reason and not late_booking_reason:
-            raise ValidationError({"late_booking_reason": ValidationError(checked.note, code=Reason.OUTSIDE_WINDOW)})
+        inputs = _day_inputs(ask, practitioner_id=None)
+        # Prefer the practitioner the client already had, if they are free then.
+        if practitioner is None and check_start(inputs, starts_at, practitioner_id=appointment.practitioner_id).slot:
+            practitioner = appointment.practitioner
+        checked = _check(ask, inputs, practitioner=practitioner, room=room, late_booking_reason=late_booking_reason)
+        day = starts_at.astimezone(tz).date()
         course = _course_for(
             checked=checked, client=client, treatment=treatment, areas=appointment.areas, day=day, moving=appointment
         )
         previous_start = appointment.starts_at
-        slot = checked.slot
-        appointment.practitioner_id = slot.practitioner_id
-        appointment.room_id = slot.room_id
-        appointment.course = course
-        appointment.starts_at = slot.starts_at
-        appointment.needling_starts_at = slot.needling_starts_at
-        appointment.needling_ends_at = slot.needling_ends_at
-        appointment.ends_at = slot.ends_at
-        appointment.starts_new_course = checked.starts_new_course
-        appointment.late_booking_reason = late_booking_reason if checked.needs_reason else ""
-        fields = [
-            "practitioner",
-            "room",
-            "course",
-            "starts_at",
-            "needling_starts_at",
-            "needling_ends_at",
-            "ends_at",
-            "starts_new_course",
-            "late_booking_reason",
-            "updated_at",
-        ]
-        _insert_or_explain(lambda: appointment.save(update_fields=fields), hint_args=hint_args)
-        reminders.appointment_messages_plan(appointment=appointment, event="rescheduled")
+        for name, value in _slot_values(checked, course).items():
+            setattr(appointment, name, value)
+        fields = [*SLOT_FIELDS, "starts_new_course", "late_booking_reason", "updated_at"]
+        insert_or_explain(lambda: appointment.save(update_fields=fields), ask)
+        message_planning.appointment_messages_plan(appointment=appointment, event="rescheduled")
         # Moved onto a day they were waiting for (an offered earlier time): off the waitlist.
         waitlist_mark_booked(client=client, treatment=treatment, day=day)
         audit_record(
@@ -492,7 +417,7 @@ def appointment_cancel(
             "late " if appointment.cancellation_late else ""
         ) + f"cancellation by the {appointment.cancelled_by_party}"
         _record_status(appointment, from_status=previous, by=cancelled_by, note=note)
-        reminders.appointment_messages_plan(appointment=appointment, event="cancelled")
+        message_planning.appointment_messages_plan(appointment=appointment, event="cancelled")
         audit_record(
             actor=cancelled_by,
             action="appointment.cancelled",
@@ -593,7 +518,7 @@ def appointment_complete(*, appointment: Appointment, completed_by: User, sessio
             refusal="A session that is {status} cannot be completed: start it first.",
             note=f"session record {session_record.pk}",
         )
-        reminders.appointment_messages_plan(appointment=appointment, event="completed")
+        message_planning.appointment_messages_plan(appointment=appointment, event="completed")
         course = appointment.course
         done = course.appointments.filter(status=Status.COMPLETED).count()
         if done >= course.planned_sessions and course.status != Course.Status.FINISHED:
@@ -620,94 +545,5 @@ def appointment_no_show(*, appointment: Appointment, recorded_by: User) -> Appoi
             refusal="A session that is {status} cannot be marked as a no-show.",
             check=started,
         )
-        reminders.appointment_messages_plan(appointment=appointment, event="no_show")
+        message_planning.appointment_messages_plan(appointment=appointment, event="no_show")
     return appointment
-
-
-# --- Planning the rest of a course -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProposedSession:
-    number: int  # the session's place in the course (1-based)
-    window_opens: date
-    window_closes: date
-    slot: Slot | None
-    message: str = ""  # why there is no slot
-
-
-def course_plan(
-    *, course: Course, practitioner: Practitioner | None = None, online: bool = False
-) -> list[ProposedSession]:
-    """Propose dates for the rest of ``course``: each session inside its window (28 to 42 days
-    after the one before) and actually free now, preferring the practitioner and time of day of
-    the latest session. Proposes; books nothing (the client or the desk books each proposal).
-    A course with no active session left (cancelled, or moved into another course) has nothing
-    to continue: the next booking starts a new one, so nothing is proposed."""
-    tz = ClinicProfile.get().tz
-    treatment = course.treatment
-    sessions = list(course.appointments.filter(status__in=Appointment.ACTIVE_STATUSES).order_by("starts_at"))
-    remaining = course.planned_sessions - len(sessions)
-    if remaining <= 0 or not sessions:
-        return []
-    today = timezone.now().astimezone(tz).date()
-    last = sessions[-1] if sessions else None
-    anchor = last.starts_at.astimezone(tz).date() if last else None
-    first_day = max(today, anchor + timedelta(days=treatment.spacing_min_days)) if anchor else today
-    last_day = first_day + timedelta(days=remaining * treatment.spacing_max_days)
-    inputs = availability_inputs(
-        treatment=treatment,
-        areas=course.areas,
-        client=course.client,
-        first_day=first_day,
-        last_day=last_day,
-        online=online,
-        practitioner_id=practitioner.pk if practitioner else None,
-        tz=tz,
-    )
-    preferred_practitioner = practitioner.pk if practitioner else (last.practitioner_id if last else None)
-    preferred_minute = last.starts_at.astimezone(tz).hour * 60 + last.starts_at.astimezone(tz).minute if last else 600
-    proposals: list[ProposedSession] = []
-    for number in range(len(sessions) + 1, course.planned_sessions + 1):
-        if anchor is None:
-            opens, closes = today, today + timedelta(days=treatment.spacing_max_days)
-        else:
-            opens = anchor + timedelta(days=treatment.spacing_min_days)
-            closes = anchor + timedelta(days=treatment.spacing_max_days)
-        search_from = max(opens, today)
-        if search_from > closes:
-            proposals.append(ProposedSession(number, opens, closes, None, "This session's window has passed."))
-            break
-        chosen = None
-        for day in find_availability(inputs, search_from, closes):
-            if day.slots and (day.course_id == course.pk or anchor is None):
-                chosen = min(
-                    day.slots,
-                    key=lambda s: (
-                        s.practitioner_id != preferred_practitioner,
-                        abs(
-                            s.starts_at.astimezone(tz).hour * 60 + s.starts_at.astimezone(tz).minute - preferred_minute
-                        ),
-                    ),
-                )
-                break
-        if chosen is None:
-            proposals.append(ProposedSession(number, opens, closes, None, "No free time inside this session's window."))
-            break
-        proposals.append(ProposedSession(number, opens, closes, chosen))
-        anchor = chosen.starts_at.astimezone(tz).date()
-        # The proposal holds its time and counts for spacing when planning the next one.
-        inputs = replace(
-            inputs,
-            sessions=(
-                *inputs.sessions,
-                Session(
-                    day=anchor,
-                    areas=frozenset(course.areas),
-                    course_id=course.pk,
-                    course_planned_sessions=course.planned_sessions,
-                ),
-            ),
-            client_busy=(*inputs.client_busy, (chosen.starts_at, chosen.needling_ends_at)),
-        )
-    return proposals

@@ -1,26 +1,23 @@
-"""Reads: what the availability engine needs, and the schedules the screens show.
-
-Each selector runs a fixed number of queries whatever the number of days, practitioners or
-appointments (tests in ``tests/test_selectors.py`` hold them to it).
-"""
+"""Reads for the availability engine: what it needs (``availability_inputs``, a fixed number of
+queries whatever the days, practitioners or appointments) and the days it offers (``availability_days``).
+Tests in ``tests/test_selectors.py`` hold them to their query budgets."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connections
 from django.db.models import Case, F, FloatField, Func, IntegerField, JSONField, Q, Value, When
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clinic.models import ClinicProfile, User
-from consultations.selectors import ClearanceCheck, clearance_check, clearance_statuses, health_update_statuses
+from consultations.selectors import ClearanceCheck, clearance_check
 
-from .availability import (
+from ..availability import (
     AvailabilityInputs,
     ClearanceWindow,
     DayAvailability,
@@ -33,7 +30,7 @@ from .availability import (
     local_instant,
     needling_minutes,
 )
-from .models import Appointment, Practitioner, Room, TimeOff, Treatment, TreatmentArea, WorkingHours
+from ..models import Appointment, Practitioner, Room, TimeOff, Treatment, TreatmentArea, WorkingHours
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -337,7 +334,7 @@ def _as_list(value) -> list:
     return list(value or ())
 
 
-def availability(
+def availability_days(
     *,
     treatment: Treatment,
     areas,
@@ -365,169 +362,3 @@ def availability(
 
 
 # --- Schedules ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ScheduledAppointment:
-    appointment: Appointment
-    clearance: ClearanceCheck | None
-    health_update: object | None  # consultations.selectors.HealthUpdateStatus
-
-
-@dataclass
-class PractitionerDay:
-    practitioner: Practitioner
-    blocks: list[tuple[datetime, datetime]]  # working blocks as aware instants
-    appointments: list[ScheduledAppointment] = field(default_factory=list)
-
-
-@dataclass
-class DaySchedule:
-    day: date
-    tz: object
-    practitioners: list[PractitionerDay]
-    rooms: list[Room]
-    appointments: list[ScheduledAppointment]
-    closures: list[TimeOff]
-
-    def for_room(self, room: Room) -> list[ScheduledAppointment]:
-        return [item for item in self.appointments if item.appointment.room_id == room.pk]
-
-
-def _scheduled(appointments: list[Appointment], on: date) -> list[ScheduledAppointment]:
-    """Attach clearance and health-update badges with consultations' bulk selectors: a fixed
-    number of queries per treatment, none per appointment."""
-    clearances: dict[tuple[str, int], ClearanceCheck] = {}
-    by_slug: dict[str, set[int]] = defaultdict(set)
-    for appointment in appointments:
-        if appointment.treatment.needs_clearance:
-            by_slug[appointment.treatment.slug].add(appointment.client_id)
-    for slug, client_ids in by_slug.items():
-        for client_id, check in clearance_statuses(client_ids=client_ids, treatment_slug=slug, on=on).items():
-            clearances[(slug, client_id)] = check
-    health = health_update_statuses(
-        appointments=[(a.client_id, a.pk, a.starts_at) for a in appointments if a.status in ACTIVE]
-    )
-    return [
-        ScheduledAppointment(
-            appointment=a,
-            clearance=clearances.get((a.treatment.slug, a.client_id)),
-            health_update=health.get(a.pk),
-        )
-        for a in appointments
-    ]
-
-
-def _appointments_between(start: datetime, end: datetime, *, practitioner_id: int | None = None):
-    rows = (
-        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start)
-        .select_related("client", "treatment", "practitioner__user", "room", "course")
-        .order_by("starts_at", "pk")
-    )
-    if practitioner_id is not None:
-        rows = rows.filter(practitioner_id=practitioner_id)
-    return list(rows)
-
-
-def day_schedule(*, day: date, include_cancelled: bool = True) -> DaySchedule:
-    """The day across all practitioners and rooms: working blocks, appointments with client,
-    treatment, clearance and health-update badges. Fixed queries (about nine) whatever the
-    number of appointments."""
-    tz = ClinicProfile.get().tz
-    start, end = local_instant(day, time(0), tz), local_instant(day + timedelta(days=1), time(0), tz)
-    practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
-    blocks: dict[int, list] = defaultdict(list)
-    for practitioner_pk, start_time, end_time in WorkingHours.objects.filter(
-        weekday=day.weekday(), practitioner__is_active=True
-    ).values_list("practitioner_id", "start_time", "end_time"):
-        blocks[practitioner_pk].append((local_instant(day, start_time, tz), local_instant(day, end_time, tz)))
-    rooms = list(Room.objects.filter(is_active=True))
-    appointments = _appointments_between(start, end)
-    if not include_cancelled:
-        appointments = [a for a in appointments if a.status in ACTIVE]
-    closures = list(
-        TimeOff.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("practitioner__user", "room")
-    )
-    scheduled = _scheduled(appointments, day)
-    columns = []
-    for practitioner in practitioners:
-        columns.append(
-            PractitionerDay(
-                practitioner=practitioner,
-                blocks=sorted(blocks.get(practitioner.pk, [])),
-                appointments=[s for s in scheduled if s.appointment.practitioner_id == practitioner.pk],
-            )
-        )
-    return DaySchedule(day=day, tz=tz, practitioners=columns, rooms=rooms, appointments=scheduled, closures=closures)
-
-
-@dataclass
-class WeekSchedule:
-    practitioner: Practitioner
-    week_start: date
-    tz: object
-    days: list[PractitionerDay]  # seven, Monday first
-
-
-def practitioner_week_schedule(*, practitioner: Practitioner, week_start: date) -> WeekSchedule:
-    """One practitioner's week (seven days from ``week_start``): working blocks and appointments
-    with badges, in a fixed number of queries."""
-    tz = ClinicProfile.get().tz
-    start = local_instant(week_start, time(0), tz)
-    end = local_instant(week_start + timedelta(days=7), time(0), tz)
-    hours = list(
-        WorkingHours.objects.filter(practitioner=practitioner).values_list("weekday", "start_time", "end_time")
-    )
-    appointments = _appointments_between(start, end, practitioner_id=practitioner.pk)
-    scheduled = _scheduled(appointments, week_start)
-    days = []
-    for offset in range(7):
-        day = week_start + timedelta(days=offset)
-        days.append(
-            PractitionerDay(
-                practitioner=practitioner,
-                blocks=sorted(
-                    (local_instant(day, s, tz), local_instant(day, e, tz)) for w, s, e in hours if w == day.weekday()
-                ),
-                appointments=[s for s in scheduled if s.appointment.starts_at.astimezone(tz).date() == day],
-            )
-        )
-    return WeekSchedule(practitioner=practitioner, week_start=week_start, tz=tz, days=days)
-
-
-def client_appointments(*, client: User, upcoming_only: bool = False) -> list[Appointment]:
-    """A client's own appointments, newest last (for their portal)."""
-    rows = Appointment.objects.filter(client=client).select_related("treatment", "practitioner__user", "room", "course")
-    if upcoming_only:
-        rows = rows.filter(starts_at__gte=timezone.now(), status__in=ACTIVE)
-    return list(rows.order_by("starts_at"))
-
-
-def client_appointment(*, client: User, appointment_id: int) -> Appointment:
-    """One of the client's own appointments; another's id is a 404."""
-    return get_object_or_404(
-        Appointment.objects.select_related("treatment", "practitioner__user", "room", "course"),
-        pk=appointment_id,
-        client=client,
-    )
-
-
-def appointment_session_date_for_client(*, client, appointment_id: int) -> date | None:
-    """The session's date in the clinic's time zone when ``appointment_id`` is one of
-    ``client``'s sessions still to come (booked or checked in); None otherwise (another client's,
-    cancelled, over, unknown)."""
-    starts_at = (
-        Appointment.objects.filter(
-            pk=appointment_id, client=client, status__in=(Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
-        )
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-    if starts_at is None:
-        return None
-    return timezone.localtime(starts_at, ClinicProfile.get().tz).date()
-
-
-def appointment_starts_at(*, appointment_id: int) -> datetime | None:
-    """When an appointment starts (for consultations' health-change alert), or None."""
-    return Appointment.objects.filter(pk=appointment_id).values_list("starts_at", flat=True).first()
