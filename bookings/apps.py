@@ -1,6 +1,38 @@
 from django.apps import AppConfig
 
 
+def _setup_cache_watch() -> None:
+    """The set-up the calendars read from ``clinic.setup_cache`` (catalogue, working hours): any
+    change to these rows makes every process read them afresh. Appointments, time off and
+    closures are read live, never cached."""
+    from django.db.models.signals import post_save
+
+    from clinic.models import User
+    from clinic.setup_cache import setup_models_watch
+
+    from .models import Practitioner, Room, Treatment, TreatmentArea, WorkingHours
+
+    setup_models_watch(
+        Treatment,
+        TreatmentArea,
+        Room,
+        Practitioner,
+        WorkingHours,
+        through=(Practitioner.treatments.through, Room.treatments.through),
+    )
+    # Practitioners are tried in the order of their names: a renamed one moves. A login (which
+    # saves only last_login) changes nothing here.
+    post_save.connect(_user_saved, sender=User, dispatch_uid="bookings.setup_cache.user")
+
+
+def _user_saved(*, update_fields=None, created=False, **kwargs) -> None:
+    from clinic.setup_cache import setup_changed
+
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    setup_changed()
+
+
 class BookingsConfig(AppConfig):
     name = "bookings"
 
@@ -16,6 +48,7 @@ class BookingsConfig(AppConfig):
         from .spacing_changes import sessions_not_fitting_time_zone
 
         messages_register()
+        _setup_cache_watch()
         appointment_lookup_register(appointment_session_date_for_client)
         appointment_starts_at_register(appointment_starts_at)
         # The same for clinic: which booked sessions a change of the clinic's zone would move.

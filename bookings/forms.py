@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from consultations.areas import Area
 
-from .models import Appointment
+from .models import Appointment, Practitioner, Room, Treatment
 from .services.appointments import FARTHEST_FROM_NOW
 
 
@@ -26,21 +26,44 @@ class AreasForm(forms.Form):
 
 
 class SlotForm(forms.Form):
-    """The time picked on the calendar: what the confirmation page posts back. Every value is
-    checked again by the booking service; a tampered one gets a plain message."""
+    """The time picked on the calendar: what the confirmation page posts back. The practitioner
+    and room are chosen among those of ``treatment`` (another's id is an invalid choice, with its
+    plain message); everything else is checked again by the booking service. The late-booking
+    reason is the service's to check: it is needed, and its length matters, only when the engine
+    says the session is past the course's window."""
 
     starts_at = forms.DateTimeField(widget=forms.HiddenInput, input_formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"])
-    practitioner = forms.IntegerField(widget=forms.HiddenInput)
-    room = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That practitioner does not give this treatment."},
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.none(),
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid_choice": "That room is not equipped for this treatment."},
+    )
     areas = forms.MultipleChoiceField(choices=Area.choices, widget=forms.MultipleHiddenInput)
     moving = forms.IntegerField(widget=forms.HiddenInput, required=False)
     late_booking_reason = forms.CharField(
         label="Reason for booking after the course's window",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=500,
         help_text="Needed when this session is more than the treatment's maximum days after the last one.",
     )
+
+    def __init__(self, *args, treatment: Treatment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = treatment.practitioners.filter(is_active=True).select_related("user")
+        self.fields["room"].queryset = treatment.rooms.all()
+
+    def choice_problem(self) -> str:
+        """The plain message of a practitioner or room that is not this treatment's, when that is
+        all that is wrong; else the empty string."""
+        if self.errors and set(self.errors) <= {"practitioner", "room"}:
+            return " ".join(str(error) for field in ("practitioner", "room") for error in self.errors.get(field, []))
+        return ""
 
     def clean_starts_at(self):
         # Shape only: a time years away is a tampered address (the page would compute days

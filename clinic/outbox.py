@@ -4,14 +4,18 @@ causes them; sending is ``clinic.dispatch``'s job (a beat task every minute).
 Contract for the other apps:
 
 - ``outbox_enqueue(*, kind, recipient, due_at, key, appointment_id=None, context=None,
-  essential=True, channel=None, version=1)``: plan one message, idempotent on ``key``.
+  essential=True, channel=None, version=1)``: plan one message, idempotent on ``key``;
+  ``outbox_enqueue_many([PlannedMessage(...), ...])`` plans several in two queries.
 - ``outbox_cancel_pending(*, appointment_id, kinds=None)``: cancel what has not gone out.
-- Appointment messages are planned by ``bookings.reminders.appointment_messages_plan``.
+- Appointment messages are planned by
+  ``bookings.services.message_planning.appointment_messages_plan``.
 """
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -92,6 +96,68 @@ def outbox_enqueue(
         return message
 
 
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One message to plan, as ``outbox_enqueue`` takes it."""
+
+    kind: str
+    recipient: Any
+    due_at: datetime
+    key: str
+    appointment_id: int | None = None
+    context: dict | None = None
+    essential: bool = True
+    channel: str | None = None
+    version: int = 1
+
+
+def outbox_enqueue_many(
+    planned: Iterable[PlannedMessage], *, known: Iterable[OutboundMessage] | None = None
+) -> list[OutboundMessage]:
+    """Plan several messages in a fixed number of queries (one read of their keys, one insert),
+    with ``outbox_enqueue``'s meaning: idempotent on each key, a pending row moved to its new due
+    time and context. For a caller inside its own transaction that owns the keys (a booking
+    service holding the client's lock): a concurrent insert of the same key fails that
+    transaction instead of being merged. ``known``: the rows the caller has just read that are the
+    only ones that can share a key with ``planned`` (it saves the read of the keys)."""
+    planned = list(planned)
+    for message in planned:
+        if message.due_at.tzinfo is None:
+            raise ValueError("due_at must be an aware datetime")
+    with transaction.atomic(savepoint=False):
+        keys = [p.key for p in planned]
+        rows = known if known is not None else OutboundMessage.objects.filter(idempotency_key__in=keys)
+        existing = {m.idempotency_key: m for m in rows if m.idempotency_key in keys}
+        new = [
+            OutboundMessage(
+                idempotency_key=p.key,
+                kind=p.kind,
+                recipient=p.recipient,
+                due_at=p.due_at,
+                appointment_id=p.appointment_id,
+                version=p.version,
+                context=p.context or {},
+                essential=p.essential,
+                channel=p.channel or "",
+            )
+            for p in planned
+            if p.key not in existing
+        ]
+        OutboundMessage.objects.bulk_create(new)
+        for p in planned:
+            message = existing.get(p.key)
+            if message is not None and message.status == OutboundMessage.Status.PENDING:
+                message.due_at = p.due_at
+                message.context = p.context or message.context
+                message.save(update_fields=["due_at", "context", "updated_at"])
+    by_key = {m.idempotency_key: m for m in [*existing.values(), *new]}
+    rows = [by_key[p.key] for p in planned]
+    pending = [m.due_at for m in rows if m.status == OutboundMessage.Status.PENDING]
+    if pending:
+        _kick_after_commit_if_due(min(pending))
+    return rows
+
+
 def outbox_cancel_pending(*, appointment_id: int, kinds: Iterable[str] | None = None, note: str = "") -> int:
     """Cancel the appointment's messages that have not gone out yet. Returns how many."""
     rows = OutboundMessage.objects.filter(appointment_id=appointment_id, status=OutboundMessage.Status.PENDING)
@@ -108,6 +174,17 @@ def outbox_latest(*, appointment_id: int, kind: str) -> OutboundMessage | None:
         .order_by("-version")
         .first()
     )
+
+
+def outbox_latest_by_kind(*, appointment_id: int) -> dict[str, OutboundMessage]:
+    """The newest planned message of each kind for the appointment (resends aside): one query."""
+    latest: dict[str, OutboundMessage] = {}
+    rows = OutboundMessage.objects.filter(appointment_id=appointment_id, resend_of__isnull=True).order_by(
+        "kind", "-version"
+    )
+    for message in rows:
+        latest.setdefault(message.kind, message)
+    return latest
 
 
 def outbox_next_version(*, appointment_id: int, kind: str) -> int:

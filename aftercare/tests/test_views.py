@@ -247,3 +247,22 @@ def test_reading_lists_takes_the_same_queries_for_one_or_many_plans(
         assert len(selectors.client_plans(client=first.client)) == 5
     with django_assert_num_queries(1):
         assert len(selectors.worried_check_ins(viewer=practitioner)) == 10
+
+
+SESSION_COMPLETION_QUERIES = 66
+
+
+def test_completing_a_session_stays_within_its_query_budget(client, session_setup, django_assert_max_num_queries):
+    """The record, the completion, the plan and its messages: a pinned number of queries (the set-up
+    cache and the session's first request aside)."""
+    from clinic.models import ClinicProfile
+
+    appointment = session_setup()
+    log_in(client, appointment.practitioner.user)
+    url = reverse("aftercare_session_record", args=[appointment.pk])
+    ClinicProfile.get()
+    client.get(url)
+    with django_assert_max_num_queries(SESSION_COMPLETION_QUERIES):
+        response = client.post(url, _form_data())
+    assert response.status_code == 302
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.COMPLETED

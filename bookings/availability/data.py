@@ -170,6 +170,7 @@ class ClearanceWindow:
     message: str = ""
     valid_from: date | None = None
     valid_until: date | None = None
+    planned_sessions: int | None = None  # the course length the practitioner set at review
 
     def verdict(self, day: date) -> tuple[str, str] | None:
         if self.valid_from is not None and day < self.valid_from and (self.ok or self.valid_until is None):

@@ -15,6 +15,7 @@ from django.db.models import Case, F, FloatField, Func, IntegerField, JSONField,
 from django.utils import timezone
 
 from clinic.models import ClinicProfile, User
+from clinic.setup_cache import setup_cached
 from consultations.selectors import ClearanceCheck, clearance_check
 
 from ..availability import (
@@ -56,11 +57,17 @@ def _day_bounds(first_day: date, last_day: date, tz) -> tuple[datetime, datetime
 class Catalogue:
     area_minutes: dict[str, int]
     room_ids: list[int]
+    practitioner_ids: frozenset[int] = frozenset()
 
 
 def treatment_catalogue(*, treatment: Treatment) -> Catalogue:
-    """The treatment's area minutes and the rooms equipped for it: one query (a union, since
-    availability must stay within its query budget)."""
+    """The treatment's area minutes, the rooms equipped for it and the active practitioners who
+    give it: one query (a union), read once per process and set-up version (``clinic.setup_cache``:
+    a manager's change reaches every process on its next request)."""
+    return setup_cached(f"bookings:catalogue:{treatment.pk}", lambda: _catalogue_load(treatment))
+
+
+def _catalogue_load(treatment: Treatment) -> Catalogue:
     areas = (
         TreatmentArea.objects.filter(treatment=treatment)
         .annotate(kind=Value("area"), number=Value(0, output_field=IntegerField()))
@@ -71,15 +78,22 @@ def treatment_catalogue(*, treatment: Treatment) -> Catalogue:
         .annotate(kind=Value("room"), code=Value(""))
         .values_list("kind", "code", "pk")
     )
+    practitioners = (
+        Practitioner.objects.filter(treatments=treatment, is_active=True)
+        .annotate(kind=Value("practitioner"), code=Value(""))
+        .values_list("kind", "code", "pk")
+    )
     area_minutes: dict[str, int] = {}
-    room_ids: list[int] = []
+    ids: dict[str, list[int]] = {"room": [], "practitioner": []}
     # Union parts carry no ORDER BY (SQLite refuses it in compound statements).
-    for kind, code, number in areas.order_by().union(rooms.order_by(), all=True):
+    for kind, code, number in areas.order_by().union(rooms.order_by(), practitioners.order_by(), all=True):
         if kind == "area":
             area_minutes[code] = number
         else:
-            room_ids.append(number)
-    return Catalogue(area_minutes=area_minutes, room_ids=sorted(room_ids))
+            ids[kind].append(number)
+    return Catalogue(
+        area_minutes=area_minutes, room_ids=sorted(ids["room"]), practitioner_ids=frozenset(ids["practitioner"])
+    )
 
 
 def session_timing(*, treatment: Treatment, areas, area_minutes: dict[str, int]) -> SessionTiming:
@@ -93,7 +107,13 @@ def session_timing(*, treatment: Treatment, areas, area_minutes: dict[str, int])
 def clearance_window(check: ClearanceCheck) -> ClearanceWindow:
     """The engine's view of consultations' answer for the first day asked about."""
     if check.ok:
-        return ClearanceWindow(ok=True, code=check.code, message=check.message, valid_until=check.valid_until)
+        return ClearanceWindow(
+            ok=True,
+            code=check.code,
+            message=check.message,
+            valid_until=check.valid_until,
+            planned_sessions=check.planned_sessions,
+        )
     if check.code == "pending" and check.available_from and check.clearance_id:
         # An approved clearance that starts later: bookable from then.
         return ClearanceWindow(
@@ -102,6 +122,7 @@ def clearance_window(check: ClearanceCheck) -> ClearanceWindow:
             message=check.message,
             valid_from=check.available_from,
             valid_until=check.valid_until,
+            planned_sessions=check.planned_sessions,
         )
     return ClearanceWindow(ok=False, code=check.code, message=check.message)
 
@@ -130,16 +151,9 @@ def availability_inputs(
     limits = booking_settings()
     range_start, range_end = _day_bounds(first_day, last_day, tz)
 
-    hours_rows = WorkingHours.objects.filter(practitioner__treatments=treatment, practitioner__is_active=True).order_by(
-        "practitioner__user__first_name", "practitioner__user__last_name", "practitioner_id", "weekday", "start_time"
-    )
+    hours = treatment_working_hours(treatment=treatment)
     if practitioner_id is not None:
-        hours_rows = hours_rows.filter(practitioner_id=practitioner_id)
-    hours: dict[int, dict[int, list]] = {}
-    for practitioner_pk, weekday, start, end in hours_rows.values_list(
-        "practitioner_id", "weekday", "start_time", "end_time"
-    ):
-        hours.setdefault(practitioner_pk, defaultdict(list))[weekday].append((start, end))
+        hours = {pk: by_day for pk, by_day in hours.items() if pk == practitioner_id}
 
     practitioner_busy, room_busy, client_busy, closures, sessions = _busy_times(
         treatment=treatment,
@@ -183,6 +197,25 @@ def availability_inputs(
         horizon=limits["online_horizon"] if online else None,
         step_minutes=limits["step_minutes"],
     )
+
+
+def treatment_working_hours(*, treatment: Treatment) -> dict[int, dict[int, list]]:
+    """practitioner id -> weekday -> [(start, end), ...] for the active practitioners who give
+    ``treatment``, in the order the engine tries them (by name). Set-up data, cached per process
+    like the catalogue; appointments and time off are never cached."""
+    return setup_cached(f"bookings:hours:{treatment.pk}", lambda: _working_hours_load(treatment))
+
+
+def _working_hours_load(treatment: Treatment) -> dict[int, dict[int, list]]:
+    rows = WorkingHours.objects.filter(practitioner__treatments=treatment, practitioner__is_active=True).order_by(
+        "practitioner__user__first_name", "practitioner__user__last_name", "practitioner_id", "weekday", "start_time"
+    )
+    hours: dict[int, dict[int, list]] = {}
+    for practitioner_pk, weekday, start, end in rows.values_list(
+        "practitioner_id", "weekday", "start_time", "end_time"
+    ):
+        hours.setdefault(practitioner_pk, defaultdict(list))[weekday].append((start, end))
+    return hours
 
 
 def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz):

@@ -42,6 +42,7 @@ Channel = Appointment.Channel
 # Times further than this from now are a typed or tampered value, not a session: refused before
 # the engine turns them into days (a year-9999 date would overflow its calendar arithmetic).
 FARTHEST_FROM_NOW = timedelta(days=5 * 366)
+LATE_REASON_MAX_LENGTH = 500
 SLOT_FIELDS = ["practitioner", "room", "course", "starts_at", "needling_starts_at", "needling_ends_at", "ends_at"]
 
 
@@ -71,9 +72,7 @@ def _clean_areas(areas, area_minutes: dict[str, int], treatment: Treatment) -> l
 
 
 def _check_choices(*, treatment: Treatment, practitioner: Practitioner | None, room: Room | None, catalogue) -> None:
-    if practitioner is not None and (
-        not practitioner.is_active or not practitioner.treatments.filter(pk=treatment.pk).exists()
-    ):
+    if practitioner is not None and practitioner.pk not in catalogue.practitioner_ids:
         raise ValidationError({"practitioner": f"{practitioner} does not give this treatment."})
     if room is not None and room.pk not in catalogue.room_ids:
         raise ValidationError({"room": f"{room} is not equipped for this treatment."})
@@ -140,7 +139,11 @@ def _check(ask: BookingAsk, inputs: AvailabilityInputs, *, practitioner, room, l
     day = result.day
     reason = (late_booking_reason or "").strip()
     if day.needs_reason and not reason:
-        raise ValidationError({"late_booking_reason": ValidationError(day.note, code=Reason.OUTSIDE_WINDOW)})
+        message = f"{day.note} Please give the reason for booking after the course's window."
+        raise ValidationError({"late_booking_reason": ValidationError(message, code=Reason.OUTSIDE_WINDOW)})
+    if day.needs_reason and len(reason) > LATE_REASON_MAX_LENGTH:
+        message = f"Ensure this value has at most {LATE_REASON_MAX_LENGTH} characters (it has {len(reason)})."
+        raise ValidationError({"late_booking_reason": ValidationError(message, code="max_length")})
     return _Checked(
         result.slot,
         day.course_id,
@@ -168,7 +171,14 @@ def _slot_values(checked: _Checked, course: Course) -> dict:
 
 
 def _course_for(
-    *, checked: _Checked, client, treatment: Treatment, areas: list[str], day: date, moving: Appointment | None = None
+    *,
+    checked: _Checked,
+    client,
+    treatment: Treatment,
+    areas: list[str],
+    day: date,
+    inputs: AvailabilityInputs,
+    moving: Appointment | None = None,
 ) -> Course:
     """The course the session joins (the engine's answer), else a new one. A moved session that
     starts a course and was alone in its own keeps that course rather than leave it empty."""
@@ -181,14 +191,8 @@ def _course_for(
         .exists()
     ):
         return moving.course
-    clearance = (
-        clearance_check(client=client, treatment_slug=treatment.slug, areas=areas, on=day)
-        if treatment.needs_clearance
-        else None
-    )
-    planned = (clearance.planned_sessions if clearance and clearance.planned_sessions else None) or (
-        treatment.planned_sessions
-    )
+    # The clearance the engine read for this day and these areas: its course length, if set.
+    planned = (inputs.clearance.planned_sessions if inputs.clearance else None) or treatment.planned_sessions
     return Course.objects.create(client=client, treatment=treatment, areas=areas, planned_sessions=planned)
 
 
@@ -198,9 +202,7 @@ def _record_status(appointment: Appointment, *, from_status: str, by: User | Non
     )
 
 
-def _ask_for_booking(
-    *, client, treatment, areas, starts_at, booked_by, practitioner, room
-) -> BookingAsk:
+def _ask_for_booking(*, client, treatment, areas, starts_at, booked_by, practitioner, room) -> BookingAsk:
     """Everything checked before the transaction: the treatment, areas, practitioner and room,
     the time's shape, and who books (online or the desk)."""
     treatment = _resolve_treatment(treatment)
@@ -261,7 +263,9 @@ def appointment_book(
         users_lock(client.pk)
         inputs = _day_inputs(ask, practitioner_id=ask.practitioner_id)
         checked = _check(ask, inputs, practitioner=practitioner, room=room, late_booking_reason=late_booking_reason)
-        course = _course_for(checked=checked, client=client, treatment=ask.treatment, areas=ask.areas, day=day)
+        course = _course_for(
+            checked=checked, client=client, treatment=ask.treatment, areas=ask.areas, day=day, inputs=inputs
+        )
         values = _slot_values(checked, course)
         channel = Channel.ONLINE if ask.online else Channel.STAFF
 
@@ -347,7 +351,13 @@ def appointment_reschedule(
         checked = _check(ask, inputs, practitioner=practitioner, room=room, late_booking_reason=late_booking_reason)
         day = starts_at.astimezone(tz).date()
         course = _course_for(
-            checked=checked, client=client, treatment=treatment, areas=appointment.areas, day=day, moving=appointment
+            checked=checked,
+            client=client,
+            treatment=treatment,
+            areas=appointment.areas,
+            day=day,
+            inputs=inputs,
+            moving=appointment,
         )
         previous_start = appointment.starts_at
         for name, value in _slot_values(checked, course).items():

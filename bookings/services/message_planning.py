@@ -38,7 +38,7 @@ from django.utils.dateparse import parse_datetime
 
 from clinic.clock import local_time_on
 from clinic.models import ClinicProfile, OutboundMessage
-from clinic.outbox import outbox_cancel_pending, outbox_enqueue, outbox_latest, outbox_next_version
+from clinic.outbox import PlannedMessage, outbox_cancel_pending, outbox_enqueue_many, outbox_latest_by_kind
 
 from ..messages import BookingKind
 from ..models import Appointment
@@ -63,8 +63,8 @@ def message_planned_for(message: OutboundMessage) -> datetime | None:
     return parse_datetime(value) if isinstance(value, str) else None
 
 
-def _enqueue(appointment, kind: str, due_at: datetime, *, version: int, essential: bool = True, context=None):
-    return outbox_enqueue(
+def _message(appointment, kind: str, due_at: datetime, *, version: int, essential: bool = True, context=None):
+    return PlannedMessage(
         kind=kind,
         recipient=appointment.client,
         due_at=due_at,
@@ -76,36 +76,36 @@ def _enqueue(appointment, kind: str, due_at: datetime, *, version: int, essentia
     )
 
 
-def _plan_before(appointment, kind: str, due_at: datetime, *, send_late: bool) -> None:
+def _plan_before(appointment, kind: str, due_at: datetime, *, send_late: bool, latest: dict) -> list[PlannedMessage]:
     """Plan (or move) the message of ``kind`` due at ``due_at`` before the session. If that time
     has passed: send now when ``send_late``, else drop it."""
     now = timezone.now()
-    latest = outbox_latest(appointment_id=appointment.pk, kind=kind)
+    last = latest.get(kind)
     if appointment.starts_at <= now or (due_at <= now and not send_late):
-        if latest is not None and latest.status == Status.PENDING:
+        if last is not None and last.status == Status.PENDING:
             outbox_cancel_pending(appointment_id=appointment.pk, kinds=[kind], note="Too close to the session.")
-        return
+        return []
     due_at = max(due_at, now)
-    if latest is None:
-        _enqueue(appointment, kind, due_at, version=1)
-    elif latest.status == Status.PENDING:
-        _enqueue(appointment, kind, due_at, version=latest.version)
-    elif latest.status == Status.CANCELLED or message_planned_for(latest) != appointment.starts_at:
+    if last is None:
+        return [_message(appointment, kind, due_at, version=1)]
+    if last.status == Status.PENDING:
+        return [_message(appointment, kind, due_at, version=last.version)]
+    if last.status == Status.CANCELLED or message_planned_for(last) != appointment.starts_at:
         # The last one went out (or was dropped) for another time: this time gets its own.
-        _enqueue(appointment, kind, due_at, version=latest.version + 1)
+        return [_message(appointment, kind, due_at, version=last.version + 1)]
+    return []
 
 
-def _plan_reminders(appointment, clinic) -> None:
+def _plan_reminders(appointment, clinic, latest: dict) -> list[PlannedMessage]:
     # In UTC: arithmetic on a datetime in a zone with DST is wall-clock arithmetic in Python, and
     # would make the reminder for the day after a clock change 47 or 49 hours early.
-    _plan_before(appointment, Kind.REMINDER, appointment.starts_at.astimezone(UTC) - REMINDER_BEFORE, send_late=False)
+    reminder_at = appointment.starts_at.astimezone(UTC) - REMINDER_BEFORE
     session_day = timezone.localtime(appointment.starts_at, clinic.tz).date()
-    _plan_before(
-        appointment,
-        Kind.HEALTH_UPDATE_REQUEST,
-        local_time_on(session_day - timedelta(days=HEALTH_UPDATE_DAYS_BEFORE), MORNING, clinic.tz),
-        send_late=True,
-    )
+    request_at = local_time_on(session_day - timedelta(days=HEALTH_UPDATE_DAYS_BEFORE), MORNING, clinic.tz)
+    return [
+        *_plan_before(appointment, Kind.REMINDER, reminder_at, send_late=False, latest=latest),
+        *_plan_before(appointment, Kind.HEALTH_UPDATE_REQUEST, request_at, send_late=True, latest=latest),
+    ]
 
 
 def _cancel_window_messages_of_client(appointment) -> None:
@@ -117,24 +117,24 @@ def _cancel_window_messages_of_client(appointment) -> None:
     ).update(status=Status.CANCELLED, note="The next session is booked.", updated_at=timezone.now())
 
 
-def _plan_windows(appointment, clinic) -> None:
+def _plan_windows(appointment, clinic, latest: dict) -> list[PlannedMessage]:
     course = appointment.course
     done = course.appointments.filter(status=Appointment.Status.COMPLETED).count()
     if done >= course.planned_sessions:
-        return
+        return []
     treatment = appointment.treatment
     session_day = timezone.localtime(appointment.starts_at, clinic.tz).date()
     opens_on = session_day + timedelta(days=treatment.spacing_min_days)
     closes_on = session_day + timedelta(days=treatment.spacing_max_days)
     window = {"window_opens_on": opens_on, "window_closes_on": closes_on, "last_session_at": appointment.starts_at}
-    for kind, day in (
-        (Kind.NEXT_WINDOW_OPENS, opens_on),
-        (Kind.WINDOW_CLOSING, closes_on - timedelta(days=CLOSING_NOTICE_DAYS)),
-    ):
-        if outbox_latest(appointment_id=appointment.pk, kind=kind) is None:
-            _enqueue(
-                appointment, kind, local_time_on(day, MORNING, clinic.tz), version=1, essential=False, context=window
-            )
+    return [
+        _message(appointment, kind, local_time_on(day, MORNING, clinic.tz), version=1, essential=False, context=window)
+        for kind, day in (
+            (Kind.NEXT_WINDOW_OPENS, opens_on),
+            (Kind.WINDOW_CLOSING, closes_on - timedelta(days=CLOSING_NOTICE_DAYS)),
+        )
+        if kind not in latest
+    ]
 
 
 def appointment_messages_plan(*, appointment, event: str) -> None:
@@ -145,37 +145,46 @@ def appointment_messages_plan(*, appointment, event: str) -> None:
         raise ValueError(f"Unknown appointment event {event!r}")
     clinic = ClinicProfile.get()
     now = timezone.now()
+    latest = outbox_latest_by_kind(appointment_id=appointment.pk)
+    planned: list[PlannedMessage] = []
     if event == "booked":
-        _enqueue(appointment, Kind.BOOKING_CONFIRMATION, now, version=1)
-        _plan_reminders(appointment, clinic)
+        planned.append(_message(appointment, Kind.BOOKING_CONFIRMATION, now, version=1))
+        planned += _plan_reminders(appointment, clinic, latest)
         _cancel_window_messages_of_client(appointment)
     elif event == "rescheduled":
-        previous = None
-        for kind in (Kind.APPOINTMENT_RESCHEDULED, Kind.BOOKING_CONFIRMATION):
-            latest = outbox_latest(appointment_id=appointment.pk, kind=kind)
-            if latest is not None:
-                previous = message_planned_for(latest)
-                break
-        if previous != appointment.starts_at:
-            version = outbox_next_version(appointment_id=appointment.pk, kind=Kind.APPOINTMENT_RESCHEDULED)
-            _enqueue(
-                appointment,
-                Kind.APPOINTMENT_RESCHEDULED,
-                now,
-                version=version,
-                context={"previous_starts_at": previous},
-            )
-        _plan_reminders(appointment, clinic)
+        planned += _move_notice(appointment, now, latest)
+        planned += _plan_reminders(appointment, clinic, latest)
     elif event == "cancelled":
         outbox_cancel_pending(appointment_id=appointment.pk, note="The appointment was cancelled.")
-        _enqueue(appointment, Kind.APPOINTMENT_CANCELLED, now, version=1)
+        planned.append(_message(appointment, Kind.APPOINTMENT_CANCELLED, now, version=1))
     elif event == "completed":
         outbox_cancel_pending(
             appointment_id=appointment.pk,
             kinds=[Kind.REMINDER, Kind.HEALTH_UPDATE_REQUEST, Kind.BOOKING_CONFIRMATION, Kind.APPOINTMENT_RESCHEDULED],
             note="The session has taken place.",
         )
-        _enqueue(appointment, Kind.AFTERCARE, now, version=1)
-        _plan_windows(appointment, clinic)
+        planned.append(_message(appointment, Kind.AFTERCARE, now, version=1))
+        planned += _plan_windows(appointment, clinic, latest)
     elif event == "no_show":
         outbox_cancel_pending(appointment_id=appointment.pk, note="The client did not come.")
+    if planned:
+        # Keys are per appointment, kind and version: the latest rows read above are the only
+        # ones a planned key can match.
+        outbox_enqueue_many(planned, known=latest.values())
+
+
+def _move_notice(appointment, now, latest: dict) -> list[PlannedMessage]:
+    """The move notice, unless the last notice already names this time."""
+    previous = None
+    for kind in (Kind.APPOINTMENT_RESCHEDULED, Kind.BOOKING_CONFIRMATION):
+        if kind in latest:
+            previous = message_planned_for(latest[kind])
+            break
+    if previous == appointment.starts_at:
+        return []
+    version = latest[Kind.APPOINTMENT_RESCHEDULED].version + 1 if Kind.APPOINTMENT_RESCHEDULED in latest else 1
+    return [
+        _message(
+            appointment, Kind.APPOINTMENT_RESCHEDULED, now, version=version, context={"previous_starts_at": previous}
+        )
+    ]

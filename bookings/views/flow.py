@@ -8,10 +8,12 @@ which url names to use. Rules are the engine's and the services': these views on
 import calendar as month_calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,17 +21,18 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.clock import clinic_today
+from clinic.errors import error_show
 from clinic.models import User
 from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check
 
 from ..availability import Reason, long_date
 from ..forms import AreasForm, SlotForm
-from ..models import Appointment, Practitioner, Room, Treatment
-from ..selectors.availability import availability_days, session_timing
+from ..models import Appointment, Practitioner, Treatment
+from ..selectors.availability import availability_days, session_timing, treatment_catalogue
 from ..selectors.client import course_session_number
 from ..services import appointments as services
-from .common import needs, parse_day, parse_int
+from .common import parse_day, parse_int
 
 SHORT_REASONS = {
     Reason.PAST: "",
@@ -69,6 +72,20 @@ class Booker:
         return rows.filter(bookable_online=True) if self.online else rows
 
 
+def booking_step(view):
+    """One view for both variants of a booking step: the client's own (no ``client_id``, needs
+    BOOK_OWN) and the desk's for a client (``client_id`` in the address, needs BOOK_FOR_CLIENT)."""
+
+    @wraps(view)
+    def wrapper(request, *args, client_id=None, **kwargs):
+        capability = roles.Capability.BOOK_OWN if client_id is None else roles.Capability.BOOK_FOR_CLIENT
+        if not roles.can(request.user, capability):
+            raise PermissionDenied("You do not have access to this page.")
+        return view(request, *args, client_id=client_id, **kwargs)
+
+    return login_required(wrapper)
+
+
 def _booker(request, client_id) -> Booker:
     if client_id is None:
         if not roles.can(request.user, roles.Capability.BOOK_OWN):
@@ -99,7 +116,7 @@ def _moving(booker: Booker, value) -> Appointment | None:
 
 
 def _area_codes(treatment: Treatment, values) -> list[str]:
-    offered = set(treatment.areas.values_list("area", flat=True))
+    offered = treatment_catalogue(treatment=treatment).area_minutes
     return [code for code in dict.fromkeys(values) if code in offered]
 
 
@@ -108,17 +125,8 @@ def _flow_query(areas, **extra) -> str:
     return urlencode(pairs)
 
 
-@needs(roles.Capability.BOOK_OWN)
-def book_start(request):
-    return _start(request, None)
-
-
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_book_start(request, client_id):
-    return _start(request, client_id)
-
-
-def _start(request, client_id):
+@booking_step
+def book_start(request, client_id=None):
     booker = _booker(request, client_id)
     treatments = list(booker.treatments())
     if len(treatments) == 1:
@@ -126,17 +134,8 @@ def _start(request, client_id):
     return render(request, "bookings/book_treatment.html", {"booker": booker, "treatments": treatments})
 
 
-@needs(roles.Capability.BOOK_OWN)
-def book_areas(request, slug):
-    return _areas(request, None, slug)
-
-
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_book_areas(request, client_id, slug):
-    return _areas(request, client_id, slug)
-
-
-def _areas(request, client_id, slug):
+@booking_step
+def book_areas(request, slug, client_id=None):
     booker = _booker(request, client_id)
     treatment = _treatment(booker, slug)
     offered = [(row.area, row) for row in treatment.areas.all()]
@@ -246,17 +245,8 @@ def _flow_context(request, client_id, slug):
     return booker, treatment, moving, areas, practitioner
 
 
-@needs(roles.Capability.BOOK_OWN)
-def book_calendar(request, slug):
-    return _calendar(request, None, slug)
-
-
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_book_calendar(request, client_id, slug):
-    return _calendar(request, client_id, slug)
-
-
-def _calendar(request, client_id, slug):
+@booking_step
+def book_calendar(request, slug, client_id=None):
     booker, treatment, moving, areas, practitioner = _flow_context(request, client_id, slug)
     if not areas:
         messages.info(request, "Choose the areas to treat first.")
@@ -354,17 +344,8 @@ def _times_context(booker, treatment, areas, moving, info) -> dict:
     return {"day_info": info, "parts": parts, "day_label": long_date(info.day)}
 
 
-@needs(roles.Capability.BOOK_OWN)
-def book_times(request, slug):
-    return _times(request, None, slug)
-
-
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_book_times(request, client_id, slug):
-    return _times(request, client_id, slug)
-
-
-def _times(request, client_id, slug):
+@booking_step
+def book_times(request, slug, client_id=None):
     booker, treatment, moving, areas, practitioner = _flow_context(request, client_id, slug)
     day = parse_day(request.GET.get("day"), None) if request.GET.get("day") else None
     if not areas or day is None:
@@ -411,16 +392,6 @@ def _nearest_free(booker, treatment, areas, moving, around, practitioner=None, c
     return sorted(choices[:count], key=lambda c: c["slot"].starts_at)
 
 
-@needs(roles.Capability.BOOK_OWN)
-def book_confirm(request, slug):
-    return _confirm(request, None, slug)
-
-
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_book_confirm(request, client_id, slug):
-    return _confirm(request, client_id, slug)
-
-
 def _existing_same(booker, treatment, starts_at) -> Appointment | None:
     """The client's own active booking at exactly this time (a double submit, or the back button
     after booking): shown instead of an error."""
@@ -439,72 +410,64 @@ def _done_url(booker: Booker, appointment: Appointment) -> str:
     return reverse("desk_appointment", kwargs={"appointment_id": appointment.pk})
 
 
-def _confirm(request, client_id, slug):
+@booking_step
+def book_confirm(request, slug, client_id=None):
+    """Confirm a time and book it (or move the session being moved). A GET shows the time with
+    what the engine says about its day; a POST calls one service, whose refusal goes onto the
+    form (the late-booking reason) or above it (the time itself) through ``error_show``."""
     booker, treatment, moving, areas, _ = _flow_context(request, client_id, slug)
-    data = request.POST if request.method == "POST" else request.GET
-    form = SlotForm(data)
-    # Only a too-long reason wrong: the time is fine, so the page stays with the typed reason
-    # and the field's message instead of sending the person back to the calendar.
-    reason_only = set(form.errors) == {"late_booking_reason"}
-    if (not form.is_valid() and not reason_only) or not areas:
-        messages.error(request, "That time could not be read. Please pick a time again.")
+    form = SlotForm(request.POST if request.method == "POST" else request.GET, treatment=treatment)
+    if not form.is_valid() or not areas:
+        problem = form.choice_problem() or "That time could not be read."
+        messages.error(request, f"{problem} Please pick a time again.")
         return redirect(f"{booker.url('calendar', slug=treatment.slug)}?{_flow_query(areas)}")
-    starts_at = form.cleaned_data["starts_at"]
-    same = _existing_same(booker, treatment, starts_at)
+    chosen = dict(form.cleaned_data)  # kept: an error put on a field takes it out of cleaned_data
+    if request.method == "POST":
+        try:
+            appointment = _book_or_move(booker, treatment, areas, moving, chosen)
+        except ValidationError as exc:
+            error_show(form, exc)
+        else:
+            messages.success(request, _done_message(moving, appointment))
+            return redirect(_done_url(booker, appointment))
+    # A double submit, or the back button after booking: show the booking, not an error.
+    same = _existing_same(booker, treatment, chosen["starts_at"])
     if same is not None and (moving is None or same.pk == moving.pk):
         messages.info(request, "This session is already booked: here it is.")
         return redirect(_done_url(booker, same))
-    practitioner = Practitioner.objects.filter(pk=form.cleaned_data["practitioner"]).select_related("user").first()
-    room = Room.objects.filter(pk=form.cleaned_data["room"]).first() if form.cleaned_data["room"] else None
-    problem = None
-    if practitioner is None or not practitioner.treatments.filter(pk=treatment.pk).exists():
-        problem = "That practitioner does not give this treatment. Please pick a time again."
-    elif room is not None and not room.treatments.filter(pk=treatment.pk).exists():
-        problem = "That room is not equipped for this treatment. Please pick a time again."
-    if problem:
-        messages.error(request, problem)
-        return redirect(f"{booker.url('calendar', slug=treatment.slug)}?{_flow_query(areas)}")
+    return _confirm_page(request, booker, treatment, areas, moving, form, chosen)
 
-    day_info = availability_days(
+
+def _done_message(moving, appointment) -> str:
+    if moving:
+        return f"Moved to {timezone.localtime(appointment.starts_at):%A %-d %B at %H:%M}."
+    return "Booked. A confirmation is on its way to you."
+
+
+def _refusal(form) -> str:
+    """What the service said about the time itself (not about the reason field), in words."""
+    return " ".join([*form.errors.get("starts_at", []), *form.non_field_errors()])
+
+
+def _confirm_page(request, booker, treatment, areas, moving, form, chosen: dict):
+    starts_at = chosen["starts_at"]
+    local_day = timezone.localtime(starts_at).date()
+    (day_info,) = availability_days(
         treatment=treatment,
         areas=areas,
         client=booker.client,
-        first_day=timezone.localtime(starts_at).date(),
-        last_day=timezone.localtime(starts_at).date(),
+        first_day=local_day,
+        last_day=local_day,
         online=booker.online,
         exclude_appointment_id=moving.pk if moving else None,
-    )[0]
-    if reason_only and (booker.online or not day_info.needs_reason):
-        # No reason is asked for here: an overlong one (a tampered form) is simply ignored.
-        reason_only = False
-        form.cleaned_data["late_booking_reason"] = ""
-    still_free = any(s.starts_at == starts_at for s in day_info.slots)
+    )
+    error = _refusal(form)
+    still_free = not error and any(slot.starts_at == starts_at for slot in day_info.slots)
     timing = session_timing(
-        treatment=treatment, areas=areas, area_minutes=dict(treatment.areas.values_list("area", "needling_minutes"))
+        treatment=treatment, areas=areas, area_minutes=treatment_catalogue(treatment=treatment).area_minutes
     )
     arrival, needling_starts, needling_ends, _ = timing.instants(starts_at)
-    error = None
-    if request.method == "POST" and not reason_only:
-        if day_info.needs_reason and not booker.online and not form.cleaned_data["late_booking_reason"].strip():
-            form.add_error("late_booking_reason", "Please give the reason for booking after the course's window.")
-        else:
-            try:
-                appointment = _book_or_move(booker, treatment, areas, moving, starts_at, practitioner, room, form)
-            except ValidationError as exc:
-                same = _existing_same(booker, treatment, starts_at)
-                if same is not None and moving is None:
-                    messages.info(request, "This session is already booked: here it is.")
-                    return redirect(_done_url(booker, same))
-                error = " ".join(exc.messages)
-                still_free = False
-            else:
-                if moving:
-                    messages.success(
-                        request, f"Moved to {timezone.localtime(appointment.starts_at):%A %-d %B at %H:%M}."
-                    )
-                else:
-                    messages.success(request, "Booked. A confirmation is on its way to you.")
-                return redirect(_done_url(booker, appointment))
+    month = f"{timezone.localtime(starts_at):%Y-%m}"
     context = {
         "booker": booker,
         "treatment": treatment,
@@ -512,8 +475,8 @@ def _confirm(request, client_id, slug):
         "area_labels": area_labels(areas),
         "moving": moving,
         "form": form,
-        "practitioner": practitioner,
-        "room": room,
+        "practitioner": chosen["practitioner"],
+        "room": chosen["room"],
         "arrival": arrival,
         "needling_starts": needling_starts,
         "needling_ends": needling_ends,
@@ -521,7 +484,8 @@ def _confirm(request, client_id, slug):
         "still_free": still_free,
         "error": error,
         "session_number": course_session_number(course_id=day_info.course_id, before=starts_at),
-        "calendar_url": f"{booker.url('calendar', slug=treatment.slug)}?{_flow_query(areas, moving=moving.pk if moving else None, month=f'{timezone.localtime(starts_at):%Y-%m}')}",
+        "calendar_url": f"{booker.url('calendar', slug=treatment.slug)}?"
+        f"{_flow_query(areas, moving=moving.pk if moving else None, month=month)}",
     }
     if not still_free:
         context["nearest"] = _nearest_free(booker, treatment, areas, moving, starts_at)
@@ -532,24 +496,24 @@ def _confirm(request, client_id, slug):
     return render(request, "bookings/book_confirm.html", context, status=409 if error else 200)
 
 
-def _book_or_move(booker, treatment, areas, moving, starts_at, practitioner, room, form) -> Appointment:
-    reason = form.cleaned_data.get("late_booking_reason", "").strip() if not booker.online else ""
+def _book_or_move(booker, treatment, areas, moving, data) -> Appointment:
+    reason = data.get("late_booking_reason", "") if not booker.online else ""
     if moving is not None:
         return services.appointment_reschedule(
             appointment=moving,
-            starts_at=starts_at,
+            starts_at=data["starts_at"],
             changed_by=booker.by,
-            practitioner=practitioner,
-            room=room,
+            practitioner=data["practitioner"],
+            room=data["room"],
             late_booking_reason=reason,
         )
     return services.appointment_book(
         client=booker.client,
         treatment=treatment,
         areas=areas,
-        starts_at=starts_at,
+        starts_at=data["starts_at"],
         booked_by=booker.by,
-        practitioner=practitioner,
-        room=room,
+        practitioner=data["practitioner"],
+        room=data["room"],
         late_booking_reason=reason,
     )

@@ -234,3 +234,26 @@ def test_pages_show_the_clinics_wall_clock_time(client, practitioner, clinic_pro
     log_in(client, practitioner)
     html = client.get(reverse("consultations:review_queue")).content.decode()
     assert "1 Jul, 10:05" in html  # 14:05 UTC is 10:05 in New York in summer
+
+
+INTAKE_APPROVAL_QUERIES = 29
+
+
+def test_approving_an_intake_stays_within_its_query_budget(
+    client, practitioner, client_user, django_assert_max_num_queries
+):
+    intake = submitted(client_user, diabetes=True)
+    log_in(client, practitioner)
+    client.get(review_url(intake))  # the session's first request, and the set-up cache
+    data = {
+        "action": "approve",
+        "approve-areas": ["face"],
+        "approve-max_needle_depth_mm": "1.25",
+        "approve-planned_sessions": "4",
+        "approve-valid_months": "12",
+        "approve-acknowledged": [str(pk) for pk in intake.flags.values_list("pk", flat=True)],
+    }
+    with django_assert_max_num_queries(INTAKE_APPROVAL_QUERIES):
+        response = client.post(review_url(intake), data)
+    assert response.status_code == 302
+    assert Clearance.objects.get().areas == ["face"]
