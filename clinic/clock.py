@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from .models import ClinicProfile
+from .setup_cache import setup_cache_request
 
 
 def clinic_today() -> date:
@@ -34,10 +35,11 @@ class ClinicTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        profile = ClinicProfile.get()
-        request.clinic_profile = profile
-        timezone.activate(profile.tz)
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
+        with setup_cache_request():
+            profile = ClinicProfile.get()
+            request.clinic_profile = profile
+            timezone.activate(profile.tz)
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()

@@ -11,9 +11,11 @@ a time a booking took a moment ago is never offered.
 If the shared cache is unreachable, every read goes to the database: slower, never stale.
 """
 
+import contextvars
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.cache import cache
@@ -23,9 +25,32 @@ VERSION_KEY = "clinic-setup-version"
 
 _values: dict[str, tuple[str, Any]] = {}
 _lock = threading.Lock()
+# Inside a request the token is read once (the first read) and kept for the rest of it: a page
+# reads the set-up a few times, and each read would otherwise be a round trip to Redis.
+_request_token: contextvars.ContextVar[str | None | bool] = contextvars.ContextVar("setup_token", default=False)
+
+
+@contextmanager
+def setup_cache_request() -> Iterator[None]:
+    """Read the version token at most once during the block (one request)."""
+    marker = _request_token.set(None)
+    try:
+        yield
+    finally:
+        _request_token.reset(marker)
 
 
 def _token() -> str | None:
+    memo = _request_token.get()
+    if memo:
+        return memo
+    token = _shared_token()
+    if memo is None and token is not None:
+        _request_token.set(token)
+    return token
+
+
+def _shared_token() -> str | None:
     try:
         token = cache.get(VERSION_KEY)
         if token is None:
@@ -53,6 +78,8 @@ def setup_cached(name: str, load: Callable[[], Any]) -> Any:
 
 
 def _replace_token() -> None:
+    if _request_token.get() is not False:
+        _request_token.set(None)  # this request changed the set-up: read the token again
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception:  # noqa: BLE001, S110 (no shared cache: nothing is cached either)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from clinic.models import ClinicProfile
+from clinic.setup_cache import setup_cached
 from consultations.selectors import ClearanceCheck, clearance_statuses, health_update_statuses
 
 from ..availability import (
@@ -80,19 +81,28 @@ def _appointments_between(start: datetime, end: datetime, *, practitioner_id: in
     return list(rows)
 
 
+def _schedule_setup() -> tuple[list[Practitioner], dict[int, list], list[Room]]:
+    """The active practitioners (with their users), their working hours by weekday and the
+    active rooms: set-up, read once per process and set-up change (``clinic.setup_cache``)."""
+    practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
+    hours: dict[int, list] = defaultdict(list)
+    for weekday, practitioner_pk, start_time, end_time in WorkingHours.objects.filter(
+        practitioner__is_active=True
+    ).values_list("weekday", "practitioner_id", "start_time", "end_time"):
+        hours[weekday].append((practitioner_pk, start_time, end_time))
+    return practitioners, dict(hours), list(Room.objects.filter(is_active=True))
+
+
 def day_schedule(*, day: date, include_cancelled: bool = True) -> DaySchedule:
     """The day across all practitioners and rooms: working blocks, appointments with client,
     treatment, clearance and health-update badges. Fixed queries (about nine) whatever the
     number of appointments."""
     tz = ClinicProfile.get().tz
     start, end = local_instant(day, time(0), tz), local_instant(day + timedelta(days=1), time(0), tz)
-    practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
+    practitioners, hours, rooms = setup_cached("bookings:schedule_setup", _schedule_setup)
     blocks: dict[int, list] = defaultdict(list)
-    for practitioner_pk, start_time, end_time in WorkingHours.objects.filter(
-        weekday=day.weekday(), practitioner__is_active=True
-    ).values_list("practitioner_id", "start_time", "end_time"):
+    for practitioner_pk, start_time, end_time in hours.get(day.weekday(), ()):
         blocks[practitioner_pk].append((local_instant(day, start_time, tz), local_instant(day, end_time, tz)))
-    rooms = list(Room.objects.filter(is_active=True))
     appointments = _appointments_between(start, end)
     if not include_cancelled:
         appointments = [a for a in appointments if a.status in ACTIVE]
