@@ -172,14 +172,7 @@ def availability_inputs(
         now=now,
         timing=session_timing(treatment=treatment, areas=areas, area_minutes=catalogue.area_minutes),
         areas=areas,
-        practitioners=tuple(
-            PractitionerDiary(
-                practitioner_id=pk,
-                hours={day: tuple(sorted(blocks)) for day, blocks in by_day.items()},
-                busy=tuple(busy.practitioners.get(pk, ())),
-            )
-            for pk, by_day in hours.items()
-        ),
+        practitioners=_practitioner_diaries(hours, busy),
         rooms=tuple(RoomDiary(room_id=pk, busy=tuple(busy.rooms.get(pk, ()))) for pk in catalogue.room_ids),
         client_busy=tuple(busy.client),
         closures=tuple(busy.closures),
@@ -190,6 +183,17 @@ def availability_inputs(
         notice=limits["online_notice"] if online else timedelta(0),
         horizon=limits["online_horizon"] if online else None,
         step_minutes=limits["step_minutes"],
+    )
+
+
+def _practitioner_diaries(hours: dict[int, dict[int, list]], busy: Busy) -> tuple[PractitionerDiary, ...]:
+    return tuple(
+        PractitionerDiary(
+            practitioner_id=pk,
+            hours={day: tuple(sorted(blocks)) for day, blocks in by_day.items()},
+            busy=tuple(busy.practitioners.get(pk, ())),
+        )
+        for pk, by_day in hours.items()
     )
 
 
