@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails point where `make run` serves (make run PORT=8201 -> http://127.0.0.1:8201).
+CLINIC_SITE_URL ?= http://$(HOST):$(PORT)
 APT_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 APT_PACKAGES_TEST := chromium poppler-utils
 
@@ -43,8 +45,8 @@ run: venv sysdeps-run
 	@mkdir -p var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)  (e-mails are written to var/mail; Ctrl-C stops everything)"
-	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) bin/serve
+	@echo "Serving on http://$(HOST):$(PORT)  (e-mails are written to var/mail, their links to $(CLINIC_SITE_URL); Ctrl-C stops everything)"
+	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) CLINIC_SITE_URL=$(CLINIC_SITE_URL) bin/serve
 
 test: venv sysdeps-test services
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(PY) manage.py makemigrations --check --dry-run
