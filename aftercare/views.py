@@ -92,6 +92,7 @@ def session_record(request, appointment_id: int):
             "depth_fields": depth_fields,
             "other_fields": other_fields,
             "no_clearance_message": services.NO_CLEARANCE_MESSAGE,
+            "covering_for": services.covering_for(appointment=appointment, user=request.user),
         },
         status=status,
     )
