@@ -19,6 +19,8 @@ from .areas import area_labels
 from .models import (
     DEFAULT_TREATMENT_SLUG,
     Clearance,
+    ConsentRenewal,
+    ConsentText,
     HealthUpdate,
     Intake,
     IntakeFlag,
@@ -262,6 +264,28 @@ def health_update_statuses(*, appointments: list[tuple[int, int, datetime]]) -> 
         int(appointment_id): _health_status(found.get((int(client_id), int(appointment_id))), starts_at, now)
         for client_id, appointment_id, starts_at in appointments
     }
+
+
+def consent_to_sign(*, client) -> ConsentText | None:
+    """The current consent text when ``client`` has signed only an older version (a text published
+    since their intake was sent), else None. A client with no sent intake has nothing to renew:
+    the intake itself asks for the signature. Three queries at most."""
+    current = ConsentText.objects.order_by("-version").first()
+    if current is None:
+        return None
+    intake = (
+        Intake.objects.filter(client=client, superseded_at__isnull=True)
+        .exclude(status=IntakeStatus.DRAFT)
+        .select_related("consent")
+        .order_by("-version")
+        .first()
+    )
+    signature = getattr(intake, "consent", None) if intake is not None else None
+    if signature is None or signature.consent_text_id == current.pk:
+        return None
+    if ConsentRenewal.objects.filter(client=client, consent_text=current).exists():
+        return None
+    return current
 
 
 # --- Intakes: the client's own, and the medical views ------------------------------------------

@@ -16,7 +16,7 @@ from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
 
-from .. import desk_selectors, selectors, services, waitlist
+from .. import desk_selectors, selectors, services, tablet, waitlist
 from ..course_panels import course_panels
 from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm, WaitlistJoinForm
 from ..front_desk import client_create_by_staff
@@ -117,6 +117,11 @@ def desk_day(request):
     grid = grid_for(day, schedule.tz, instants)
     clinic_closed = [t for t in schedule.closures if t.practitioner_id is None and t.room_id is None]
     cancelled = [i for i in schedule.appointments if i.appointment.status == Appointment.Status.CANCELLED]
+    columns = _day_columns(schedule, grid, by_rooms)
+    arrivals = tablet.tablet_arrivals(day=day, tz=schedule.tz) if day == today else {}
+    for box in (box for column in columns for box in column.items if box["appointment"].pk in arrivals):
+        arrived = timezone.localtime(arrivals[box["appointment"].pk], schedule.tz)
+        box["badges"] = [*box["badges"], (f"Arrived on the tablet {arrived:%H:%M}", "ok")]
     counts = {}
     for item in schedule.appointments:
         counts[item.appointment.status] = counts.get(item.appointment.status, 0) + 1
@@ -129,7 +134,7 @@ def desk_day(request):
             "now": timezone.now(),
             "by_rooms": by_rooms,
             "grid": grid,
-            "columns": _day_columns(schedule, grid, by_rooms),
+            "columns": columns,
             "clinic_closed": clinic_closed,
             "cancelled": cancelled,
             "counts": counts,
@@ -319,6 +324,7 @@ def desk_appointment(request, appointment_id):
             "move_url": f"{reverse('desk_book_calendar', kwargs={'client_id': appointment.client_id, 'slug': appointment.treatment.slug})}?{move_query}",
             "session_record_url": _session_record_url(appointment),
             "waiting": waiting,
+            "tablet_check_in": tablet.tablet_check_in_latest(appointment_id=appointment.pk) if day == today else None,
         },
     )
 

@@ -108,6 +108,12 @@ NOT_MEDICAL = {
     "desk_health_update": "POST only: records the client's answer, shows nothing",
     "desk_appointment_ics": "a calendar file of a session",
     "desk_waitlist": "who waits for which dates",
+    "desk_tablet_open": "POST only: shows the one-time code of a tablet check-in",
+    "desk_tablet_status": "whether the client has finished on the tablet, not what they answered",
+    "tablet_start": "the tablet's code form",
+    "tablet_check_in": "the tablet's health question and consent text, never an answer (no-store all the same: "
+    "bookings/tests/test_tablet_check_in.py)",
+    "tablet_done": "thank you, with the client's first name",
     "desk_waitlist_join": "adding a client to the waitlist",
     "desk_waitlist_offer": "POST only",
     "practice_day": "the practitioner's day: sessions with clearance status and maximum depth",
