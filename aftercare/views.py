@@ -126,6 +126,16 @@ def plan_detail(request, plan_id: int):
 
 
 @login_required
+def plan_for_appointment(request, appointment_id: int):
+    """A completed session's plan, linked from the booking pages (bookings never imports
+    aftercare, so they link by the appointment and this finds the plan)."""
+    plan_id = selectors.plan_id_for_appointment(viewer=request.user, appointment_id=appointment_id)
+    if plan_id is None:
+        raise Http404("This session has no aftercare plan.")
+    return redirect("aftercare_plan", plan_id)
+
+
+@login_required
 def plan_pdf(request, plan_id: int):
     """The PDF, through the access check (own plan, or staff who may read treatment details)."""
     plan = selectors.plan_for_viewer(viewer=request.user, plan_id=plan_id)

@@ -328,12 +328,18 @@ def review_queue(request):
     return render(request, "consultations/review_queue.html", {"intakes": intakes, "health_updates": health_updates})
 
 
+def _suggested_defer(flags):
+    """The latest date the absolute flags suggest deferring to, or None."""
+    return max((f.defer_until for f in flags if f.defer_until), default=None)
+
+
 def _decision_forms(intake, data=None, action=None):
     bound = {name: (data if name == action else None) for name in ("approve", "decline", "defer", "ask")}
     return {
         "approve": ApproveForm(bound["approve"], intake=intake),
         "decline": DeclineForm(bound["decline"]),
-        "defer": DeferForm(bound["defer"]),
+        # Prefilled with the date the flags suggest: the practitioner changes it only to differ.
+        "defer": DeferForm(bound["defer"], initial={"until": _suggested_defer(intake.flags.all())}),
         "ask": AskForm(bound["ask"]),
     }
 
@@ -404,7 +410,7 @@ def intake_review(request, pk: int):
             "flags": flags,
             "absolute_flags": [f for f in flags if f.severity == "absolute"],
             "relative_flags": [f for f in flags if f.severity == "relative"],
-            "suggested_defer": max((f.defer_until for f in flags if f.defer_until), default=None),
+            "suggested_defer": _suggested_defer(flags),
             "previous": previous,
             "changes": answers_diff(previous.answers, intake.answers) if previous else [],
             "versions": versions,

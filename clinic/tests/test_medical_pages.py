@@ -121,6 +121,7 @@ NOT_MEDICAL = {
     "practice_calendar_feed": "the address of the practitioner's calendar feed",
     "calendar_feed": "sessions as calendar events: times, rooms, areas",
     "aftercare_mine": "the client's list of plans: dates and areas",
+    "aftercare_plan_for_appointment": "a redirect to the session's plan (whose page is audited and no-store)",
     "aftercare_check_in_seen": "POST only",
 }
 # Admin models, by "app_label.model": which pages show medical words ("list", "change").
