@@ -501,7 +501,9 @@ def _confirm(request, client_id, slug):
                         request, f"Moved to {timezone.localtime(appointment.starts_at):%A %-d %B at %H:%M}."
                     )
                 else:
-                    messages.success(request, "Booked. A confirmation is on its way to you.")
+                    # The desk books for someone else: the confirmation goes to the client, not to them.
+                    to = "you" if booker.online else (booker.client.get_full_name() or booker.client.email)
+                    messages.success(request, f"Booked. A confirmation is on its way to {to}.")
                 return redirect(_done_url(booker, appointment))
     context = {
         "booker": booker,

@@ -224,6 +224,8 @@ EMAIL_TIMEOUT = OUTBOX_SEND_TIMEOUT_SECONDS
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # storage and the server; the clinic's own zone lives on ClinicProfile
 USE_I18N = True
+# The site's own words over a few of allauth's ("Log in", not "Sign In"): locale/en_GB.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static and media -----------------------------------------------------------------------
