@@ -75,10 +75,16 @@ def message_log(request):
 def message_log_client(request, client_id: int):
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
     person = get_object_or_404(get_user_model(), pk=client_id)
+    rows = client_messages(client=person)
     return render(
         request,
         "messages/log_client.html",
-        {"person": person, "rows": _rows(client_messages(client=person))},
+        {
+            "person": person,
+            # Nearest first: what is coming up soonest, then what went out most recently.
+            "upcoming": _rows([row for row in rows if row.upcoming]),
+            "rows": _rows([row for row in rows if not row.upcoming]),
+        },
     )
 
 

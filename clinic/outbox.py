@@ -226,9 +226,15 @@ def message_log_people(*, query: str, limit: int = 20) -> list:
 
 
 def client_messages(*, client, limit: int = 200) -> list[OutboundMessage]:
-    """The messages to one person, newest first (the communication log). Two queries."""
+    """The messages to one person (the communication log), nearest first: those still to be sent
+    soonest first (a clearance-expiry notice a year ahead comes last of them), then the rest newest
+    first. Each row's ``upcoming`` says which. One query."""
+    upcoming = Q(status=OutboundMessage.Status.PENDING, due_at__gt=timezone.now())
     return list(
-        OutboundMessage.objects.filter(recipient=client).select_related("resend_of").order_by("-due_at", "-pk")[:limit]
+        OutboundMessage.objects.filter(recipient=client)
+        .select_related("resend_of")
+        .annotate(upcoming=Case(When(upcoming, then=True), default=False))
+        .order_by("-upcoming", Case(When(upcoming, then=F("due_at"))).asc(), "-due_at", "-pk")[:limit]
     )
 
 
