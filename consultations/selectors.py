@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinic import roles
+from clinic.dates import date_label
 
 from .areas import area_labels
 from .models import (
@@ -90,7 +91,7 @@ def _clearance_from_rows(
             return ClearanceCheck(
                 False,
                 "expired",
-                f"Your clearance ended on {clearance.valid_until:%d %B %Y}. "
+                f"Your clearance ended on {date_label(clearance.valid_until)}. "
                 "Please update your consultation form so that a practitioner can review it again.",
                 **facts,
             )
@@ -98,7 +99,7 @@ def _clearance_from_rows(
             return ClearanceCheck(
                 False,
                 "pending",
-                f"Your clearance starts on {clearance.valid_from:%d %B %Y}.",
+                f"Your clearance starts on {date_label(clearance.valid_from)}.",
                 available_from=clearance.valid_from,
                 **facts,
             )
@@ -122,7 +123,7 @@ def _clearance_from_rows(
         return ClearanceCheck(
             True,
             "cleared",
-            f"You are cleared for treatment until {clearance.valid_until:%d %B %Y}.",
+            f"You are cleared for treatment until {date_label(clearance.valid_until)}.",
             **facts,
         )
 
@@ -148,7 +149,7 @@ def _clearance_from_rows(
         return ClearanceCheck(
             False,
             "deferred",
-            f"Treatment can be considered again from {intake.deferred_until:%d %B %Y}.",
+            f"Treatment can be considered again from {date_label(intake.deferred_until)}.",
             available_from=intake.deferred_until,
         )
     # Approved, but not for this treatment (or its clearance was withdrawn).

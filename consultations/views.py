@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.dates import date_label
 from clinic.models import ClinicProfile
 from clinic.pdf import pdf_from_template
 from clinic.privacy import medical_page
@@ -366,7 +367,7 @@ def _run_decision(request, intake, action, form):
         services.intake_defer(
             intake=intake, decided_by=request.user, until=data["until"], reason=data["reason"], request=request
         )
-        return f"Deferred until {data['until']:%d %B %Y}."
+        return f"Deferred until {date_label(data['until'])}."
     services.intake_ask(intake=intake, decided_by=request.user, question=data["question"], request=request)
     return "Your question has been sent to the client."
 

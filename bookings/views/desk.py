@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import roles
+from clinic.dates import date_label
 from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
@@ -190,7 +191,7 @@ def _week_view(request, practitioner, template: str, extra: dict):
             week.tz,
             [datetime.combine(the_day, first, tzinfo=week.tz), datetime.combine(the_day, last, tzinfo=week.tz)],
         )
-        column = Column(key=f"day-{the_day}", title=f"{the_day:%a %-d %b}")
+        column = Column(key=f"day-{the_day}", title=date_label(the_day, "short"))
         column.working = [grid.box(s, e) for s, e in day.blocks]
         column.subtitle = "" if day.blocks else "Not working"
         column.items = [

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import roles
+from clinic.dates import datetime_label
 from clinic.models import User
 from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check
@@ -497,9 +498,7 @@ def _confirm(request, client_id, slug):
                 still_free = False
             else:
                 if moving:
-                    messages.success(
-                        request, f"Moved to {timezone.localtime(appointment.starts_at):%A %-d %B at %H:%M}."
-                    )
+                    messages.success(request, f"Moved to {datetime_label(appointment.starts_at, 'day')}.")
                 else:
                     # The desk books for someone else: the confirmation goes to the client, not to them.
                     to = "you" if booker.online else (booker.client.get_full_name() or booker.client.email)
