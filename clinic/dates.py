@@ -23,7 +23,7 @@ In templates these are the filters ``date_label`` and ``datetime_label`` (built 
 for a time of day; ``clinic/tests/test_dates.py`` fails on any other ``|date:`` format.
 
 In Python: ``date_label(day)``, ``datetime_label(moment, tz=clinic.tz)``; an aware datetime is
-shown in ``tz``, or the current time zone (the clinic's, in views and messages).
+shown in ``tz`` when given, else in the zone it carries.
 """
 
 from datetime import date, datetime
@@ -59,23 +59,38 @@ def _style(styles: dict[str, str], style: str) -> str:
 
 
 def _local(value, tz=None):
-    if isinstance(value, datetime) and timezone.is_aware(value):
+    if tz is not None and isinstance(value, datetime) and timezone.is_aware(value):
         return timezone.localtime(value, tz)
     return value
 
 
 def date_label(value: date | datetime | None, style: str = "date", *, tz=None) -> str:
-    """A day as people read it (see the module's table); "" for None."""
+    """A day as people read it (see the module's table); "" for None. An aware datetime is
+    shown in ``tz`` when given, else in the zone it carries."""
     if value in (None, ""):
         return ""
     return format_value(_local(value, tz), _style(DATE_STYLES, style))
 
 
 def datetime_label(value: datetime | None, style: str = "date", *, tz=None) -> str:
-    """A moment as people read it, in ``tz`` or the current time zone; "" for None."""
+    """A moment as people read it, in ``tz`` when given, else in the zone it carries
+    (``timezone.localtime(moment)`` for the current one); "" for None."""
     if value in (None, ""):
         return ""
     return format_value(_local(value, tz), _style(DATETIME_STYLES, style))
+
+
+def _filtered(value, formats: dict[str, str], style: str) -> str:
+    # The template engine has already put the value in the current zone (or the one a
+    # ``|timezone:`` filter chose): no second conversion here. Like ``|date``, a value that is
+    # not a date (a context string that did not parse) shows as nothing.
+    pattern = _style(formats, style)
+    if value in (None, ""):
+        return ""
+    try:
+        return format_value(value, pattern)
+    except (AttributeError, TypeError):
+        return ""
 
 
 # --- The template filters (settings.TEMPLATES builtins) -----------------------------------------
@@ -85,15 +100,9 @@ register = template.Library()
 
 @register.filter(name="date_label", expects_localtime=True)
 def date_label_filter(value, style: str = "date") -> str:
-    # The template engine has already put the value in the current zone (or the one a
-    # ``|timezone:`` filter chose): no second conversion here.
-    if value in (None, ""):
-        return ""
-    return format_value(value, _style(DATE_STYLES, style))
+    return _filtered(value, DATE_STYLES, style)
 
 
 @register.filter(name="datetime_label", expects_localtime=True)
 def datetime_label_filter(value, style: str = "date") -> str:
-    if value in (None, ""):
-        return ""
-    return format_value(value, _style(DATETIME_STYLES, style))
+    return _filtered(value, DATETIME_STYLES, style)

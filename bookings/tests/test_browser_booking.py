@@ -166,7 +166,7 @@ def test_a_cleared_client_books_from_scratch_and_finds_it(page, screenshot, setu
     screenshot(page, "book-4-booked")
     page.get_by_role("link", name="My appointments").first.click()
     upcoming = page.locator(".appointment-list").first
-    assert f"{day:%a} {day.day} {day:%b %Y}" in upcoming.inner_text()
+    assert f"{day:%A} {day.day} {day:%B %Y}" in upcoming.inner_text()
     screenshot(page, "book-5-my-appointments")
     booked = Appointment.objects.get(client=ava)
     assert timezone.localtime(booked.starts_at, ClinicProfile.get().tz) == local(day, "10:00")

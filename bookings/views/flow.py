@@ -498,7 +498,9 @@ def _confirm(request, client_id, slug):
                 still_free = False
             else:
                 if moving:
-                    messages.success(request, f"Moved to {datetime_label(appointment.starts_at, 'day')}.")
+                    messages.success(
+                        request, f"Moved to {datetime_label(timezone.localtime(appointment.starts_at), 'day')}."
+                    )
                 else:
                     # The desk books for someone else: the confirmation goes to the client, not to them.
                     to = "you" if booker.online else (booker.client.get_full_name() or booker.client.email)

@@ -30,14 +30,18 @@ def test_a_moment_is_shown_on_the_clinics_clock():
     moment = datetime(2026, 10, 1, 13, 5, tzinfo=UTC)  # 14:05 in London (summer time)
     assert datetime_label(moment, tz=LONDON) == "1 October 2026, 14:05"
     assert datetime_label(moment, "weekday", tz=LONDON) == "Thursday 1 October 2026, 14:05"
-    with timezone.override(LONDON):
-        assert datetime_label(moment, "short") == "Thu 1 Oct, 14:05"
-        assert date_label(datetime(2026, 10, 1, 23, 30, tzinfo=UTC)) == "2 October 2026"  # past midnight
+    assert datetime_label(moment, "short", tz=LONDON) == "Thu 1 Oct, 14:05"
+    assert date_label(datetime(2026, 10, 1, 23, 30, tzinfo=UTC), tz=LONDON) == "2 October 2026"  # past midnight
+    assert datetime_label(timezone.localtime(moment, LONDON)) == "1 October 2026, 14:05"  # its own zone
 
 
 def test_an_unknown_style_is_a_mistake_not_a_silent_default():
     with pytest.raises(ValueError, match="Unknown date style"):
         date_label(date(2027, 4, 1), "long")
+
+
+def test_a_filtered_value_that_is_not_a_date_shows_as_nothing_like_date_does():
+    assert Template("[{{ value|datetime_label }}]").render(Context({"value": "2026-02-30T08:00"})) == "[]"
 
 
 def test_the_filters_are_built_in_and_respect_an_explicit_time_zone():

@@ -67,7 +67,12 @@ def test_bin_serve_exports_the_address_to_web_worker_and_beat(tmp_path):
     venv_bin.mkdir(parents=True)
     for program in ("celery", "python"):
         script = venv_bin / program
-        script.write_text(f'#!/bin/sh\necho "{program} $CLINIC_SITE_URL" >> "{tmp_path}/seen"\n')
+        # Each records what it was given, then waits (10 s at most) until all three have, so that
+        # the first to exit does not stop the others before they have written.
+        script.write_text(
+            f'#!/bin/sh\necho "{program} $CLINIC_SITE_URL" >> "{tmp_path}/seen"\n'
+            f'for i in $(seq 100); do [ "$(wc -l < "{tmp_path}/seen")" -ge 3 ] && exit 0; sleep 0.1; done\n'
+        )
         script.chmod(0o755)
     env = {key: value for key, value in os.environ.items() if key != "CLINIC_SITE_URL"}
     env.update(PORT="8201", VENV=str(tmp_path / "venv"), CLINIC_VAR_DIR=str(tmp_path / "var"), SERVE_STOP_GRACE="0")

@@ -67,7 +67,7 @@ def test_the_front_desk_sees_every_message_to_a_client_with_its_status(desk_clie
     assert "Failed" in html and "mailbox full" in html and "5 attempts" in html
     assert "Cancelled" in html and "Opted out" in html
     assert "Sent" in html and "by E-mail" in html
-    assert "1 Jun 2026 09:00" in html  # 08:00 UTC shown on the London clock
+    assert "1 June 2026, 09:00" in html  # 08:00 UTC shown on the London clock
     assert someone_else.email not in html
 
     overview = desk_client.get(reverse("message_log")).content.decode()
