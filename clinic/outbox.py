@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from . import roles
 from .audit import audit_record
+from .consent import is_marketing, marketing_opted_in
 from .models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def outbox_enqueue(
     """
     if due_at.tzinfo is None:
         raise ValueError("due_at must be an aware datetime")
+    # Marketing without an opt-in is written skipped, never pending (clinic.consent).
+    withheld = is_marketing(kind) and not marketing_opted_in(person=recipient)
     with transaction.atomic():
         message, created = OutboundMessage.objects.get_or_create(
             idempotency_key=key,
@@ -80,6 +83,11 @@ def outbox_enqueue(
                 "context": context or {},
                 "essential": essential,
                 "channel": channel or "",
+                **(
+                    {"status": OutboundMessage.Status.SKIPPED, "note": "No marketing consent when it was planned."}
+                    if withheld
+                    else {}
+                ),
             },
         )
         if not created and message.status == OutboundMessage.Status.PENDING:
