@@ -140,16 +140,16 @@ def client_data_check(app_configs=None, **kwargs):
             f"{label} has a foreign key to a user but is not in the client data registry.",
             hint="Register it with clinic.client_data.client_data_register in its app's ready(), or "
             "declare with client_data_exempt why it holds nothing about a client.",
-            id="clinic.E101",
+            id="clinic.E111",
         )
         for label in client_data_unsorted()
     ]
     pointing = models_pointing_at_users()
     for label, entry in _registry.entries.items():
         if entry.client_lookup not in pointing.get(label, []):
-            errors.append(checks.Error(f"{label}: {entry.client_lookup!r} does not lead to a user.", id="clinic.E102"))
+            errors.append(checks.Error(f"{label}: {entry.client_lookup!r} does not lead to a user.", id="clinic.E112"))
         if entry.erasure == Erasure.CUSTOM and entry.erase is None:
-            errors.append(checks.Error(f"{label}: a custom erasure needs its erase function.", id="clinic.E103"))
+            errors.append(checks.Error(f"{label}: a custom erasure needs its erase function.", id="clinic.E113"))
     return errors
 
 

@@ -217,6 +217,7 @@ class OutboundMessage(models.Model):
         HEALTH_CHANGE_ALERT = "health_change_alert", "Client reported a health change (to practitioner)"
         INTAKE_DECISION = "intake_decision", "Consultation decision"
         COURSE_REVIEW = "course_review", "Course review proposal"
+        ACCOUNT_INVITATION = "account_invitation", "Invitation to set a password (imported client)"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"

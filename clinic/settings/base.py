@@ -349,6 +349,7 @@ OUTBOX_CONTENT_BUILDERS = {
     "health_change_alert": ["bookings.reminders.health_change_alert_content"],
     "next_window_opens": ["bookings.reminders.next_window_message_content"],
     "window_closing": ["bookings.reminders.next_window_message_content"],
+    "account_invitation": ["records.invitations.invitation_content"],
 }
 
 LOGGING = {

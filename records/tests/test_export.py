@@ -69,7 +69,7 @@ def test_a_model_nobody_sorted_fails_the_start_up_check(monkeypatch):
 
     monkeypatch.delitem(client_data._registry.entries, "aftercare.checkin")
     errors = client_data.client_data_check()
-    assert [e.id for e in errors] == ["clinic.E101"]
+    assert [e.id for e in errors] == ["clinic.E111"]
     assert "aftercare.checkin" in errors[0].msg
 
 
