@@ -38,16 +38,12 @@ def _files(clinic):
     return "\n".join(clients).encode(), "\n".join(appointments).encode()
 
 
-
-
 def run() -> list[dict]:
-    from bookings.tests.factories import bookable_clinic
-    from bookings.tests.factories import TreatmentFactory
+    import conftest
+    from bookings.tests.factories import TreatmentFactory, bookable_clinic
     from clinic.models import ClinicProfile
     from clinic.tests.factories import ManagerFactory
     from records.csv_import import csv_import
-
-    import conftest
 
     conftest.reference_data_install()
     treatment = TreatmentFactory(slug="bench-needling", name="Bench needling", needs_clearance=False)
@@ -82,5 +78,7 @@ def run() -> list[dict]:
             rows.append({"name": "first run: all created", "value": f"{counts_c} / {counts_a}", "unit": "", "ok": ok})
         else:
             ok = counts_c["created"] == 0 and counts_a["created"] == 0
-            rows.append({"name": "second run: nothing created", "value": f"{counts_c} / {counts_a}", "unit": "", "ok": ok})
+            rows.append(
+                {"name": "second run: nothing created", "value": f"{counts_c} / {counts_a}", "unit": "", "ok": ok}
+            )
     return rows

@@ -81,3 +81,49 @@ class ErasureRequest(models.Model):
 
     def __str__(self):
         return f"Erasure {self.pk} ({self.status})"
+
+
+class ImportRun(models.Model):
+    """One CSV file a manager uploaded, and one pass over it: a dry run (nothing kept) or the
+    import. Run by a task (a file of thousands of appointments takes minutes); the report holds
+    one line per row: created, matched or refused and why (``records.csv_import``)."""
+
+    class Kind(models.TextChoices):
+        CLIENTS = "clients", "Clients"
+        APPOINTMENTS = "appointments", "Future appointments"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed: nothing was imported"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    dry_run = models.BooleanField(default=True)
+    encoding = models.CharField(max_length=10, default="utf-8")
+    date_format = models.CharField(max_length=3, default="dmy")
+    original_name = models.CharField(max_length=200, blank=True)
+    file_name = models.CharField(max_length=200, help_text="The uploaded file, in private storage.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    dry_run_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imports",
+        help_text="The dry run this import was started from.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["clients", "appointments"]), name="import_run_kind_known"),
+        ]
+
+    def __str__(self):
+        return f"{'Dry run' if self.dry_run else 'Import'} {self.pk} of {self.kind}"

@@ -10,6 +10,8 @@ urlpatterns = [
     path("records/forget-me/", views.my_erasure, name="my_erasure"),
     path("records/marketing/", views.my_marketing, name="my_marketing"),
     path("records/erasures/", views.erasures, name="erasures"),
+    path("records/import/", views.import_csv, name="import_csv"),
+    path("records/import/<int:run_id>/", views.import_run, name="import_run"),
     path("records/clients/<int:client_id>/", views.client_records, name="client_records"),
     path("records/clients/<int:client_id>/export/", views.client_export, name="client_export"),
     path(

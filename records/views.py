@@ -16,8 +16,10 @@ from clinic.models import MarketingConsent
 
 from . import erasure as erasure_services
 from . import export as export_services
-from .forms import ErasureRequestForm, MarketingConsentForm
-from .models import ClientExport, ErasureRequest
+from . import imports as import_services
+from .csv_import import APPOINTMENT_COLUMNS, CLIENT_COLUMNS, max_rows
+from .forms import ErasureRequestForm, ImportForm, MarketingConsentForm
+from .models import ClientExport, ErasureRequest, ImportRun
 
 
 def _errors_onto_form(form, exc: ValidationError) -> None:
@@ -215,3 +217,76 @@ def erasures(request):
         .order_by("status", "requested_at", "pk")[:200]
     )
     return render(request, "records/erasures.html", {"rows": rows})
+
+
+# --- Moving in: CSV import --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_csv(request):
+    """Upload a clients or appointments file for a dry run; the runs so far."""
+    roles.require(request.user, roles.Capability.MANAGE_CLINIC)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = import_services.import_run_start(
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                encoding=form.cleaned_data["encoding"],
+                date_format=form.cleaned_data["date_format"],
+                uploaded_by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            _errors_onto_form(form, exc)
+        else:
+            return redirect("records:import_run", run_id=run.pk)
+    runs = ImportRun.objects.select_related("uploaded_by").order_by("-created_at", "-pk")[:20]
+    return render(
+        request,
+        "records/import.html",
+        {
+            "form": form,
+            "runs": runs,
+            "client_columns": CLIENT_COLUMNS,
+            "appointment_columns": APPOINTMENT_COLUMNS,
+            "max_rows": max_rows(),
+        },
+    )
+
+
+REPORT_ROWS_SHOWN = 500
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_run(request, run_id: int):
+    """One run's state and report; from a finished dry run, the button that imports the file."""
+    roles.require(request.user, roles.Capability.MANAGE_CLINIC)
+    run = get_object_or_404(ImportRun.objects.select_related("uploaded_by"), pk=run_id)
+    if request.method == "POST":
+        try:
+            started = import_services.import_run_confirm(dry_run=run, confirmed_by=request.user, request=request)
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+            return redirect("records:import_run", run_id=run.pk)
+        return redirect("records:import_run", run_id=started.pk)
+    rows = run.report.get("rows", []) if isinstance(run.report, dict) else []
+    refused = [row for row in rows if row.get("outcome") == "refused"]
+    others = [row for row in rows if row.get("outcome") != "refused"]
+    return render(
+        request,
+        "records/import_run.html",
+        {
+            "run": run,
+            "waiting": run.status in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING),
+            "counts": run.report.get("counts", {}) if isinstance(run.report, dict) else {},
+            "refused": refused[:REPORT_ROWS_SHOWN],
+            "others": others[:REPORT_ROWS_SHOWN],
+            "more_refused": max(len(refused) - REPORT_ROWS_SHOWN, 0),
+            "more_others": max(len(others) - REPORT_ROWS_SHOWN, 0),
+            "imported": run.imports.order_by("-pk").first() if run.dry_run else None,
+        },
+    )
