@@ -14,24 +14,27 @@ APPOINTMENTS = int(os.environ.get("BENCH_IMPORT_APPOINTMENTS", 5_000))
 PRACTITIONERS = 12
 
 
-def _files(clinic):
+def _files(clinic, staff):
     """A clients file and an appointments file as another system would export them."""
     tz = clinic.tz
     clients = ["Email,First Name,Last Name,Mobile,Email Marketing"]
     for n in range(CLIENTS):
         clients.append(f"bench{n}@example.com,Client,Number{n},+44 7700 {n:06d},{'yes' if n % 3 == 0 else 'no'}")
-    appointments = ["Client Email,Date,Start Time,Service,Areas"]
+    appointments = ["Client Email,Date,Start Time,Service,Areas,Therapist,Room"]
     # 5,000 sessions over the coming weeks, each client once: at each start time one per
-    # practitioner (45 minutes of needling each), two rooms per practitioner (a room is held for
-    # numbing, needling and turnover). The service picks the practitioner and the room.
+    # practitioner (45 minutes of needling each), in one of the practitioner's two rooms (a room
+    # is held for numbing, needling and turnover: 90 minutes), as another system exports them.
     starts = ("09:00", "09:45", "10:30", "11:15", "14:00", "14:45", "15:30", "16:15")
     n, day = 0, timezone.localdate(timezone.now(), tz) + timedelta(days=2)
     while n < APPOINTMENTS:
         if day.weekday() < 6:
-            for start in starts:
-                for _practitioner in range(PRACTITIONERS):
+            for slot, start in enumerate(starts):
+                for who, rooms in staff:
                     if n < APPOINTMENTS:
-                        appointments.append(f"bench{n}@example.com,{day:%d/%m/%Y},{start},bench-needling,face")
+                        room = rooms[slot % 2]
+                        appointments.append(
+                            f"bench{n}@example.com,{day:%d/%m/%Y},{start},bench-needling,face,{who},{room}"
+                        )
                         n += 1
         day += timedelta(days=1)
     return "\n".join(clients).encode(), "\n".join(appointments).encode()
@@ -46,9 +49,13 @@ def run() -> list[dict]:
 
     conftest.reference_data_install()
     treatment = TreatmentFactory(slug="bench-needling", name="Bench needling", needs_clearance=False)
-    bookable_clinic(practitioners=PRACTITIONERS, rooms=PRACTITIONERS * 2, treatment=treatment)
+    setup = bookable_clinic(practitioners=PRACTITIONERS, rooms=PRACTITIONERS * 2, treatment=treatment)
+    staff = [
+        (p.user.email, (setup.rooms[2 * i].name, setup.rooms[2 * i + 1].name))
+        for i, p in enumerate(setup.practitioners)
+    ]
     manager = ManagerFactory()
-    clients_csv, appointments_csv = _files(ClinicProfile.get())
+    clients_csv, appointments_csv = _files(ClinicProfile.get(), staff)
     rows = []
     timings = {}
     for label in ("first", "second"):
