@@ -77,4 +77,7 @@ def full_client(session_setup, record_input, add_photo, django_capture_on_commit
     address, _ = EmailAddress.objects.get_or_create(user=client, email=client.email, defaults={"verified": True})
     EmailConfirmation.objects.create(email_address=address, key="k" * 20, sent=timezone.now())
     Authenticator.objects.create(user=client, type=Authenticator.Type.TOTP, data={"secret": "SECRETSECRET"})
+    from records.models import ClientExport
+
+    ClientExport.objects.create(client=client, requested_by=client, status=ClientExport.Status.EXPIRED)
     return client

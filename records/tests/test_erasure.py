@@ -50,10 +50,18 @@ def test_after_erasure_only_the_clinical_records_hold_anything_personal_and_afte
     assert before[full_client.email] and before[MEDICAL] and before["Mornings please"]  # the check can fire
     photos_before = photo_files()
     assert photos_before
+    from django.core.files.storage import storages
+
+    from records.export import client_export_build, client_export_request
+
+    zip_name = client_export_build(
+        export_id=client_export_request(client=full_client, requested_by=manager).pk
+    ).file_name
     erasure = erasure_request(client=full_client)
     with django_capture_on_commit_callbacks(execute=True):
         erasure = erasure_confirm(erasure=erasure, confirmed_by=manager)
     assert erasure.status == ErasureRequest.Status.ERASED
+    assert not storages["private"].exists(zip_name)  # the export held everything: it goes at once
     assert erasure.retain_until == date(2034, 3, 5)  # 8 years after the last treatment (5 March 2026)
     after = where_found(needles)
     for needle, labels in after.items():
