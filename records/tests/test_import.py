@@ -154,7 +154,7 @@ def test_appointments_go_through_the_booking_rules_and_refusals_are_listed(manag
     assert report.error == ""
     by_line = {row.line: row for row in report.rows}
     assert by_line[2].outcome == "created"
-    assert by_line[3].outcome == "refused" and by_line[3].message
+    assert by_line[3].outcome == "refused" and "taken" in by_line[3].message  # the service's words
     assert by_line[4].outcome == "matched" and "line 2" in by_line[4].message
     assert "import the clients first" in by_line[5].message
     assert "not a" in by_line[6].message and "day/month/year" in by_line[6].message
@@ -227,3 +227,10 @@ def test_the_manager_uploads_reads_the_dry_run_and_imports(client, manager, djan
 def test_only_managers_import(client, db, clinic_profile):
     log_in(client, ClientFactory())
     assert client.get(reverse("records:import_csv")).status_code == 403
+
+
+def test_a_file_of_50000_rows_is_refused_at_once_with_what_to_do(manager):
+    content = "email,name\n" + "".join(f"p{n}@example.com,Person {n}\n" for n in range(50_000))
+    report = run(manager, content, dry_run=True)
+    assert "more than 20,000 rows" in report.error and "Split it" in report.error
+    assert report.rows == []
