@@ -169,7 +169,7 @@ def test_appointments_go_through_the_booking_rules_and_refusals_are_listed(manag
 
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(manager, clinic, monkeypatch):
-    import records.csv_import as module
+    import records.csv_import.appointments as module
 
     clients = [ClientFactory(), ClientFactory()]
     day = next_weekday().strftime("%d/%m/%Y")
