@@ -44,3 +44,36 @@ def test_clients_and_managers_find_the_pages_in_the_navigation(client, clinic_pr
     log_in(client, ManagerFactory())
     page = client.get(reverse("dashboard")).content.decode()
     assert reverse("records:import_csv") in page and reverse("records:erasures") in page
+
+
+@pytest.mark.django_db
+def test_the_export_document_takes_the_same_queries_however_many_rows(full_client, clinic_profile):
+    from clinic.models import OutboundMessage
+    from records.export import client_export_document
+
+    with CaptureQueriesContext(connection) as before:
+        client_export_document(client=full_client)
+    for n in range(10):
+        OutboundMessage.objects.create(
+            kind="reminder", recipient=full_client, idempotency_key=f"more-{n}", due_at=full_client.date_joined
+        )
+    with CaptureQueriesContext(connection) as after:
+        client_export_document(client=full_client)
+    assert len(after) == len(before)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "data", "budget"),
+    [
+        ("records:my_marketing", {"channels": ["email"]}, 12),
+        ("records:my_export", {}, 12),
+        ("records:my_erasure", {"confirm": "on"}, 13),
+    ],
+)
+def test_each_post_of_a_client_stays_within_its_query_budget(
+    client, clinic_profile, django_assert_max_num_queries, name, data, budget
+):
+    log_in(client, ClientFactory())
+    with django_assert_max_num_queries(budget):
+        assert client.post(reverse(name), data).status_code == 302
