@@ -198,3 +198,11 @@ def test_each_download_by_a_manager_is_audited_and_not_cached(client, full_clien
         assert "no-store" in response["Cache-Control"]
         downloads = AuditEntry.objects.filter(actor=manager, action="client_export.download", subject=full_client)
         assert downloads.count() == view
+
+
+def test_the_documented_schema_in_the_repository_is_the_one_exports_carry():
+    """A model change that changes the export changes this file too (``manage.py export_schema
+    --write``): reviewers see it, and decide whether SCHEMA_VERSION must move."""
+    from records.management.commands.export_schema import SCHEMA_FILE, schema_text
+
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text()
