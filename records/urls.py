@@ -19,5 +19,6 @@ urlpatterns = [
         views.client_export_download,
         name="client_export_download",
     ),
+    path("records/clients/<int:client_id>/marketing/", views.client_marketing, name="client_marketing"),
     path("records/clients/<int:client_id>/erasure/", views.client_erasure_confirm, name="client_erasure_confirm"),
 ]

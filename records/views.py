@@ -164,6 +164,7 @@ def client_records(request, client_id: int):
             "erasures": erasures,
             "open_request": next((e for e in erasures if e.status == ErasureRequest.Status.REQUESTED), None),
             "busy": erasure_services.session_not_over(client=client),
+            "marketing_form": MarketingConsentForm(initial={"channels": sorted(marketing_channels(person=client))}),
             "years": erasure_services.retention_years(),
         },
     )
@@ -290,3 +291,19 @@ def import_run(request, run_id: int):
             "imported": run.imports.order_by("-pk").first() if run.dry_run else None,
         },
     )
+
+
+@login_required
+@require_POST
+def client_marketing(request, client_id: int):
+    """A manager records the marketing choices a client gave in person or on the phone."""
+    client = _manager_client(request, client_id)
+    form = MarketingConsentForm(request.POST)
+    if form.is_valid():
+        marketing_consent_set(
+            person=client, channels=form.cleaned_data["channels"], via=MarketingConsent.Via.STAFF, request=request
+        )
+        messages.success(request, "The client's marketing choices are saved.")
+    else:
+        messages.error(request, "Choose e-mail, text message, both or neither.")
+    return redirect("records:client_records", client_id=client.pk)

@@ -128,6 +128,7 @@ NOT_MEDICAL = {
     "records:client_export_download": "a zip of a client's records for a manager: no-store, each download "
     "audited (records/tests/test_export.py)",
     "records:client_erasure_confirm": "POST only",
+    "records:client_marketing": "POST only",
     "records:import_csv": "the CSV import form and the list of runs (manager)",
     "records:import_run": "an import's report: names, e-mails and booking outcomes, no medical words (manager)",
 }

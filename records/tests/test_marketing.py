@@ -113,3 +113,19 @@ def test_the_client_chooses_channels_and_each_choice_is_recorded_with_when_and_h
     page = client.get(reverse("records:my_marketing")).content.decode()
     assert "Your choices so far" in page
     assert unsubscribe_path(person=person).startswith("/messages/unsubscribe/")
+
+
+@pytest.mark.django_db
+def test_a_manager_records_consent_given_on_the_phone_as_given_by_staff(client, clinic_profile):
+    from clinic.models import AuditEntry
+    from clinic.tests.factories import ManagerFactory
+
+    person, manager = ClientFactory(), ManagerFactory()
+    log_in(client, manager)
+    response = client.post(reverse("records:client_marketing", args=[person.pk]), {"channels": ["sms"]})
+    assert response.status_code == 302
+    consent = MarketingConsent.objects.get(person=person)
+    assert (consent.channel, consent.given_via) == ("sms", "staff")
+    assert AuditEntry.objects.get(action="marketing_consent.update").actor == manager
+    log_in(client, ClientFactory())
+    assert client.post(reverse("records:client_marketing", args=[person.pk]), {"channels": []}).status_code == 403
