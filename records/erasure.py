@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.db import models, transaction
 from django.db.models import ProtectedError, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from bookings.models import Appointment
@@ -148,6 +149,29 @@ def _delete_files_after_commit(files) -> None:
         transaction.on_commit(delete)
 
 
+def _import_runs_forget(snapshot: dict) -> list:
+    """CSV imports whose report names the client: the report's rows and the uploaded file go (the
+    counts stay). Returns the files to delete after commit."""
+    from clinic.client_data import ExportFile
+
+    from .models import ImportRun
+
+    needles = [value for value in (snapshot.get("email"), snapshot.get("phone")) if value]
+    if not needles:
+        return []
+    naming = Q()
+    for needle in needles:
+        naming |= Q(report_text__icontains=needle)
+    runs = ImportRun.objects.annotate(report_text=Cast("report", models.TextField())).filter(naming)
+    files = []
+    for run in runs:
+        if run.file_name:
+            files.append(ExportFile(storage="private", name=run.file_name, path="", export=False))
+        report = {key: value for key, value in run.report.items() if key != "rows"}
+        ImportRun.objects.filter(pk=run.pk).update(report={**report, "rows": []}, file_name="")
+    return files
+
+
 def erasure_confirm(*, erasure: ErasureRequest, confirmed_by, request=None) -> ErasureRequest:
     """A manager carries out a client's request to be forgotten (see the module's docstring).
 
@@ -181,6 +205,7 @@ def erasure_confirm(*, erasure: ErasureRequest, confirmed_by, request=None) -> E
         for entry in sorted((e for e in entries if e.erasure == Erasure.CUSTOM), key=lambda e: e.model is type(client)):
             rows = entry.model._default_manager.filter(pk__in=entry.rows(client.pk).values("pk"))
             entry.erase(client=client, rows=rows, snapshot=snapshot)
+        files += _import_runs_forget(snapshot)
         clinical = [e for e in entries if e.erasure == Erasure.CLINICAL]
         has_clinical = any(e.rows(client.pk).exists() for e in clinical)
         now = timezone.now()

@@ -88,6 +88,8 @@ def import_run_confirm(*, dry_run: ImportRun, confirmed_by, request=None) -> Imp
             return existing
         if dry_run.status != Status.DONE:
             raise ValidationError("Wait for the dry run to finish, and read what it found first.")
+        if not dry_run.file_name:
+            raise ValidationError("The file of this dry run is no longer kept: upload it again.")
         run = ImportRun.objects.create(
             kind=dry_run.kind,
             dry_run=False,

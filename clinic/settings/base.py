@@ -378,6 +378,8 @@ RECORDS_CLINICAL_RETENTION_YEARS = env.int("RECORDS_CLINICAL_RETENTION_YEARS", d
 # audit entries older than this many days too.
 RECORDS_SENT_MESSAGES_DAYS = env.int("RECORDS_SENT_MESSAGES_DAYS", default=365)
 RECORDS_AUDIT_DAYS = env.int("RECORDS_AUDIT_DAYS", default=365 * 6)
+# CSV import runs (their uploaded files and reports, which name everyone imported) after this.
+RECORDS_IMPORT_RUNS_DAYS = env.int("RECORDS_IMPORT_RUNS_DAYS", default=30)
 # CSV import (records.csv_import): the most rows and bytes one file may have.
 RECORDS_IMPORT_MAX_ROWS = env.int("RECORDS_IMPORT_MAX_ROWS", default=20000)
 RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=20 * 1000 * 1000)

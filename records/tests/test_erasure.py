@@ -50,10 +50,20 @@ def test_after_erasure_only_the_clinical_records_hold_anything_personal_and_afte
     assert before[full_client.email] and before[MEDICAL] and before["Mornings please"]  # the check can fire
     photos_before = photo_files()
     assert photos_before
+    from django.core.files.base import ContentFile
     from django.core.files.storage import storages
 
     from records.export import client_export_build, client_export_request
+    from records.models import ImportRun
 
+    upload = storages["private"].save("imports/clients.csv", ContentFile(full_client.email.encode()))
+    ImportRun.objects.create(
+        kind="clients",
+        file_name=upload,
+        uploaded_by=manager,
+        status="done",
+        report={"counts": {"created": 1}, "rows": [{"line": 2, "label": full_client.email}]},
+    )
     zip_name = client_export_build(
         export_id=client_export_request(client=full_client, requested_by=manager).pk
     ).file_name
@@ -62,6 +72,7 @@ def test_after_erasure_only_the_clinical_records_hold_anything_personal_and_afte
         erasure = erasure_confirm(erasure=erasure, confirmed_by=manager)
     assert erasure.status == ErasureRequest.Status.ERASED
     assert not storages["private"].exists(zip_name)  # the export held everything: it goes at once
+    assert not storages["private"].exists(upload)  # so did the file it was imported from
     assert erasure.retain_until == date(2034, 3, 5)  # 8 years after the last treatment (5 March 2026)
     after = where_found(needles)
     for needle, labels in after.items():

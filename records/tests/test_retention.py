@@ -66,3 +66,33 @@ def test_the_hourly_sweep_runs_every_part_and_a_second_run_finds_nothing(setting
     assert set(first) >= {"exports_built", "exports_expired", "clinical_records_deleted", "audit_entries_deleted"}
     assert records_sweep()["sent_messages_deleted"] == 0
     assert "records-sweep" in settings.CELERY_BEAT_SCHEDULE
+
+
+@pytest.mark.django_db
+def test_import_runs_and_their_files_go_after_the_set_days(settings, tmp_path, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from clinic.tests.factories import ManagerFactory
+    from records.models import ImportRun
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    settings.RECORDS_IMPORT_RUNS_DAYS = 30
+    manager = ManagerFactory()
+    old_name = storages["private"].save("imports/old.csv", ContentFile(b"email\n"))
+    young_name = storages["private"].save("imports/young.csv", ContentFile(b"email\n"))
+    now = timezone.now()
+    ImportRun.objects.create(
+        kind="clients", file_name=old_name, uploaded_by=manager, status="done", created_at=now - timedelta(days=31)
+    )
+    ImportRun.objects.create(
+        kind="clients", file_name=young_name, uploaded_by=manager, status="done", created_at=now - timedelta(days=29)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert operational_data_purge(now=now)["import_runs_deleted"] == 1
+    assert not storages["private"].exists(old_name)
+    assert storages["private"].exists(young_name)
+    assert ImportRun.objects.count() == 1
