@@ -15,7 +15,10 @@ class ClinicConfig(AppConfig):
             outbox_checks,  # noqa: F401 (registers the checks)
             rule_changes,  # noqa: F401 (its system check: a zone change shows what it moves)
         )
+        from .client_data import core_client_data_register
         from .mfa import record_totp_activation
+
+        core_client_data_register()
 
         authenticator_added.connect(record_totp_activation, dispatch_uid="clinic.mfa.record_totp_activation")
         # The filesystem broker and the file e-mail backend need their folders.

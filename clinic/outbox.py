@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from . import roles
 from .audit import audit_record
+from .consent import is_marketing, marketing_opted_in
 from .models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,12 @@ def _kick_dispatcher() -> None:
 
 
 def _kick_after_commit_if_due(due_at: datetime) -> None:
+    """One kick per transaction, however many messages it plans (a CSV import books thousands of
+    sessions in one): a dispatcher run sends all that is due."""
     if due_at <= timezone.now() + SEND_NOW_WINDOW:
-        transaction.on_commit(_kick_dispatcher)
+        pending = transaction.get_connection().run_on_commit
+        if not any(callback is _kick_dispatcher for _sids, callback, *_rest in pending):
+            transaction.on_commit(_kick_dispatcher)
 
 
 def outbox_enqueue(
@@ -68,7 +73,12 @@ def outbox_enqueue(
     """
     if due_at.tzinfo is None:
         raise ValueError("due_at must be an aware datetime")
-    with transaction.atomic():
+    # Marketing without an opt-in is written skipped, never pending (clinic.consent).
+    withheld = is_marketing(kind) and not marketing_opted_in(person=recipient)
+    # No savepoint of its own: callers plan messages inside their change's transaction, several
+    # per booking, and get_or_create keeps its own for the insert race (a CSV import books
+    # thousands in one transaction: records.csv_import).
+    with transaction.atomic(savepoint=False):
         message, created = OutboundMessage.objects.get_or_create(
             idempotency_key=key,
             defaults={
@@ -80,6 +90,11 @@ def outbox_enqueue(
                 "context": context or {},
                 "essential": essential,
                 "channel": channel or "",
+                **(
+                    {"status": OutboundMessage.Status.SKIPPED, "note": "No marketing consent when it was planned."}
+                    if withheld
+                    else {}
+                ),
             },
         )
         if not created and message.status == OutboundMessage.Status.PENDING:

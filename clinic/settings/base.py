@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "consultations",
     "bookings",
     "aftercare",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +305,12 @@ CELERY_BEAT_SCHEDULE["outbox-dispatch"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+# records: exports, erasure and retention (records.tasks.records_sweep), every hour.
+CELERY_BEAT_SCHEDULE["records-sweep"] = {
+    "task": "records.sweep",
+    "schedule": 3600.0,
+    "options": {"expires": 3000},
+}
 
 # --- Product settings (defaults; the clinic profile overrides per clinic) -------------------
 # seed_demo and demo_totp: the demo's superuser has a published password and its staff a TOTP
@@ -346,6 +353,7 @@ OUTBOX_CONTENT_BUILDERS = {
     "health_change_alert": ["bookings.reminders.health_change_alert_content"],
     "next_window_opens": ["bookings.reminders.next_window_message_content"],
     "window_closing": ["bookings.reminders.next_window_message_content"],
+    "account_invitation": ["records.invitations.invitation_content"],
 }
 
 LOGGING = {
@@ -363,3 +371,19 @@ LOGGING = {
         "kombu.connection": {"level": "ERROR"},
     },
 }
+
+# --- A client's data (records) --------------------------------------------------------------
+# How long an export's zip is offered for download before it is deleted.
+RECORDS_EXPORT_DAYS = env.int("RECORDS_EXPORT_DAYS", default=7)
+# Clinical records of a client who asked to be forgotten are kept this many years after their
+# last treatment (the law on medical records), then deleted by the hourly sweep.
+RECORDS_CLINICAL_RETENTION_YEARS = env.int("RECORDS_CLINICAL_RETENTION_YEARS", default=8)
+# Operational data: sent messages older than this many days are deleted (what they said goes),
+# audit entries older than this many days too.
+RECORDS_SENT_MESSAGES_DAYS = env.int("RECORDS_SENT_MESSAGES_DAYS", default=365)
+RECORDS_AUDIT_DAYS = env.int("RECORDS_AUDIT_DAYS", default=365 * 6)
+# CSV import runs (their uploaded files and reports, which name everyone imported) after this.
+RECORDS_IMPORT_RUNS_DAYS = env.int("RECORDS_IMPORT_RUNS_DAYS", default=30)
+# CSV import (records.csv_import): the most rows and bytes one file may have.
+RECORDS_IMPORT_MAX_ROWS = env.int("RECORDS_IMPORT_MAX_ROWS", default=20000)
+RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=20 * 1000 * 1000)
