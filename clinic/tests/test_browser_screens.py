@@ -1,0 +1,85 @@
+"""Every screen of the demo clinic, for every role, at a phone's, a tablet's and a laptop's width
+(360, 390, 768 and 1366 px): photographed into screenshots/screens/ (git-ignored, to be looked
+at), and failed on a page that scrolls sideways, on axe-core's serious or critical findings, and
+(through the ``browser`` fixture) on CSP violations and console errors.
+
+One demo clinic serves every role (it takes a while to build); each role has one signed-in
+browser context, and each page is opened once and resized to each width. A failure lists every
+problem found, by role, width and address.
+"""
+
+import os
+import re
+
+import pytest
+from django.test import Client
+
+from clinic.tests.factories import log_in
+from clinic.tests.screens import WIDTHS, screen_problems
+from clinic.tests.test_site_crawl import ROUTES, build_site, cases
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ACCOUNT_PAGES = ("/accounts/email/", "/accounts/password/change/", "/accounts/2fa/")
+# The error pages, in the app's layout: an address that does not exist, and a page of another role.
+ERROR_PAGES = {"anonymous": ("/no-such-page/",), "client": ("/no-such-page/", "/desk/day/")}
+
+
+@pytest.fixture
+def demo(live_server):
+    return build_site()
+
+
+def signed_in(browser, live_server, user):
+    """A browser page and a Django test client sharing one session of ``user``."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": WIDTHS[-1], "height": 900})
+    session = Client()
+    if user is not None:
+        log_in(session, user)
+        context.add_cookies(
+            [{"name": "sessionid", "value": session.cookies["sessionid"].value, "url": live_server.url}]
+        )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page, session
+
+
+def pages_of(role, demo, session) -> list[str]:
+    """The addresses that answer ``role`` with a page (200, HTML); files and redirects aside."""
+    found = []
+    paths = [cases(route, demo)[0].path for route in ROUTES]
+    if role != "anonymous":
+        paths += ACCOUNT_PAGES
+    for path in paths:
+        answer = session.get(path)
+        if answer.status_code == 200 and answer.get("Content-Type", "").startswith("text/html"):
+            found.append(path)
+    return sorted(set(found)) + list(ERROR_PAGES.get(role, ()))
+
+
+def shot_name(role: str, path: str, width: int) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+    return f"screens/{role}/{slug}-{width}"
+
+
+# While fixing: SCREENS="front_desk /desk/" checks only the pages whose "role path" matches.
+ONLY = re.compile(os.environ.get("SCREENS", ""))
+
+
+def test_every_screen_of_every_role_at_every_width(browser, live_server, demo, screenshot):
+    problems = []
+    seen = {}
+    for role, user in demo.users.items():
+        page, session = signed_in(browser, live_server, user)
+        paths = [path for path in pages_of(role, demo, session) if ONLY.search(f"{role} {path}")]
+        seen[role] = len(paths)
+        for path in paths:
+            page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+            page.goto(path)
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                screenshot(page, shot_name(role, path, width))
+                problems += [f"{role} {path} at {width} px: {p}" for p in screen_problems(page)]
+        page.context.close()
+    assert all(seen.values()) or ONLY.pattern, seen
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
