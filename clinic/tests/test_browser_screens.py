@@ -10,9 +10,11 @@ problem found, by role, width and address.
 
 import os
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from clinic.tests.factories import log_in
 from clinic.tests.screens import WIDTHS, screen_problems
@@ -83,3 +85,29 @@ def test_every_screen_of_every_role_at_every_width(browser, live_server, demo, s
         page.context.close()
     assert all(seen.values()) or ONLY.pattern, seen
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_a_phone_shows_the_day_one_practitioner_at_a_time(browser, live_server, clinic_profile):
+    """At 360 px the day schedule shows one practitioner's column; the select above it, its
+    buttons and a swipe move to the others. At 1366 px every column is there."""
+    from bookings.tests.factories import bookable_clinic
+    from clinic.tests.factories import FrontDeskFactory
+
+    clinic = bookable_clinic(practitioners=3)
+    names = [p.user.get_full_name() for p in clinic.practitioners]
+    page, _ = signed_in(browser, live_server, FrontDeskFactory())
+    page.set_viewport_size({"width": 360, "height": 800})
+    monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())  # a working day
+    page.goto(f"/desk/day/?day={monday:%Y-%m-%d}")
+    titles = page.locator(".schedule-col-title")
+    chooser = page.get_by_label("Practitioner", exact=True)
+    assert [t.inner_text() for t in titles.all() if t.is_visible()] == [names[0]]
+    chooser.select_option(label=names[2])
+    assert [t.inner_text() for t in titles.all() if t.is_visible()] == [names[2]]
+    page.get_by_role("button", name="Previous practitioner").click()
+    assert [t.inner_text() for t in titles.all() if t.is_visible()] == [names[1]]
+    assert chooser.input_value() == f"practitioner-{clinic.practitioners[1].pk}"
+    assert screen_problems(page) == []
+    page.set_viewport_size({"width": 1366, "height": 800})
+    assert [t.inner_text() for t in titles.all() if t.is_visible()] == names
+    assert not chooser.is_visible()

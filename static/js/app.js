@@ -33,5 +33,50 @@
     root.querySelectorAll("[data-grid-height-pct]").forEach(function (el) { el.style.height = el.dataset.gridHeightPct + "%"; });
   }
   placeScheduleBoxes(document);
+
+  // On a phone the schedule shows one column (a practitioner, a room or a day) at a time, chosen
+  // with the select above it, its ‹ › buttons, or a sideways swipe. CSS applies the layout under
+  // its breakpoint only; wider screens keep every column.
+  function scheduleOf(picker) {
+    var next = picker.nextElementSibling;
+    return next && next.querySelector(".schedule");
+  }
+  function showColumn(picker, key) {
+    var schedule = scheduleOf(picker);
+    if (!schedule) return;
+    schedule.querySelectorAll("[data-column]").forEach(function (el) {
+      el.classList.toggle("is-shown", el.dataset.column === key);
+    });
+    picker.querySelector("[data-schedule-column]").value = key;
+  }
+  function stepColumn(picker, step) {
+    var select = picker.querySelector("[data-schedule-column]");
+    var index = Math.min(Math.max(select.selectedIndex + step, 0), select.options.length - 1);
+    showColumn(picker, select.options[index].value);
+  }
+  document.querySelectorAll("[data-schedule-picker]").forEach(function (picker) {
+    var schedule = scheduleOf(picker);
+    if (!schedule) return;
+    picker.hidden = false;
+    schedule.setAttribute("data-one-column", "");
+    showColumn(picker, picker.querySelector("[data-schedule-column]").value);
+    var startX = null, startY = null;
+    schedule.addEventListener("touchstart", function (event) {
+      startX = event.touches[0].clientX; startY = event.touches[0].clientY;
+    }, {passive: true});
+    schedule.addEventListener("touchend", function (event) {
+      if (startX === null) return;
+      var dx = event.changedTouches[0].clientX - startX, dy = event.changedTouches[0].clientY - startY;
+      startX = null;
+      if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) stepColumn(picker, dx < 0 ? 1 : -1);
+    }, {passive: true});
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-schedule-column]")) showColumn(event.target.closest("[data-schedule-picker]"), event.target.value);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-schedule-step]");
+    if (button) stepColumn(button.closest("[data-schedule-picker]"), Number(button.dataset.scheduleStep));
+  });
   document.addEventListener("htmx:afterSwap", function (event) { placeScheduleBoxes(event.detail.target); });
 })();
