@@ -88,9 +88,31 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+def resize(page, width: int, height: int = 900) -> None:
+    """Give the page a new window size and let its scripts lay it out again (the header's
+    navigation is fitted on the next animation frame)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def screen_problems(page, *, axe: bool = True) -> list[str]:
-    """Overflow and accessibility problems of the page as it is now."""
+    """Overflow, a header on more than one row, and accessibility problems of the page as it
+    is now."""
     problems = []
+    header = page.evaluate(
+        # A visitor's two links may sit under the name on a phone; a signed-in menu may not.
+        "() => { const el = document.querySelector('.header-inner:has([data-nav-toggle])');"
+        " return el ? el.getBoundingClientRect().height : 0; }"
+    )
+    empty = page.evaluate(
+        """() => [...document.querySelectorAll(".card, .form-card, .auth-page form")].filter((el) =>
+            el.getClientRects().length && !el.innerText.trim() && !el.querySelector("img, input:not([type=hidden])")
+        ).length"""
+    )
+    if empty:
+        problems.append(f"{empty} empty card(s)")
+    if header > 64:
+        problems.append(f"the header takes more than one row ({header:.0f} px high)")
     wide = overflow(page)
     if wide:
         problems.append(f"scrolls sideways: {wide}")

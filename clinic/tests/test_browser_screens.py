@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from clinic.tests.factories import log_in
-from clinic.tests.screens import WIDTHS, screen_problems
+from clinic.tests.screens import WIDTHS, resize, screen_problems
 from clinic.tests.test_site_crawl import ROUTES, build_site, cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -76,15 +76,37 @@ def test_every_screen_of_every_role_at_every_width(browser, live_server, demo, s
         paths = [path for path in pages_of(role, demo, session) if ONLY.search(f"{role} {path}")]
         seen[role] = len(paths)
         for path in paths:
-            page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+            resize(page, WIDTHS[-1])
             page.goto(path)
             for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
+                resize(page, width)
                 screenshot(page, shot_name(role, path, width))
                 problems += [f"{role} {path} at {width} px: {p}" for p in screen_problems(page)]
+                if width == 1366 and user is not None and not page.get_by_role("button", name="Log out").is_visible():
+                    problems.append(f"{role} {path} at 1366 px: the navigation is folded behind the menu button")
         page.context.close()
+    problems += check_the_code_step(browser, live_server, screenshot)
     assert all(seen.values()) or ONLY.pattern, seen
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def check_the_code_step(browser, live_server, screenshot) -> list[str]:
+    """The page a member of staff types the one-time code on, between password and the site."""
+    from clinic.demo import DEMO_PASSWORD
+
+    page, _ = signed_in(browser, live_server, None)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("anna@clinic.example")
+    page.get_by_label("Password:", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign In|Log in")).click()
+    page.wait_for_url(re.compile("/accounts/2fa/authenticate/"))
+    problems = []
+    for width in WIDTHS:
+        resize(page, width)
+        screenshot(page, shot_name("staff", "/accounts/2fa/authenticate/", width))
+        problems += [f"staff code step at {width} px: {p}" for p in screen_problems(page)]
+    page.context.close()
+    return problems
 
 
 def test_a_phone_shows_the_day_one_practitioner_at_a_time(browser, live_server, clinic_profile):

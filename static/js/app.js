@@ -18,6 +18,34 @@
     if (field) field.select();
   });
 
+  // The header's navigation on one row, or behind the menu button when it does not fit (CSS
+  // decides on a phone; here, for the widths in between). Measured with the menu closed and
+  // the header uncollapsed, again on each resize.
+  function fitNavigation() {
+    var header = document.querySelector(".site-header");
+    var nav = document.getElementById("primary-nav");
+    if (!header || !nav || window.matchMedia("(max-width: 760px)").matches) {
+      if (header) header.classList.remove("nav-collapsed");
+      return;
+    }
+    header.classList.remove("nav-collapsed");
+    var brand = header.querySelector(".brand");
+    var items = nav.querySelectorAll("li, .account-menu > *");
+    var top = brand.getBoundingClientRect().top, bottom = brand.getBoundingClientRect().bottom;
+    var wraps = Array.prototype.some.call(items, function (el) {
+      var box = el.getBoundingClientRect();
+      return box.top >= bottom - 2 || box.bottom <= top + 2 || box.height > 48;
+    });
+    header.classList.toggle("nav-collapsed", wraps);
+  }
+  fitNavigation();
+  var resizing = false;
+  window.addEventListener("resize", function () {
+    if (resizing) return;
+    resizing = true;
+    requestAnimationFrame(function () { resizing = false; fitNavigation(); });
+  });
+
   // A select or date field that applies itself: its form is sent when it changes.
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-autosubmit]") && event.target.form) event.target.form.submit();
