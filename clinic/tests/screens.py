@@ -120,3 +120,9 @@ def screen_problems(page, *, axe: bool = True) -> list[str]:
     if axe:
         problems.extend(axe_violations(page))
     return problems
+
+
+def assert_screen_ok(page, what: str = "") -> None:
+    """Fail, listing every problem, unless the page as it is now has none."""
+    problems = screen_problems(page)
+    assert not problems, f"{what or page.url}:\n" + "\n".join(problems)

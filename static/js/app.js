@@ -107,4 +107,19 @@
     if (button) stepColumn(button.closest("[data-schedule-picker]"), Number(button.dataset.scheduleStep));
   });
   document.addEventListener("htmx:afterSwap", function (event) { placeScheduleBoxes(event.detail.target); });
+
+  // After each htmx swap, focus goes to the new content, so that a keyboard or screen-reader user
+  // lands on what appeared (the times of a day, a photo panel after an upload) instead of staying
+  // on a link that may be gone: its first error, else its first heading, else the box itself.
+  // The element is found again by id, since an outerHTML swap replaces the target.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && target.id && !document.body.contains(target)) target = document.getElementById(target.id);
+    if (!target || !document.body.contains(target)) return;
+    var focus = target.querySelector("[data-focus-after-swap], [role=alert], .form-errors, .field-errors, h1, h2, h3") || target;
+    if (!focus.matches("a, button, input, select, textarea, [tabindex]")) focus.setAttribute("tabindex", "-1");
+    focus.focus({preventScroll: true});
+    var top = focus.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 80) focus.scrollIntoView({block: "start"});
+  });
 })();
