@@ -84,10 +84,46 @@ def test_every_screen_of_every_role_at_every_width(browser, live_server, demo, s
                 problems += [f"{role} {path} at {width} px: {p}" for p in screen_problems(page)]
                 if width == 1366 and user is not None and not page.get_by_role("button", name="Log out").is_visible():
                     problems.append(f"{role} {path} at 1366 px: the navigation is folded behind the menu button")
+        if role in BOOKERS:
+            problems += check_the_booking_steps(page, role, demo, screenshot)
         page.context.close()
     problems += check_the_code_step(browser, live_server, screenshot)
     assert all(seen.values()) or ONLY.pattern, seen
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+BOOKERS = ("client", "front_desk")
+
+
+def check_the_booking_steps(page, role, demo, screenshot) -> list[str]:
+    """The booking screens that need input to be reached: the calendar for the client's cleared
+    areas, the times of its first open day (brought by htmx), and the confirmation of a time."""
+    from consultations.selectors import clearance_check
+    from consultations.services import clinic_today
+
+    client = demo.users["client"]
+    areas = sorted(
+        clearance_check(client=client, treatment_slug="microneedling", areas=[], on=clinic_today()).cleared_areas
+    )
+    start = "/bookings/book" if role == "client" else f"/desk/clients/{client.pk}/book"
+    page.goto(f"{start}/microneedling/calendar/?areas={areas[0]}")
+    steps = [("calendar", None), ("times", "a.day-button"), ("confirm", "#times .time-button")]
+    problems = []
+    for name, click in steps:
+        if click:
+            if not page.locator(click).count():
+                problems.append(f"{role} booking: no {click} to go on with")
+                break
+            resize(page, WIDTHS[-1])
+            page.locator(click).first.click()
+            page.wait_for_load_state()
+            if name == "times":
+                page.locator("#times .time-button").first.wait_for()
+        for width in WIDTHS:
+            resize(page, width)
+            screenshot(page, shot_name(role, f"booking-{name}", width))
+            problems += [f"{role} booking {name} at {width} px: {p}" for p in screen_problems(page)]
+    return problems
 
 
 def check_the_code_step(browser, live_server, screenshot) -> list[str]:
