@@ -83,3 +83,11 @@ def test_make_run_settings_have_debug_off_and_still_serve_static_files():
         check=True,
     )
     assert shown.stdout.split() == ["False", "True"]
+
+
+def test_an_expired_form_gets_the_sites_csrf_page(clinic_profile):
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"login": "a@b.example", "password": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    _in_layout(html)
+    assert "That form had expired" in html
