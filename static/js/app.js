@@ -19,12 +19,12 @@
   });
 
   // The header's navigation on one row, or behind the menu button when it does not fit (CSS
-  // decides on a phone; here, for the widths in between). Measured with the menu closed and
+  // decides up to a tablet's width; here, for wider screens). Measured with the menu closed and
   // the header uncollapsed, again on each resize.
   function fitNavigation() {
     var header = document.querySelector(".site-header");
     var nav = document.getElementById("primary-nav");
-    if (!header || !nav || window.matchMedia("(max-width: 760px)").matches) {
+    if (!header || !nav || window.matchMedia("(max-width: 1024px)").matches) {
       if (header) header.classList.remove("nav-collapsed");
       return;
     }
