@@ -101,7 +101,7 @@ def screen_problems(page, *, axe: bool = True) -> list[str]:
     problems = []
     header = page.evaluate(
         # A visitor's two links may sit under the name on a phone; a signed-in menu may not.
-        "() => { const el = document.querySelector('.header-inner:has([data-nav-toggle])');"
+        "() => { const el = document.querySelector('.header-inner:has([data-nav-toggle]):not(:has(.open))');"
         " return el ? el.getBoundingClientRect().height : 0; }"
     )
     empty = page.evaluate(

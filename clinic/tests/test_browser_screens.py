@@ -84,12 +84,26 @@ def test_every_screen_of_every_role_at_every_width(browser, live_server, demo, s
                 problems += [f"{role} {path} at {width} px: {p}" for p in screen_problems(page)]
                 if width == 1366 and user is not None and not page.get_by_role("button", name="Log out").is_visible():
                     problems.append(f"{role} {path} at 1366 px: the navigation is folded behind the menu button")
+                if width == WIDTHS[0] and path == "/home/":
+                    problems += check_the_open_menu(page, role, screenshot)
         if role in BOOKERS:
             problems += check_the_booking_steps(page, role, demo, screenshot)
         page.context.close()
     problems += check_the_code_step(browser, live_server, screenshot)
     assert all(seen.values()) or ONLY.pattern, seen
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def check_the_open_menu(page, role, screenshot) -> list[str]:
+    """On a phone the menu button opens the navigation, every link of it on the screen."""
+    toggle = page.get_by_role("button", name="Menu")
+    toggle.click()
+    problems = [f"{role} open menu at {WIDTHS[0]} px: {p}" for p in screen_problems(page, axe=False)]
+    if toggle.get_attribute("aria-expanded") != "true" or not page.get_by_role("button", name="Log out").is_visible():
+        problems.append(f"{role} open menu: the navigation did not open")
+    screenshot(page, shot_name(role, "menu-open", WIDTHS[0]))
+    toggle.click()
+    return problems
 
 
 BOOKERS = ("client", "front_desk")
