@@ -181,6 +181,24 @@ def test_a_phone_shows_the_day_one_practitioner_at_a_time(browser, live_server, 
     assert [t.inner_text() for t in titles.all() if t.is_visible()] == [names[1]]
     assert chooser.input_value() == chooser.locator("option").nth(1).get_attribute("value")
     assert screen_problems(page) == []
+    swipe(page, ".schedule", -150)  # a swipe to the left shows the next one
+    assert [t.inner_text() for t in titles.all() if t.is_visible()] == [names[2]]
+    swipe(page, ".schedule", 150)
+    assert [t.inner_text() for t in titles.all() if t.is_visible()] == [names[1]]
     page.set_viewport_size({"width": 1366, "height": 800})
     assert [t.inner_text() for t in titles.all() if t.is_visible()] == names
     assert not chooser.is_visible()
+
+
+def swipe(page, selector: str, dx: int) -> None:
+    """A one-finger sideways swipe of ``dx`` pixels across the element."""
+    page.locator(selector).evaluate(
+        """(el, dx) => {
+            const box = el.getBoundingClientRect();
+            const x = box.left + box.width / 2, y = box.top + 200;
+            const touch = (cx) => new Touch({identifier: 1, target: el, clientX: cx, clientY: y});
+            el.dispatchEvent(new TouchEvent("touchstart", {touches: [touch(x)], changedTouches: [touch(x)], bubbles: true}));
+            el.dispatchEvent(new TouchEvent("touchend", {touches: [], changedTouches: [touch(x + dx)], bubbles: true}));
+        }""",
+        dx,
+    )
