@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import roles
+from clinic.dates import date_label
 from clinic.models import ClinicProfile
 from consultations.selectors import clearance_check
 
@@ -312,6 +313,6 @@ def seed(people, stdout=None) -> None:
     waiting = _waitlist(people, treatment, today, desk)
     if stdout is not None:
         stdout.write(
-            f"bookings: {made} appointments around {today:%d %B %Y} for clients part-way through courses; "
+            f"bookings: {made} appointments around {date_label(today)} for clients part-way through courses; "
             f"{waiting} clients on the waitlist"
         )

@@ -29,6 +29,7 @@ from .messages import ConsultationKind
 from .models import (
     DEFAULT_TREATMENT_SLUG,
     Clearance,
+    ConsentRenewal,
     ConsentSignature,
     ConsentText,
     HealthUpdate,
@@ -37,7 +38,7 @@ from .models import (
     IntakeStatus,
 )
 from .screening import approval_problems, screen
-from .selectors import HEALTH_UPDATE_DAYS_BEFORE
+from .selectors import HEALTH_UPDATE_DAYS_BEFORE, consent_to_sign
 
 UNDER_REVIEW_MESSAGE = (
     "Your answers are with a practitioner for review, so they can't be changed right now. "
@@ -79,6 +80,60 @@ def consent_text_publish(*, title: str, body: str, published_by) -> ConsentText:
         )
         audit_record(actor=published_by, action="consent_text_published", target=text)
         return text
+
+
+def consent_renew(
+    *,
+    client,
+    full_name: str,
+    agreed: bool,
+    consent_version: int | None,
+    appointment_id: int | None = None,
+    request=None,
+) -> ConsentRenewal:
+    """The client signs the current consent text, which is newer than the one they signed with
+    their intake (``consent_to_sign``). Keeps the name, time, address, user agent and a hash of
+    the text, like the intake's signature. Raises ``ValidationError`` (by field where it can be)
+    when there is nothing to sign, the text changed meanwhile, or the box or the name is missing;
+    nothing is written then."""
+    errors: dict[str, list[str]] = {}
+    full_name = " ".join((full_name or "").split())
+    if not agreed:
+        errors["agreed"] = ["Please tick the box to confirm that you have read and agree to the consent."]
+    if len(full_name) < 3 or " " not in full_name:
+        errors["full_name"] = ["Please type your full name (first and last name) to sign."]
+    with transaction.atomic():
+        users_lock(client.pk)
+        text = consent_to_sign(client=client)
+        if text is None:
+            raise ValidationError("There is no new consent to sign.")
+        if consent_version is not None and consent_version != text.version:
+            raise ValidationError(
+                "The consent text was updated while you were reading it: please read the new version and sign again."
+            )
+        if errors:
+            raise ValidationError(errors)
+        intake = _current_submitted(client)
+        renewal = ConsentRenewal.objects.create(
+            client=client,
+            intake=intake,
+            consent_text=text,
+            appointment_id=appointment_id,
+            full_name=full_name,
+            signed_at=timezone.now(),
+            ip_address=client_ip(request),
+            user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:500],
+            text_sha256=hashlib.sha256(f"{text.title}\n{text.body}".encode()).hexdigest(),
+        )
+        audit_record(
+            actor=client,
+            action="consent_renewed",
+            target=renewal,
+            request=request,
+            subject=client,
+            details={"consent_version": text.version, "appointment_id": appointment_id},
+        )
+        return renewal
 
 
 # --- The client's intake -----------------------------------------------------------------------
