@@ -172,22 +172,30 @@ def session_complete(
         appointment_complete(appointment=appointment, completed_by=recorded_by, session_record=record)
 
         plan = _plan_create(record=record, appointment=appointment, depths=checked, tz=tz)
-        details = {"appointment_id": appointment.pk, "plan_id": plan.pk if plan else None}
-        covered = covering_for(appointment=appointment, user=recorded_by)
-        if covered is not None:
-            details["covering_for"] = {"practitioner_id": appointment.practitioner_id, "name": covered}
-        audit_record(
-            actor=recorded_by,
-            action="session_record.create_covering" if covered is not None else "session_record.create",
-            target=record,
-            request=request,
-            subject=appointment.client,
-            details=details,
+        _session_record_audit(
+            record=record, appointment=appointment, recorded_by=recorded_by, plan=plan, request=request
         )
         if plan is not None:
             plan_id = plan.pk
             transaction.on_commit(lambda: _render_later(plan_id))
     return record
+
+
+def _session_record_audit(*, record, appointment, recorded_by, plan, request) -> None:
+    """Audit the new record; one made by someone covering for the appointment's practitioner is
+    ``session_record.create_covering`` and names that practitioner."""
+    details = {"appointment_id": appointment.pk, "plan_id": plan.pk if plan else None}
+    covered = covering_for(appointment=appointment, user=recorded_by)
+    if covered is not None:
+        details["covering_for"] = {"practitioner_id": appointment.practitioner_id, "name": covered}
+    audit_record(
+        actor=recorded_by,
+        action="session_record.create_covering" if covered is not None else "session_record.create",
+        target=record,
+        request=request,
+        subject=appointment.client,
+        details=details,
+    )
 
 
 def _render_later(plan_id: int) -> None:

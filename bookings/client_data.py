@@ -10,7 +10,8 @@ from .models import Appointment, AppointmentStatusChange, Course, TabletCheckIn,
 STAFF_ONLY = "staff working hours, time off and calendar feeds: nothing about a client"
 
 
-def bookings_client_data_register() -> None:
+def _register_appointments() -> None:
+    """Courses, sessions and their status changes."""
     client_data_register(
         ClientData(
             model=Course,
@@ -43,6 +44,10 @@ def bookings_client_data_register() -> None:
             order_by=("changed_at", "pk"),
         )
     )
+
+
+def bookings_client_data_register() -> None:
+    _register_appointments()
     client_data_register(
         ClientData(
             model=WaitlistEntry,

@@ -162,6 +162,35 @@ def tablet_check_in_needs(*, check_in: TabletCheckIn) -> dict:
     }
 
 
+def _lock_open(check_in: TabletCheckIn, now) -> tuple[Appointment, TabletCheckIn]:
+    """Lock the appointment, then the check-in; raises ``ENDED`` unless the check-in is entered
+    and still open and the appointment can still be checked in."""
+    appointment = appointment_lock(check_in.appointment_id)
+    current = TabletCheckIn.objects.select_for_update().get(pk=check_in.pk)
+    if (
+        current.redeemed_at is None
+        or current.completed_at is not None
+        or current.revoked_at is not None
+        or current.expires_at <= now
+        or _refusal(appointment, now)
+    ):
+        raise ValidationError(ENDED)
+    return appointment, current
+
+
+def _check_health_answer(needs: dict, anything_changed: bool | None, details: str) -> None:
+    """Raises ``ValidationError`` by field when the health question is due and not answered."""
+    if not needs["health"]:
+        return
+    errors: dict[str, list[str]] = {}
+    if anything_changed is None:
+        errors["anything_changed"] = ["Please answer whether anything about your health has changed."]
+    if anything_changed and not (details or "").strip():
+        errors["details"] = ["Please tell us what has changed."]
+    if errors:
+        raise ValidationError(errors)
+
+
 def tablet_check_in_complete(
     *,
     check_in: TabletCheckIn,
@@ -179,25 +208,10 @@ def tablet_check_in_complete(
     it can be) for a missing answer, or ``ENDED`` when the check-in is no longer open."""
     now = timezone.now()
     with transaction.atomic():
-        appointment = appointment_lock(check_in.appointment_id)
-        current = TabletCheckIn.objects.select_for_update().get(pk=check_in.pk)
-        if (
-            current.redeemed_at is None
-            or current.completed_at is not None
-            or current.revoked_at is not None
-            or current.expires_at <= now
-            or _refusal(appointment, now)
-        ):
-            raise ValidationError(ENDED)
+        appointment, current = _lock_open(check_in, now)
         client = appointment.client
         needs = tablet_check_in_needs(check_in=current)
-        errors: dict[str, list[str]] = {}
-        if needs["health"] and anything_changed is None:
-            errors["anything_changed"] = ["Please answer whether anything about your health has changed."]
-        if needs["health"] and anything_changed and not (details or "").strip():
-            errors["details"] = ["Please tell us what has changed."]
-        if errors:
-            raise ValidationError(errors)
+        _check_health_answer(needs, anything_changed, details)
         if needs["health"]:
             tz = ClinicProfile.get().tz
             health_update_submit(

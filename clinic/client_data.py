@@ -189,7 +189,8 @@ def _audit_erase(*, client, rows, snapshot: dict, **kwargs) -> None:
     AuditEntry.objects.filter(subject_id=client.pk).update(subject=None)
 
 
-def core_client_data_register() -> None:
+def _register_accounts() -> None:
+    """The account, its marketing opt-ins, its messages and the access log."""
     from .models import AuditEntry, MarketingConsent, OutboundMessage, User
 
     client_data_register(
@@ -236,6 +237,10 @@ def core_client_data_register() -> None:
             order_by=("at", "pk"),
         )
     )
+
+
+def core_client_data_register() -> None:
+    _register_accounts()
     # allauth's rows about a person.
     from allauth.account.models import EmailAddress, EmailConfirmation
     from allauth.mfa.models import Authenticator

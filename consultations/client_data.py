@@ -22,8 +22,8 @@ def _consent_pdfs(rows) -> list[tuple[str, bytes]]:
     return documents
 
 
-def consultations_client_data_register() -> None:
-    clinical = {"erasure": Erasure.CLINICAL}
+def _register_intakes(clinical: dict) -> None:
+    """Intakes, their flags and the signed consents."""
     client_data_register(
         ClientData(
             model=Intake,
@@ -54,6 +54,11 @@ def consultations_client_data_register() -> None:
             **clinical,
         )
     )
+
+
+def consultations_client_data_register() -> None:
+    clinical = {"erasure": Erasure.CLINICAL}
+    _register_intakes(clinical)
     client_data_register(
         ClientData(
             model=Clearance,

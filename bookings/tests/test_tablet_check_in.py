@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Appointment, TabletCheckIn
-from bookings.services import appointment_cancel
+from bookings.services.appointments import appointment_cancel
 from bookings.tests.factories import AppointmentFactory
 from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
     MONDAY,

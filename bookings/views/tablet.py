@@ -15,8 +15,8 @@ from clinic.audit import client_ip
 from clinic.privacy import medical_page
 
 from .. import tablet
-from ..selectors import desk as desk_selectors
 from ..forms import TabletCheckInForm, TabletCodeForm
+from ..selectors import desk as desk_selectors
 from .common import needs
 
 SESSION_KEY = "tablet_check_in"
