@@ -60,6 +60,18 @@ def consent_text_publish(*, title: str, body: str, published_by) -> ConsentText:
         return text
 
 
+def signature_errors(*, full_name: str, agreed: bool) -> tuple[str, dict[str, list[str]]]:
+    """A typed signature, tidied, and what is wrong with it (by field): the box must be ticked and
+    the name must be a first and a last name. Shared by the intake's consent and a renewal."""
+    errors: dict[str, list[str]] = {}
+    full_name = " ".join((full_name or "").split())
+    if not agreed:
+        errors["agreed"] = ["Please tick the box to confirm that you have read and agree to the consent."]
+    if len(full_name) < 3 or " " not in full_name:
+        errors["full_name"] = ["Please type your full name (first and last name) to sign."]
+    return full_name, errors
+
+
 def consent_renew(
     *,
     client,
@@ -74,12 +86,7 @@ def consent_renew(
     the text, like the intake's signature. Raises ``ValidationError`` (by field where it can be)
     when there is nothing to sign, the text changed meanwhile, or the box or the name is missing;
     nothing is written then."""
-    errors: dict[str, list[str]] = {}
-    full_name = " ".join((full_name or "").split())
-    if not agreed:
-        errors["agreed"] = ["Please tick the box to confirm that you have read and agree to the consent."]
-    if len(full_name) < 3 or " " not in full_name:
-        errors["full_name"] = ["Please type your full name (first and last name) to sign."]
+    full_name, errors = signature_errors(full_name=full_name, agreed=agreed)
     with transaction.atomic():
         users_lock(client.pk)
         text = consent_to_sign(client=client)

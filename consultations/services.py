@@ -29,6 +29,7 @@ from .consent import (  # noqa: F401 (consent_renew and consent_text_publish re-
     consent_renew,
     consent_text_current,
     consent_text_publish,
+    signature_errors,
     signature_evidence,
 )
 from .intake_steps import STEP_CODES, STEPS_BY_CODE, from_json, step_errors, to_json
@@ -121,12 +122,7 @@ def intake_submit(
     answers raise are stored; the previous version is superseded (kept) and any clearance it
     gave is withdrawn, since it was given for other answers. Raises ``ValidationError``
     otherwise, writing nothing."""
-    errors: dict[str, list[str]] = {}
-    full_name = " ".join((full_name or "").split())
-    if not agreed:
-        errors["agreed"] = ["Please tick the box to confirm that you have read and agree to the consent."]
-    if len(full_name) < 3 or " " not in full_name:
-        errors["full_name"] = ["Please type your full name (first and last name) to sign."]
+    full_name, errors = signature_errors(full_name=full_name, agreed=agreed)
     with transaction.atomic():
         users_lock(client.pk)
         draft = Intake.objects.select_for_update().filter(client=client, status=IntakeStatus.DRAFT).first()

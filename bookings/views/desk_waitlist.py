@@ -21,25 +21,6 @@ from ..selectors import desk as desk_selectors
 from ..services import waitlist
 from .common import needs, parse_instant, safe_next
 
-CLEARANCE_BADGES = {
-    "cleared": ("Cleared", "ok"),
-    "expired": ("Clearance expired", "bad"),
-    "health_review": ("Health review", "warn"),
-    "pending": ("Review pending", "warn"),
-    "no_intake": ("No consultation", "bad"),
-    "declined": ("Declined", "bad"),
-    "deferred": ("Deferred", "bad"),
-    "area_not_cleared": ("Area not cleared", "bad"),
-}
-HEALTH_BADGES = {
-    "not_due": ("Health update not due yet", "info"),
-    "ok": ("Health update in", "ok"),
-    "missing": ("Health update due", "warn"),
-    "needs_review": ("Health change", "bad"),
-}
-
-SCHEDULE_HEALTH_CODES = ("ok", "missing", "needs_review")  # "not due" would only clutter a schedule
-
 
 @needs(roles.Capability.BOOK_FOR_CLIENT)
 def desk_waitlist(request):
