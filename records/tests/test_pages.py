@@ -38,12 +38,16 @@ def test_manager_lists_take_the_same_queries_for_1_or_30_rows(client, clinic_pro
 
 
 @pytest.mark.django_db
-def test_clients_and_managers_find_the_pages_in_the_navigation(client, clinic_profile):
+def test_clients_and_managers_find_the_pages(client, clinic_profile):
+    """The header has room for one row: a client finds their data pages on their home page, a
+    manager finds the import and the erasure requests on the clinic profile page (in the header)."""
     log_in(client, ClientFactory())
     page = client.get(reverse("dashboard")).content.decode()
-    assert reverse("records:my_export") in page
+    for name in ("records:my_export", "records:my_marketing", "records:my_erasure"):
+        assert reverse(name) in page
     log_in(client, ManagerFactory())
-    page = client.get(reverse("dashboard")).content.decode()
+    assert reverse("clinic_profile_edit") in client.get(reverse("dashboard")).content.decode()
+    page = client.get(reverse("clinic_profile_edit")).content.decode()
     assert reverse("records:import_csv") in page and reverse("records:erasures") in page
 
 
