@@ -132,7 +132,7 @@ class TreatmentAdmin(admin.ModelAdmin):
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     extra = 0
-    fields = ["weekday", "start_time", "end_time"]
+    fields = ["location", "weekday", "start_time", "end_time"]
     ordering = ["weekday", "start_time"]
 
 
@@ -184,8 +184,8 @@ class RoomTimeOffInline(admin.TabularInline):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "treatment_names", "is_active"]
-    list_filter = ["is_active", "treatments"]
+    list_display = ["name", "location", "treatment_names", "is_active"]
+    list_filter = ["location", "is_active", "treatments"]
     search_fields = ["name"]
     filter_horizontal = ["treatments"]
     inlines = [RoomTimeOffInline]

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from .admin_audit import MedicalReadAuditAdmin
 from .forms import ClinicProfileForm
 from .message_kinds import clinical_kinds
-from .models import AuditEntry, ClinicProfile, OutboundMessage, User
+from .models import AuditEntry, ClinicProfile, Location, OutboundMessage, User
 from .rule_changes import ChangeNeedsConfirmation, time_zone_change_misfits
 from .services import clinic_profile_update
 
@@ -20,6 +20,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "phone", "preferred_channel", "marketing_opt_out")}),
         ("Roles and access", {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        ("Locations (staff)", {"fields": ("home_location", "locations")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups")}),)
@@ -80,6 +81,13 @@ class ClinicProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "phone", "email", "late_cancellation_hours", "is_active"]
+    list_filter = ["is_active", "time_zone"]
+    search_fields = ["name", "address"]
 
 
 @admin.register(AuditEntry)

@@ -17,11 +17,12 @@ class ClinicConfig(AppConfig):
             rule_changes,  # noqa: F401 (its system check: a zone change shows what it moves)
         )
         from .mfa import record_totp_activation
-        from .models import ClinicProfile
+        from .models import ClinicProfile, Location
         from .setup_cache import setup_models_watch
 
         # Not on creation: the profile is created by the first read, which caches what it made.
         setup_models_watch(ClinicProfile, on_create=False)
+        setup_models_watch(Location)
 
         authenticator_added.connect(record_totp_activation, dispatch_uid="clinic.mfa.record_totp_activation")
         # The filesystem broker and the file e-mail backend need their folders.
