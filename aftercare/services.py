@@ -106,7 +106,7 @@ def session_complete(
     """
     from bookings.locks import appointment_lock
     from bookings.models import Appointment
-    from bookings.services.appointments import appointment_complete
+    from bookings.services.appointment_status import appointment_complete
     from consultations.selectors import clearance_check
 
     roles.require(recorded_by, roles.Capability.RECORD_SESSION)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import client, desk, flow, practice
+from .views import client, desk, desk_waitlist, flow, practice
 
 urlpatterns = [
     # Clients
@@ -38,9 +38,9 @@ urlpatterns = [
     path("desk/appointments/<int:appointment_id>/cancel/", desk.desk_cancel, name="desk_cancel"),
     path("desk/appointments/<int:appointment_id>/health-update/", desk.desk_health_update, name="desk_health_update"),
     path("desk/appointments/<int:appointment_id>/session.ics", desk.desk_appointment_ics, name="desk_appointment_ics"),
-    path("desk/waitlist/", desk.desk_waitlist, name="desk_waitlist"),
-    path("desk/clients/<int:client_id>/waitlist/", desk.desk_waitlist_join, name="desk_waitlist_join"),
-    path("desk/waitlist/<int:entry_id>/offer/", desk.desk_waitlist_offer, name="desk_waitlist_offer"),
+    path("desk/waitlist/", desk_waitlist.desk_waitlist, name="desk_waitlist"),
+    path("desk/clients/<int:client_id>/waitlist/", desk_waitlist.desk_waitlist_join, name="desk_waitlist_join"),
+    path("desk/waitlist/<int:entry_id>/offer/", desk_waitlist.desk_waitlist_offer, name="desk_waitlist_offer"),
     # Practitioners
     path("practice/day/", practice.practice_day, name="practice_day"),
     path("practice/week/", practice.practice_week, name="practice_week"),

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
@@ -155,7 +156,7 @@ def availability_inputs(
     if practitioner_id is not None:
         hours = {pk: by_day for pk, by_day in hours.items() if pk == practitioner_id}
 
-    practitioner_busy, room_busy, client_busy, closures, sessions = _busy_times(
+    busy = _busy_times(
         treatment=treatment,
         client=client,
         range_start=range_start,
@@ -164,14 +165,7 @@ def availability_inputs(
         tz=tz,
     )
 
-    clearance = None
-    if treatment.needs_clearance:
-        if client is None:
-            clearance = ClearanceWindow(ok=False, code="no_intake", message="Choose a client first.")
-        else:
-            clearance = clearance_window(
-                clearance_check(client=client, treatment_slug=treatment.slug, areas=areas, on=first_day)
-            )
+    clearance = _clearance(treatment=treatment, client=client, areas=areas, on=first_day)
 
     return AvailabilityInputs(
         tz=tz,
@@ -182,14 +176,14 @@ def availability_inputs(
             PractitionerDiary(
                 practitioner_id=pk,
                 hours={day: tuple(sorted(blocks)) for day, blocks in by_day.items()},
-                busy=tuple(practitioner_busy.get(pk, ())),
+                busy=tuple(busy.practitioners.get(pk, ())),
             )
             for pk, by_day in hours.items()
         ),
-        rooms=tuple(RoomDiary(room_id=pk, busy=tuple(room_busy.get(pk, ()))) for pk in catalogue.room_ids),
-        client_busy=tuple(client_busy),
-        closures=tuple(closures),
-        sessions=tuple(sessions),
+        rooms=tuple(RoomDiary(room_id=pk, busy=tuple(busy.rooms.get(pk, ()))) for pk in catalogue.room_ids),
+        client_busy=tuple(busy.client),
+        closures=tuple(busy.closures),
+        sessions=tuple(busy.sessions),
         spacing=SpacingRule(min_days=treatment.spacing_min_days, max_days=treatment.spacing_max_days),
         clearance=clearance,
         online=online,
@@ -218,43 +212,79 @@ def _working_hours_load(treatment: Treatment) -> dict[int, dict[int, list]]:
     return hours
 
 
-def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz):
-    """One union query: appointments holding time in the range (and all the client's sessions
-    of this treatment, for spacing), and time off in the range."""
+def _clearance(*, treatment: Treatment, client: User | None, areas, on: date) -> ClearanceWindow | None:
+    """The engine's view of the client's clearance (None: the treatment needs none)."""
+    if not treatment.needs_clearance:
+        return None
+    if client is None:
+        return ClearanceWindow(ok=False, code="no_intake", message="Choose a client first.")
+    return clearance_window(clearance_check(client=client, treatment_slug=treatment.slug, areas=areas, on=on))
+
+
+class BusyRow(NamedTuple):
+    """One row of the busy-times union: an appointment holding time, or time off (a practitioner's,
+    a room's, or the clinic's closure when neither is set). Instants are epoch seconds (see
+    ``EpochSeconds``); areas and the course's planned sessions only on the client's own sessions."""
+
+    kind: str  # "appointment" or "time_off"
+    practitioner_id: int | None
+    room_id: int | None
+    client_id: int | None
+    treatment_id: int | None
+    course_id: int | None
+    course_planned_sessions: int | None
+    areas: object  # a JSON list (or its text), or None
+    starts_s: float
+    needling_starts_s: float
+    needling_ends_s: float
+    ends_s: float
+
+
+@dataclass
+class Busy:
+    """What the busy rows mean for the engine."""
+
+    practitioners: dict[int, list] = field(default_factory=lambda: defaultdict(list))
+    rooms: dict[int, list] = field(default_factory=lambda: defaultdict(list))
+    client: list = field(default_factory=list)
+    closures: list = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+
+
+def _appointment_rows(*, treatment, client, range_start, range_end, exclude_appointment_id):
     overlapping = Q(starts_at__lt=range_end, ends_at__gt=range_start)
-    wanted = overlapping
-    if client is not None:
-        wanted |= Q(client=client, treatment=treatment)
+    wanted = overlapping | Q(client=client, treatment=treatment) if client is not None else overlapping
     appointments = Appointment.objects.filter(wanted, status__in=ACTIVE)
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
     # Areas and course matter only for the client's own sessions (spacing): other rows leave
     # them empty, which keeps the JSON decoding off hundreds of rows.
     mine = Q(client=client, treatment=treatment) if client is not None else Q(pk__in=[])
-    appointment_rows = appointments.annotate(
+    return appointments.annotate(
         kind=Value("appointment"),
         own_areas=Case(When(mine, then=F("areas")), default=Value(None), output_field=JSONField()),
         own_planned=Case(When(mine, then=F("course__planned_sessions")), default=None, output_field=IntegerField()),
-        starts_s=EpochSeconds("starts_at"),
-        needling_starts_s=EpochSeconds("needling_starts_at"),
-        needling_ends_s=EpochSeconds("needling_ends_at"),
-        ends_s=EpochSeconds("ends_at"),
-    ).values_list(
-        "kind",
-        "practitioner_id",
-        "room_id",
-        "client_id",
-        "treatment_id",
-        "course_id",
-        "own_planned",
-        "own_areas",
-        "starts_s",
-        "needling_starts_s",
-        "needling_ends_s",
-        "ends_s",
-    )
+        **{
+            f"{name}_s": EpochSeconds(name)
+            for name in ("starts_at", "needling_starts_at", "needling_ends_at", "ends_at")
+        },
+    ).values_list(*_APPOINTMENT_COLUMNS)
+
+
+_APPOINTMENT_COLUMNS = (
+    "kind", "practitioner_id", "room_id", "client_id", "treatment_id", "course_id", "own_planned", "own_areas",
+    "starts_at_s", "needling_starts_at_s", "needling_ends_at_s", "ends_at_s",
+)  # fmt: skip
+# Time off has no needling: its start and end stand in for the needling columns.
+_TIME_OFF_COLUMNS = (
+    "kind", "practitioner_id", "room_id", "client_pk", "treatment_pk", "course_pk", "planned", "no_areas",
+    "starts_s", "starts_s", "ends_s", "ends_s",
+)  # fmt: skip
+
+
+def _time_off_rows(*, range_start, range_end):
     none_int = Value(None, output_field=IntegerField())
-    time_off_rows = (
+    return (
         TimeOff.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start)
         .annotate(
             kind=Value("time_off"),
@@ -266,67 +296,48 @@ def _busy_times(*, treatment, client, range_start, range_end, exclude_appointmen
             starts_s=EpochSeconds("starts_at"),
             ends_s=EpochSeconds("ends_at"),
         )
-        .values_list(
-            "kind",
-            "practitioner_id",
-            "room_id",
-            "client_pk",
-            "treatment_pk",
-            "course_pk",
-            "planned",
-            "no_areas",
-            "starts_s",
-            "starts_s",
-            "ends_s",
-            "ends_s",
-        )
+        .values_list(*_TIME_OFF_COLUMNS)
     )
-    practitioner_busy: dict[int, list] = defaultdict(list)
-    room_busy: dict[int, list] = defaultdict(list)
-    client_busy: list = []
-    closures: list = []
-    sessions: list[Session] = []
+
+
+def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz) -> Busy:
+    """One union query: appointments holding time in the range (and all the client's sessions
+    of this treatment, for spacing), and time off in the range."""
+    appointments = _appointment_rows(
+        treatment=treatment,
+        client=client,
+        range_start=range_start,
+        range_end=range_end,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    time_off = _time_off_rows(range_start=range_start, range_end=range_end)
+    busy = Busy()
     client_pk = client.pk if client is not None else None
-    instant = _instant
-    for (
-        kind,
-        practitioner_pk,
-        room_pk,
-        row_client,
-        treatment_pk,
-        course_pk,
-        planned,
-        areas,
-        starts_at,
-        needling_starts_at,
-        needling_ends_at,
-        ends_at,
-    ) in _raw_rows(appointment_rows.order_by().union(time_off_rows.order_by(), all=True)):
-        starts_at, needling_starts_at = instant(starts_at), instant(needling_starts_at)
-        needling_ends_at, ends_at = instant(needling_ends_at), instant(ends_at)
-        if kind == "time_off":
-            if practitioner_pk is not None:
-                practitioner_busy[practitioner_pk].append((starts_at, ends_at))
-            elif room_pk is not None:
-                room_busy[room_pk].append((starts_at, ends_at))
+    for row in map(BusyRow._make, _raw_rows(appointments.order_by().union(time_off.order_by(), all=True))):
+        starts_at, ends_at = _instant(row.starts_s), _instant(row.ends_s)
+        if row.kind == "time_off":
+            if row.practitioner_id is not None:
+                busy.practitioners[row.practitioner_id].append((starts_at, ends_at))
+            elif row.room_id is not None:
+                busy.rooms[row.room_id].append((starts_at, ends_at))
             else:
-                closures.append((starts_at, ends_at))
+                busy.closures.append((starts_at, ends_at))
             continue
+        needling_starts_at, needling_ends_at = _instant(row.needling_starts_s), _instant(row.needling_ends_s)
         if starts_at < range_end and ends_at > range_start:
-            practitioner_busy[practitioner_pk].append((needling_starts_at, needling_ends_at))
-            room_busy[room_pk].append((starts_at, ends_at))
-            if row_client == client_pk:
-                client_busy.append((starts_at, needling_ends_at))
-        if row_client == client_pk and treatment_pk == treatment.pk:
-            sessions.append(
-                Session(
-                    day=starts_at.astimezone(tz).date(),
-                    areas=frozenset(_as_list(areas)),
-                    course_id=course_pk,
-                    course_planned_sessions=planned,
-                )
+            busy.practitioners[row.practitioner_id].append((needling_starts_at, needling_ends_at))
+            busy.rooms[row.room_id].append((starts_at, ends_at))
+            if row.client_id == client_pk:
+                busy.client.append((starts_at, needling_ends_at))
+        if row.client_id == client_pk and row.treatment_id == treatment.pk:
+            session = Session(
+                day=starts_at.astimezone(tz).date(),
+                areas=frozenset(_as_list(row.areas)),
+                course_id=row.course_id,
+                course_planned_sessions=row.course_planned_sessions,
             )
-    return practitioner_busy, room_busy, client_busy, closures, sessions
+            busy.sessions.append(session)
+    return busy
 
 
 class EpochSeconds(Func):

@@ -26,7 +26,6 @@ from clinic.audit import audit_record
 from clinic.locks import users_lock
 from clinic.models import ClinicProfile, User
 from consultations.areas import AREA_CODES, Area, area_labels
-from consultations.selectors import clearance_check, health_update_status
 
 from ..availability import AvailabilityInputs, Reason, Slot, check_start
 from ..locks import appointment_lock
@@ -196,7 +195,7 @@ def _course_for(
     return Course.objects.create(client=client, treatment=treatment, areas=areas, planned_sessions=planned)
 
 
-def _record_status(appointment: Appointment, *, from_status: str, by: User | None, note: str = "") -> None:
+def record_status(appointment: Appointment, *, from_status: str, by: User | None, note: str = "") -> None:
     AppointmentStatusChange.objects.create(
         appointment=appointment, from_status=from_status, to_status=appointment.status, changed_by=by, note=note[:300]
     )
@@ -224,6 +223,22 @@ def _ask_for_booking(*, client, treatment, areas, starts_at, booked_by, practiti
         practitioner_id=practitioner.pk if practitioner else None,
     )
     return ask
+
+
+def _after_write(appointment: Appointment, *, event: str, day: date, by, request, details: dict) -> None:
+    """What follows a booking or a move, in its transaction: the messages planned, the client's
+    waitlist entries for that day closed (by whichever path they booked: online, the desk, the
+    admin, a script), the audit entry."""
+    message_planning.appointment_messages_plan(appointment=appointment, event=event)
+    waitlist_mark_booked(client=appointment.client, treatment=appointment.treatment, day=day)
+    audit_record(
+        actor=by,
+        action=f"appointment.{event}",
+        target=appointment,
+        request=request,
+        subject=appointment.client,
+        details=details,
+    )
 
 
 def appointment_book(
@@ -281,19 +296,9 @@ def appointment_book(
             )
 
         appointment = insert_or_explain(write, ask)
-        _record_status(appointment, from_status="", by=booked_by, note=checked.note)
-        message_planning.appointment_messages_plan(appointment=appointment, event="booked")
-        # A client who gets a session on a day they were waiting for leaves the waitlist, by
-        # whichever path they booked (online, the desk, the admin, a script).
-        waitlist_mark_booked(client=client, treatment=ask.treatment, day=day)
-        audit_record(
-            actor=booked_by,
-            action="appointment.booked",
-            target=appointment,
-            request=request,
-            subject=client,
-            details={"channel": appointment.channel, "starts_new_course": checked.starts_new_course},
-        )
+        record_status(appointment, from_status="", by=booked_by, note=checked.note)
+        details = {"channel": appointment.channel, "starts_new_course": checked.starts_new_course}
+        _after_write(appointment, event="booked", day=day, by=booked_by, request=request, details=details)
     return appointment
 
 
@@ -364,17 +369,8 @@ def appointment_reschedule(
             setattr(appointment, name, value)
         fields = [*SLOT_FIELDS, "starts_new_course", "late_booking_reason", "updated_at"]
         insert_or_explain(lambda: appointment.save(update_fields=fields), ask)
-        message_planning.appointment_messages_plan(appointment=appointment, event="rescheduled")
-        # Moved onto a day they were waiting for (an offered earlier time): off the waitlist.
-        waitlist_mark_booked(client=client, treatment=treatment, day=day)
-        audit_record(
-            actor=changed_by,
-            action="appointment.rescheduled",
-            target=appointment,
-            request=request,
-            subject=client,
-            details={"from": previous_start.isoformat(), "to": appointment.starts_at.isoformat()},
-        )
+        details = {"from": previous_start.isoformat(), "to": appointment.starts_at.isoformat()}
+        _after_write(appointment, event="rescheduled", day=day, by=changed_by, request=request, details=details)
     return appointment
 
 
@@ -426,7 +422,7 @@ def appointment_cancel(
         note = (
             "late " if appointment.cancellation_late else ""
         ) + f"cancellation by the {appointment.cancelled_by_party}"
-        _record_status(appointment, from_status=previous, by=cancelled_by, note=note)
+        record_status(appointment, from_status=previous, by=cancelled_by, note=note)
         message_planning.appointment_messages_plan(appointment=appointment, event="cancelled")
         audit_record(
             actor=cancelled_by,
@@ -436,124 +432,4 @@ def appointment_cancel(
             subject=appointment.client,
             details={"late": appointment.cancellation_late, "by": appointment.cancelled_by_party},
         )
-    return appointment
-
-
-def _move(
-    appointment: Appointment,
-    *,
-    to: str,
-    allowed_from: tuple[str, ...],
-    by: User,
-    capability: roles.Capability,
-    refusal: str,
-    note: str = "",
-    check=None,
-) -> Appointment:
-    roles.require(by, capability)
-    with transaction.atomic():
-        appointment = appointment_lock(appointment.pk)
-        if appointment.status not in allowed_from:
-            raise ValidationError(refusal.format(status=appointment.get_status_display().lower()))
-        if check is not None:
-            check(appointment)
-        previous = appointment.status
-        appointment.status = to
-        appointment.save(update_fields=["status", "updated_at"])
-        _record_status(appointment, from_status=previous, by=by, note=note)
-    return appointment
-
-
-def appointment_check_in(*, appointment: Appointment, checked_in_by: User) -> Appointment:
-    """The client has arrived: booked → checked in, on the session's day only, and only when the
-    health update is in ("ok") and the clearance still holds. Raises ``ValidationError``."""
-
-    def ready(current: Appointment) -> None:
-        tz = ClinicProfile.get().tz
-        if current.starts_at.astimezone(tz).date() != timezone.now().astimezone(tz).date():
-            raise ValidationError("Clients can be checked in on the day of their session only.")
-        health = health_update_status(client=current.client, appointment_id=current.pk, starts_at=current.starts_at)
-        if health.code != "ok":
-            raise ValidationError(f"The health update is not in order: {health.message}")
-        if current.treatment.needs_clearance:
-            clearance = clearance_check(
-                client=current.client,
-                treatment_slug=current.treatment.slug,
-                areas=current.areas,
-                on=current.starts_at.astimezone(tz).date(),
-            )
-            if not clearance.ok:
-                raise ValidationError(f"The client is not cleared for this session: {clearance.message}")
-
-    return _move(
-        appointment,
-        to=Status.CHECKED_IN,
-        allowed_from=(Status.BOOKED,),
-        by=checked_in_by,
-        capability=roles.Capability.BOOK_FOR_CLIENT,
-        refusal="A session that is {status} cannot be checked in.",
-        check=ready,
-    )
-
-
-def appointment_start(*, appointment: Appointment, started_by: User) -> Appointment:
-    """Checked in → in treatment (the practitioner begins). Raises ``ValidationError``."""
-    return _move(
-        appointment,
-        to=Status.IN_TREATMENT,
-        allowed_from=(Status.CHECKED_IN,),
-        by=started_by,
-        capability=roles.Capability.RECORD_SESSION,
-        refusal="A session that is {status} cannot be started: check the client in first.",
-    )
-
-
-def appointment_complete(*, appointment: Appointment, completed_by: User, session_record) -> Appointment:
-    """In treatment → completed, and plan the completion messages. No record, no completion:
-    ``session_record`` is the record of this appointment that aftercare's ``session_complete``
-    wrote in the same transaction (bookings cannot import aftercare, so it is checked by its
-    appointment id). Raises ``ValidationError``."""
-    if session_record is None or getattr(session_record, "appointment_id", None) != appointment.pk:
-        raise ValidationError(
-            "Record the session (needle depths, device and the skin's reaction) to complete it.",
-            code="no_session_record",
-        )
-    with transaction.atomic():
-        appointment = _move(
-            appointment,
-            to=Status.COMPLETED,
-            allowed_from=(Status.IN_TREATMENT,),
-            by=completed_by,
-            capability=roles.Capability.RECORD_SESSION,
-            refusal="A session that is {status} cannot be completed: start it first.",
-            note=f"session record {session_record.pk}",
-        )
-        message_planning.appointment_messages_plan(appointment=appointment, event="completed")
-        course = appointment.course
-        done = course.appointments.filter(status=Status.COMPLETED).count()
-        if done >= course.planned_sessions and course.status != Course.Status.FINISHED:
-            course.status = Course.Status.FINISHED
-            course.save(update_fields=["status"])
-    return appointment
-
-
-def appointment_no_show(*, appointment: Appointment, recorded_by: User) -> Appointment:
-    """Booked → no-show, once the session's start has passed. The time no longer counts for
-    spacing; pending messages are cancelled. Raises ``ValidationError``."""
-
-    def started(current: Appointment) -> None:
-        if current.starts_at > timezone.now():
-            raise ValidationError("A session can be marked as a no-show only after its start time.")
-
-    with transaction.atomic():
-        appointment = _move(
-            appointment,
-            to=Status.NO_SHOW,
-            allowed_from=(Status.BOOKED,),
-            by=recorded_by,
-            capability=roles.Capability.BOOK_FOR_CLIENT,
-            refusal="A session that is {status} cannot be marked as a no-show.",
-            check=started,
-        )
-        message_planning.appointment_messages_plan(appointment=appointment, event="no_show")
     return appointment

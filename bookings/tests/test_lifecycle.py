@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 
 from bookings.messages import BookingKind
 from bookings.models import Appointment
-from bookings.services.appointments import (
-    appointment_book,
+from bookings.services.appointment_status import (
     appointment_check_in,
     appointment_complete,
     appointment_no_show,
     appointment_start,
 )
+from bookings.services.appointments import appointment_book
 from bookings.tests.conftest import MONDAY, at, days
 from bookings.tests.factories import TreatmentFactory, bookable_clinic
 from clinic.models import OutboundMessage

@@ -1,11 +1,10 @@
 """The front desk: the day (by practitioner or by room), a practitioner's week, the printable
-day sheet, finding or creating a client, one appointment with its actions, and the waitlist."""
+day sheet, finding or creating a client, and one appointment with its actions (the waitlist is ``desk_waitlist``)."""
 
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -14,21 +13,21 @@ from django.views.decorators.http import require_POST
 from clinic import roles
 from clinic.clock import clinic_today
 from clinic.errors import error_show
-from consultations.areas import Area, area_labels
+from consultations.areas import area_labels
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
 
 from ..course_panels import course_panels
-from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm, WaitlistJoinForm
-from ..models import Appointment, Practitioner, Treatment, WaitlistEntry
+from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm
+from ..models import Appointment, Practitioner
 from ..schedule_grid import Column, grid_for
 from ..selectors import desk as desk_selectors
 from ..selectors import schedules
+from ..services import appointment_status
 from ..services import appointments as services
-from ..services import waitlist
 from ..services.clients import client_create_by_staff
 from .client import _ics_response
-from .common import needs, parse_day, parse_instant, parse_int, safe_next
+from .common import needs, parse_day, parse_int, safe_next
 
 CLEARANCE_BADGES = {
     "cleared": ("Cleared", "ok"),
@@ -345,7 +344,7 @@ def desk_check_in(request, appointment_id):
     return _act(
         request,
         appointment_id,
-        lambda a: services.appointment_check_in(appointment=a, checked_in_by=request.user),
+        lambda a: appointment_status.appointment_check_in(appointment=a, checked_in_by=request.user),
         "Checked in.",
     )
 
@@ -356,7 +355,7 @@ def desk_no_show(request, appointment_id):
     return _act(
         request,
         appointment_id,
-        lambda a: services.appointment_no_show(appointment=a, recorded_by=request.user),
+        lambda a: appointment_status.appointment_no_show(appointment=a, recorded_by=request.user),
         "Marked as a no-show.",
     )
 
@@ -367,7 +366,7 @@ def desk_start(request, appointment_id):
     return _act(
         request,
         appointment_id,
-        lambda a: services.appointment_start(appointment=a, started_by=request.user),
+        lambda a: appointment_status.appointment_start(appointment=a, started_by=request.user),
         "Session started.",
     )
 
@@ -427,55 +426,3 @@ def desk_health_update(request, appointment_id):
 def desk_appointment_ics(request, appointment_id):
     appointment = desk_selectors.desk_appointment(appointment_id=appointment_id)
     return _ics_response(appointment, request.clinic_profile)
-
-
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_waitlist(request):
-    entries = desk_selectors.open_waitlist(from_day=clinic_today())
-    return render(request, "bookings/desk_waitlist.html", {"entries": entries})
-
-
-@require_POST
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_waitlist_offer(request, entry_id):
-    entry = WaitlistEntry.objects.filter(pk=entry_id).first()
-    starts_at = parse_instant(request.POST.get("starts_at"))
-    back = safe_next(request, reverse("desk_waitlist"))
-    if entry is None or starts_at is None:
-        messages.error(request, "That offer could not be read. Please try again.")
-        return redirect(back)
-    try:
-        waitlist.waitlist_offer(entry=entry, starts_at=starts_at, offered_by=request.user)
-    except ValidationError as exc:
-        error_show(request, exc)
-    else:
-        messages.success(request, f"Offered to {entry.client.get_full_name()}: they get a message with a link to book.")
-    return redirect(back)
-
-
-@needs(roles.Capability.BOOK_FOR_CLIENT)
-def desk_waitlist_join(request, client_id):
-    """Put a client on the waitlist from the desk (someone on the phone with no time that suits)."""
-    client = desk_selectors.desk_client(client_id=client_id)
-    treatment = Treatment.objects.filter(is_active=True).order_by("pk").first()
-    if treatment is None:
-        raise Http404("No treatment to wait for.")
-    today = clinic_today()
-    offered = list(treatment.areas.values_list("area", flat=True))
-    if treatment.needs_clearance:
-        cleared = clearance_check(client=client, treatment_slug=treatment.slug, areas=(), on=today).cleared_areas
-        offered = [code for code in offered if code in cleared]
-    form = WaitlistJoinForm(
-        request.POST or None,
-        initial={"first_day": today + timedelta(days=1), "last_day": today + timedelta(days=14)},
-        area_choices=[(code, Area(code).label) for code in offered],
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            waitlist.waitlist_join(client=client, treatment=treatment, joined_by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            error_show(form, exc)
-        else:
-            messages.success(request, f"{client.get_full_name()} is on the waitlist.")
-            return redirect("desk_waitlist")
-    return render(request, "bookings/waitlist_join.html", {"form": form, "treatment": treatment, "for_client": client})
