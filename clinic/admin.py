@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from .admin_audit import MedicalReadAuditAdmin
 from .forms import ClinicProfileForm
 from .message_kinds import clinical_kinds
-from .models import AuditEntry, ClinicProfile, Location, OutboundMessage, User
+from .models import AuditEntry, ClinicProfile, OutboundMessage, User
 from .rule_changes import ChangeNeedsConfirmation, time_zone_change_misfits
 from .services import clinic_profile_update
 
@@ -81,13 +81,6 @@ class ClinicProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "phone", "email", "late_cancellation_hours", "is_active"]
-    list_filter = ["is_active", "time_zone"]
-    search_fields = ["name", "address"]
 
 
 @admin.register(AuditEntry)
