@@ -33,10 +33,22 @@ def location_by_id(location_id: int | None) -> Location:
 
 def location_tz(location: Location | int | None = None) -> ZoneInfo:
     """The time zone of a location (an instance or an id); the default location's for ``None``.
-    Every location-bound figure, page and message reads its zone through this."""
+    Every location-bound figure, page and message reads its zone through this.
+
+    While the clinic has a single location its zone is the clinic profile's, which is where a
+    one-site clinic's manager sets it (and what every page read before locations)."""
+    if len(all_locations()) <= 1:
+        from .models import ClinicProfile
+
+        return ClinicProfile.get().tz
     if isinstance(location, Location):
         return location.tz
     return location_by_id(location).tz
+
+
+def several_locations() -> bool:
+    """Whether the clinic has more than one active location (pages then ask or show which)."""
+    return sum(1 for loc in all_locations() if loc.is_active) > 1
 
 
 def locations_for(user) -> list[Location]:
@@ -73,3 +85,14 @@ def home_location_for(user) -> Location:
     visible = locations_for(user)
     home_id = getattr(user, "home_location_id", None)
     return next((loc for loc in visible if loc.pk == home_id), visible[0])
+
+
+def late_cancellation_hours(location: Location | int | None = None) -> int:
+    """The late-cancellation window at a location (the clinic profile's while there is one)."""
+    if len(all_locations()) <= 1:
+        from .models import ClinicProfile
+
+        return ClinicProfile.get().late_cancellation_hours
+    if isinstance(location, Location):
+        return location.late_cancellation_hours
+    return location_by_id(location).late_cancellation_hours

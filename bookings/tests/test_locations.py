@@ -1,7 +1,7 @@
 """Several locations: a practitioner is at one location at a time (the service names the clash,
 the database refuses it even under a race), rooms and locations with future bookings stay put."""
 
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -138,3 +138,185 @@ def test_the_admin_refuses_a_time_zone_that_does_not_exist(manager_admin):
     assert response.status_code == 200
     assert "is not a time zone name" in response.content.decode()
     assert not Location.objects.filter(name="Atlantis").exists()
+
+
+# --- Booking at a location ---------------------------------------------------------------------
+
+EVERY_DAY = {day: [(time(9), time(13)), (time(14), time(18))] for day in range(7)}
+
+
+def _two_cities():
+    """Bristol (London time) and New York, one practitioner at both: Bristol Monday to Wednesday,
+    New York Thursday to Sunday; a room at each."""
+    from bookings.tests.factories import TreatmentFactory
+
+    bristol = Location.objects.create(name="Bristol", address="1 Park Street, Bristol", time_zone="Europe/London")
+    new_york = Location.objects.create(
+        name="New York", address="5 Fifth Avenue, New York", time_zone="America/New_York"
+    )
+    treatment = TreatmentFactory(needs_clearance=False)
+    anna = PractitionerFactory(treatments=[treatment])
+    for weekday in range(7):
+        where = bristol if weekday < 3 else new_york
+        for start, end in EVERY_DAY[weekday]:
+            working_hours_add(practitioner=anna, location=where, weekday=weekday, start_time=start, end_time=end)
+    rooms = {loc.name: RoomFactory(location=loc, treatments=[treatment]) for loc in (bristol, new_york)}
+    return treatment, anna, bristol, new_york, rooms
+
+
+def test_each_location_offers_its_own_days_rooms_and_local_hours(db):
+    import time_machine
+
+    from bookings.selectors.availability import availability_days
+    from clinic.tests.factories import ClientFactory
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    client = ClientFactory()
+    with time_machine.travel(datetime(2026, 6, 1, 6, 0, tzinfo=UTC), tick=False):  # Monday
+        days = {
+            loc.name: availability_days(
+                treatment=treatment,
+                areas=["face"],
+                client=client,
+                first_day=date(2026, 6, 8),
+                last_day=date(2026, 6, 14),
+                online=True,
+                location_id=loc.pk,
+            )
+            for loc in (bristol, new_york)
+        }
+    offered = {name: [d.day.weekday() for d in found if d.slots] for name, found in days.items()}
+    assert offered == {"Bristol": [0, 1, 2], "New York": [3, 4, 5, 6]}
+    thursday = days["New York"][3]
+    assert {slot.room_id for slot in thursday.slots} == {rooms["New York"].pk}
+    assert thursday.slots[0].starts_at.astimezone(new_york.tz).strftime("%H:%M") == "09:00"
+    assert thursday.slots[0].starts_at.astimezone(UTC).strftime("%H:%M") == "13:00"
+
+
+@pytest.mark.parametrize(
+    ("day", "bristol_nine_utc", "new_york_nine_utc"),
+    [
+        # 29 March 2026: the UK clock goes forward (New York moved on 8 March).
+        (date(2026, 3, 29), "08:00", "13:00"),
+        # 1 November 2026: New York goes back (the UK went back on 25 October).
+        (date(2026, 11, 1), "09:00", "14:00"),
+    ],
+)
+def test_two_locations_in_two_time_zones_on_a_clock_change_day(db, day, bristol_nine_utc, new_york_nine_utc):
+    """Both locations open at 09:00 on their own wall clock, whatever the other's clock does."""
+    import time_machine
+
+    from bookings.selectors.availability import availability_days
+    from bookings.services.appointments import appointment_book
+    from clinic.tests.factories import ClientFactory
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    # Both open every day for this test: Anna at Bristol in the morning, New York in its evening.
+    WorkingHours.objects.all().delete()
+    for weekday in range(7):
+        working_hours_add(practitioner=anna, location=bristol, weekday=weekday, start_time=time(9), end_time=time(12))
+    other = PractitionerFactory(treatments=[treatment])
+    for weekday in range(7):
+        working_hours_add(practitioner=other, location=new_york, weekday=weekday, start_time=time(9), end_time=time(12))
+    client = ClientFactory()
+    with time_machine.travel(datetime.combine(day - timedelta(days=10), time(12), tzinfo=UTC), tick=False):
+        firsts = {}
+        for loc in (bristol, new_york):
+            (found,) = availability_days(
+                treatment=treatment,
+                areas=["face"],
+                client=client,
+                first_day=day,
+                last_day=day,
+                online=True,
+                location_id=loc.pk,
+            )
+            firsts[loc.name] = found.slots[0].starts_at
+        assert firsts["Bristol"].astimezone(UTC).strftime("%H:%M") == bristol_nine_utc
+        assert firsts["New York"].astimezone(UTC).strftime("%H:%M") == new_york_nine_utc
+        booked = appointment_book(
+            client=client,
+            treatment=treatment,
+            areas=["face"],
+            starts_at=firsts["New York"],
+            booked_by=client,
+            location=new_york,
+        )
+    assert booked.room == rooms["New York"] and booked.practitioner == other
+    assert booked.starts_at.astimezone(new_york.tz).strftime("%H:%M") == "09:00"
+
+
+def test_the_same_skin_is_spaced_across_locations(db):
+    """A face session in Bristol, then one in New York 14 days later: refused, spacing counts
+    sessions at every location."""
+    import time_machine
+
+    from bookings.services.appointments import appointment_book
+    from clinic.tests.factories import ClientFactory, FrontDeskFactory
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    client, desk = ClientFactory(), FrontDeskFactory()
+    with time_machine.travel(datetime(2026, 6, 1, 6, 0, tzinfo=UTC), tick=False):
+        appointment_book(
+            client=client,
+            treatment=treatment,
+            areas=["face"],
+            starts_at=datetime(2026, 6, 8, 10, 0, tzinfo=bristol.tz),
+            booked_by=desk,
+            location=bristol,
+        )
+        with pytest.raises(ValidationError) as refused:
+            appointment_book(
+                client=client,
+                treatment=treatment,
+                areas=["face"],
+                starts_at=datetime(2026, 6, 25, 10, 0, tzinfo=new_york.tz),
+                booked_by=desk,
+                location=new_york,
+            )
+    assert "28" in " ".join(refused.value.messages) or "days" in " ".join(refused.value.messages)
+    assert client.appointments.count() == 1
+
+
+@postgresql_only
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_one_client_booked_at_two_locations_at_the_same_moment_gets_one_session():
+    """Two desks, two cities, the same client, the same instant: one place at a time."""
+    import time_machine
+
+    from bookings.models import Appointment
+    from bookings.services.appointments import appointment_book
+    from clinic.tests.factories import ClientFactory, FrontDeskFactory
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    # A second practitioner in New York on Mondays, when Anna is in Bristol.
+    other = PractitionerFactory(treatments=[treatment])
+    working_hours_add(practitioner=other, location=new_york, weekday=0, start_time=time(0), end_time=time(23))
+    client = ClientFactory()
+    desks = [FrontDeskFactory(), FrontDeskFactory()]
+    moment = datetime(2026, 6, 8, 14, 0, tzinfo=UTC)  # 15:00 Bristol, 10:00 New York
+    with time_machine.travel(datetime(2026, 6, 1, 6, 0, tzinfo=UTC), tick=False):
+        results = run_in_threads(
+            [
+                lambda: appointment_book(
+                    client=client,
+                    treatment=treatment,
+                    areas=["face"],
+                    starts_at=moment,
+                    booked_by=desks[0],
+                    location=bristol,
+                ),
+                lambda: appointment_book(
+                    client=client,
+                    treatment=treatment,
+                    areas=["neck"],
+                    starts_at=moment,
+                    booked_by=desks[1],
+                    location=new_york,
+                ),
+            ]
+        )
+    assert sum(isinstance(result, Appointment) for result in results) == 1, results
+    assert sum(isinstance(result, ValidationError) for result in results) == 1, results
+    assert Appointment.objects.filter(client=client).count() == 1
