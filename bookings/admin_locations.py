@@ -3,13 +3,19 @@ practitioner at one location at a time, a room with future bookings stays where 
 with future bookings is not deleted (``bookings.services.locations`` says why)."""
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
+from clinic.errors import error_show
 from clinic.models import Location
 
 from .models import Room, Weekday
-from .services.locations import location_delete_check, room_location_change_check
+from .services.locations import holidays_import, location_delete_check, room_location_change_check
 
 
 class WorkingHoursFormSet(forms.BaseInlineFormSet):
@@ -44,6 +50,14 @@ class WorkingHoursFormSet(forms.BaseInlineFormSet):
                     )
 
 
+class HolidaysImportForm(forms.Form):
+    country = forms.CharField(max_length=3, help_text="ISO code, such as GB, IE or US.")
+    subdivision = forms.CharField(
+        label="region", max_length=10, required=False, help_text="Optional, such as ENG, SCT or WLS for GB."
+    )
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+
+
 class RoomAdminForm(forms.ModelForm):
     class Meta:
         model = Room
@@ -61,9 +75,43 @@ class LocationAdmin(admin.ModelAdmin):
     """A location: address, contact, time zone, late-cancellation window. Its rooms, working hours
     and closures are edited on their own pages."""
 
-    list_display = ["name", "time_zone", "phone", "email", "late_cancellation_hours", "is_active"]
+    list_display = ["name", "time_zone", "phone", "email", "late_cancellation_hours", "is_active", "holidays_link"]
     list_filter = ["is_active", "time_zone"]
     search_fields = ["name", "address"]
+
+    @admin.display(description="public holidays")
+    def holidays_link(self, obj):
+        url = reverse("admin:clinic_location_holidays", args=[obj.pk])
+        return format_html('<a href="{}">Import…</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.holidays_view)
+        return [path("<int:location_id>/holidays/", view, name="clinic_location_holidays"), *super().get_urls()]
+
+    def holidays_view(self, request, location_id):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        location = get_object_or_404(Location, pk=location_id)
+        form = HolidaysImportForm(request.POST or None, initial={"year": timezone.localdate().year + 1})
+        if request.method == "POST" and form.is_valid():
+            try:
+                made = holidays_import(location=location, **form.cleaned_data)
+            except ValidationError as error:
+                error_show(form, error)
+            else:
+                messages.success(
+                    request, f"{len(made)} public holiday{'s' if len(made) != 1 else ''} closed at {location}."
+                )
+                return redirect(
+                    reverse("admin:bookings_clinicclosure_changelist") + f"?location__id__exact={location.pk}"
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "location": location,
+            "title": "Public holidays",
+        }
+        return TemplateResponse(request, "admin/clinic/location/holidays.html", context)
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)

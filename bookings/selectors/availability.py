@@ -175,17 +175,10 @@ def availability_inputs(
         hours = {pk: by_day for pk, by_day in hours.items() if pk == practitioner_id}
 
     busy = _busy_times(
-        treatment=treatment,
-        client=client,
-        range_start=range_start,
-        range_end=range_end,
-        exclude_appointment_id=exclude_appointment_id,
-        tz=tz,
-        location_id=catalogue.location_id,
-    )
-
+        treatment=treatment, client=client, range_start=range_start, range_end=range_end,
+        exclude_appointment_id=exclude_appointment_id, tz=tz, location_id=catalogue.location_id,
+    )  # fmt: skip
     clearance = _clearance(treatment=treatment, client=client, areas=areas, on=first_day)
-
     return AvailabilityInputs(
         tz=tz,
         now=now,

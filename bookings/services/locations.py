@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic.locations import location_tz
 from clinic.models import Location
 
-from ..models import Appointment, Practitioner, Room, Weekday, WorkingHours
+from ..models import Appointment, Practitioner, Room, TimeOff, Weekday, WorkingHours
 
 HOURS_CONSTRAINT = "working_hours_one_location_at_a_time"
 
@@ -125,3 +126,77 @@ def location_delete_check(*, location: Location) -> None:
             "deleting the location (or mark it inactive).",
             code="location_has_bookings",
         )
+
+
+def _day_span(day, tz):
+    from datetime import datetime, timedelta
+
+    return (
+        datetime.combine(day, time(0), tzinfo=tz),
+        datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz),
+    )
+
+
+def location_closure_add(*, location: Location, first_day, last_day=None, reason: str = "") -> TimeOff:
+    """Close a location from the start of ``first_day`` to the end of ``last_day`` (local days
+    there): nothing is offered then. Raises ``ValidationError`` when the days are the wrong way
+    round or sessions are booked then (they are named: move or cancel them first)."""
+    last_day = last_day or first_day
+    if last_day < first_day:
+        raise ValidationError({"last_day": "The last day must not be before the first."})
+    tz = location_tz(location)
+    starts_at, _ = _day_span(first_day, tz)
+    _, ends_at = _day_span(last_day, tz)
+    booked = Appointment.objects.filter(
+        status__in=Appointment.ACTIVE_STATUSES, room__location=location, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).order_by("starts_at")
+    count = booked.count()
+    if count:
+        first = booked.first()
+        raise ValidationError(
+            f"{location} has {count} session{'s' if count != 1 else ''} booked then (the first at "
+            f"{timezone.localtime(first.starts_at, tz):%d %b %Y %H:%M}): move or cancel them before closing.",
+            code="closure_has_bookings",
+        )
+    return TimeOff.objects.create(location=location, starts_at=starts_at, ends_at=ends_at, reason=reason[:200])
+
+
+def holidays_import(*, location: Location, country: str, year: int, subdivision: str = "") -> list[TimeOff]:
+    """Close ``location`` on each public holiday of ``country`` (an ISO 3166 code such as GB)
+    and ``subdivision`` (such as ENG) in ``year``, from the ``holidays`` package; a day already
+    closed there is left as it is, so importing twice adds nothing. The manager edits or deletes
+    the closures afterwards like any other.
+
+    Raises ``ValidationError`` naming an unknown country or region, or a holiday on which sessions
+    are booked (the whole import is refused and nothing is written)."""
+    import holidays
+
+    country = (country or "").strip().upper()
+    subdivision = (subdivision or "").strip().upper()
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise ValidationError({"country": f"“{country}” is not a country the holiday calendar knows (try GB, IE, US)."})
+    if subdivision and subdivision not in supported[country]:
+        regions = ", ".join(supported[country]) or "none"
+        raise ValidationError(
+            {
+                "subdivision": f"{country} has no region “{subdivision}” in the holiday calendar (its regions: {regions})."
+            }
+        )
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "Choose a year between 2000 and 2100."})
+    calendar = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    tz = location_tz(location)
+    made: list[TimeOff] = []
+    with transaction.atomic():
+        closed = {
+            timezone.localtime(starts_at, tz).date()
+            for starts_at in TimeOff.objects.filter(
+                location=location, practitioner__isnull=True, room__isnull=True
+            ).values_list("starts_at", flat=True)
+        }
+        for day, name in sorted(calendar.items()):
+            if day in closed:
+                continue
+            made.append(location_closure_add(location=location, first_day=day, reason=f"{name} (public holiday)"))
+    return made

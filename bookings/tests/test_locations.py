@@ -320,3 +320,101 @@ def test_one_client_booked_at_two_locations_at_the_same_moment_gets_one_session(
     assert sum(isinstance(result, Appointment) for result in results) == 1, results
     assert sum(isinstance(result, ValidationError) for result in results) == 1, results
     assert Appointment.objects.filter(client=client).count() == 1
+
+
+# --- Closures and public holidays --------------------------------------------------------------
+
+
+def test_importing_english_holidays_closes_christmas_and_new_year_and_offers_nothing_then(db):
+    import time_machine
+
+    from bookings.models import TimeOff
+    from bookings.selectors.availability import availability_days
+    from bookings.services.locations import holidays_import
+    from clinic.tests.factories import ClientFactory
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    for weekday in range(3, 7):  # Anna in Bristol every day for this test
+        WorkingHours.objects.filter(practitioner=anna, weekday=weekday).update(location=bristol)
+    made = holidays_import(location=bristol, country="gb", subdivision="eng", year=2026)
+    assert [closure.reason for closure in made][-3:] == [
+        "Christmas Day (public holiday)",
+        "Boxing Day (public holiday)",
+        "Boxing Day (observed) (public holiday)",
+    ]
+    assert holidays_import(location=bristol, country="GB", subdivision="ENG", year=2026) == []  # twice: nothing new
+    holidays_import(location=bristol, country="GB", subdivision="ENG", year=2027)
+    assert (
+        TimeOff.objects.filter(location=bristol).count() == len(made) + 10
+    )  # 2027: Christmas and Boxing Day at a weekend, both observed
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False):
+        days = availability_days(
+            treatment=treatment,
+            areas=["face"],
+            client=ClientFactory(),
+            first_day=date(2026, 12, 24),
+            last_day=date(2027, 1, 2),
+            online=True,
+            location_id=bristol.pk,
+        )
+    closed = [d.day for d in days if not d.slots]
+    assert closed == [date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 28), date(2027, 1, 1)]
+    assert all(d.reason == "closed" for d in days if not d.slots)
+    # New York is not closed by Bristol's holidays.
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False):
+        other = PractitionerFactory(treatments=[treatment], hours={4: [(time(9), time(17))]})
+        WorkingHours.objects.filter(practitioner=other).update(location=new_york)
+        (christmas,) = availability_days(
+            treatment=treatment,
+            areas=["face"],
+            client=ClientFactory(),
+            first_day=date(2026, 12, 25),
+            last_day=date(2026, 12, 25),
+            online=True,
+            location_id=new_york.pk,
+        )
+    assert christmas.slots
+
+
+@pytest.mark.parametrize(
+    ("country", "subdivision", "message"),
+    [
+        ("XX", "", "“XX” is not a country the holiday calendar knows"),
+        ("GB", "ZZZ", "GB has no region “ZZZ” in the holiday calendar (its regions: ENG, NIR, SCT, WLS)"),
+    ],
+)
+def test_a_holiday_import_for_an_unknown_country_or_region_is_refused_and_writes_nothing(
+    bristol, country, subdivision, message
+):
+    from bookings.models import TimeOff
+    from bookings.services.locations import holidays_import
+
+    with pytest.raises(ValidationError) as refused:
+        holidays_import(location=bristol, country=country, subdivision=subdivision, year=2026)
+    assert message in " ".join(refused.value.messages)
+    assert not TimeOff.objects.exists()
+
+
+def test_a_holiday_import_over_a_booked_day_is_refused_naming_it_and_writes_nothing(bristol):
+    from bookings.models import TimeOff
+    from bookings.services.locations import holidays_import
+
+    AppointmentFactory(room=RoomFactory(location=bristol), starts_at=datetime(2026, 12, 28, 10, 0, tzinfo=bristol.tz))
+    Location.objects.create(name="Elsewhere")  # two locations: Bristol's own zone applies
+    with pytest.raises(ValidationError, match="Bristol has 1 session booked then"):
+        holidays_import(location=bristol, country="GB", subdivision="ENG", year=2026)
+    assert not TimeOff.objects.exists()
+
+
+def test_a_manager_imports_holidays_from_the_admin(manager_admin, bristol):
+    from bookings.models import TimeOff
+
+    page = manager_admin.get(f"/admin/clinic/location/{bristol.pk}/holidays/")
+    assert page.status_code == 200 and "Public holidays for Bristol" in page.content.decode()
+    refused = manager_admin.post(f"/admin/clinic/location/{bristol.pk}/holidays/", {"country": "XX", "year": "2026"})
+    assert "is not a country the holiday calendar knows" in refused.content.decode()
+    done = manager_admin.post(
+        f"/admin/clinic/location/{bristol.pk}/holidays/", {"country": "GB", "subdivision": "SCT", "year": "2026"}
+    )
+    assert done.status_code == 302
+    assert TimeOff.objects.filter(location=bristol, reason__icontains="Andrew").exists()
