@@ -258,9 +258,8 @@ def appointment_book(
     request=None,
     location: Location | None = None,
 ) -> Appointment:
-    """Book a session for ``client`` arriving at ``starts_at`` (numbing start) at ``location``
-    (else the room's, else the default location), with a practitioner working there then and a
-    room there; the client's other sessions, at any location, count for spacing and overlaps.
+    """Book a session for ``client`` arriving at ``starts_at`` (numbing start) at ``location`` (else
+    the room's, else the default); sessions at every location count for spacing and overlaps.
 
     ``booked_by`` is the client (an online booking: 24 hours' notice, up to 90 days ahead, only
     dates inside an open course window) or staff who may book for clients (no notice; later than
@@ -272,15 +271,9 @@ def appointment_book(
     naming the reason (and the next possible date); writes nothing then.
     """
     ask = _ask_for_booking(
-        client=client,
-        treatment=treatment,
-        areas=areas,
-        starts_at=starts_at,
-        booked_by=booked_by,
-        practitioner=practitioner,
-        room=room,
-        location=location,
-    )
+        client=client, treatment=treatment, areas=areas, starts_at=starts_at, booked_by=booked_by,
+        practitioner=practitioner, room=room, location=location,
+    )  # fmt: skip
     day = starts_at.astimezone(ask.tz).date()
     with transaction.atomic():
         users_lock(client.pk)
