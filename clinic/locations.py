@@ -96,3 +96,25 @@ def late_cancellation_hours(location: Location | int | None = None) -> int:
     if isinstance(location, Location):
         return location.late_cancellation_hours
     return location_by_id(location).late_cancellation_hours
+
+
+def clinic_at(location: Location | int | None):
+    """The clinic as a person at ``location`` meets it: the clinic profile (its name, paper size)
+    with the location's address, phone, e-mail and time zone, and the location's name after the
+    clinic's. Messages, .ics files, PDFs and pages about one appointment read this as ``clinic``.
+    While there is one location, the profile as it is."""
+    import copy
+
+    from .models import ClinicProfile
+
+    profile = ClinicProfile.get()
+    if len(all_locations()) <= 1 or location is None:
+        return profile
+    if not isinstance(location, Location):
+        location = location_by_id(location)
+    place = copy.copy(profile)
+    place.name = f"{profile.name}, {location.name}" if location.name != profile.name else profile.name
+    place.address, place.phone = location.address, location.phone or profile.phone
+    place.email, place.time_zone = location.email or profile.email, location.time_zone
+    place.late_cancellation_hours = location.late_cancellation_hours
+    return place

@@ -418,3 +418,33 @@ def test_a_manager_imports_holidays_from_the_admin(manager_admin, bristol):
     )
     assert done.status_code == 302
     assert TimeOff.objects.filter(location=bristol, reason__icontains="Andrew").exists()
+
+
+def test_the_confirmation_and_its_ics_show_the_locations_address_and_local_time(db):
+    import time_machine
+
+    from bookings.services.appointments import appointment_book
+    from clinic.composing import message_compose
+    from clinic.models import OutboundMessage
+    from clinic.tests.factories import ClientFactory, FrontDeskFactory
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    client = ClientFactory()
+    with time_machine.travel(datetime(2026, 6, 1, 6, 0, tzinfo=UTC), tick=False):
+        booked = appointment_book(
+            client=client,
+            treatment=treatment,
+            areas=["face"],
+            starts_at=datetime(2026, 6, 11, 10, 0, tzinfo=new_york.tz),  # a Thursday: Anna in New York
+            booked_by=FrontDeskFactory(),
+            location=new_york,
+        )
+        message = OutboundMessage.objects.get(appointment_id=booked.pk, kind="booking_confirmation")
+        composed = message_compose(message=message)
+    assert "5 Fifth Avenue, New York" in composed.text
+    assert "1 Park Street" not in composed.text
+    assert "10:00" in composed.text  # New York's wall clock, not London's 15:00
+    (ics,) = [a for a in composed.attachments if a.filename.endswith(".ics")]
+    text = ics.content.decode()
+    assert "LOCATION:5 Fifth Avenue\\, New York" in text
+    assert "DTSTART;TZID=America/New_York:20260611T100000" in text
