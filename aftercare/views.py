@@ -19,6 +19,12 @@ from .forms import CheckInForm, SessionRecordForm, depth_field_name
 from .models import CheckIn, SessionRecord
 from .photos.views import session_panel_context
 
+# The session record form's fields that session_complete takes as they are (depths aside).
+RECORD_FIELDS = (
+    "device", "cartridge_lot", "passes", "products_applied", "serum", "fitzpatrick", "skin_type", "reaction",
+    "reaction_notes", "client_note",
+)  # fmt: skip
+
 
 @medical_page
 @login_required
@@ -53,17 +59,8 @@ def session_record(request, appointment_id: int):
                 appointment=appointment,
                 recorded_by=request.user,
                 depths=form.depths(),
-                device=data["device"],
-                cartridge_lot=data["cartridge_lot"],
-                passes=data["passes"],
-                products_applied=data["products_applied"],
-                serum=data["serum"],
-                fitzpatrick=data["fitzpatrick"],
-                skin_type=data["skin_type"],
-                reaction=data["reaction"],
-                reaction_notes=data["reaction_notes"],
-                client_note=data["client_note"],
                 request=request,
+                **{name: data[name] for name in RECORD_FIELDS},
             )
         except ValidationError as exc:
             error_show(form, exc)

@@ -43,12 +43,15 @@ class BookingsConfig(AppConfig):
         from consultations.appointments import appointment_lookup_register, appointment_starts_at_register
 
         from . import checks  # noqa: F401 (registers the settings check)
+        from .course_panels import course_panel_register
+        from .course_plan_panel import course_plan_panels
         from .messages import messages_register
         from .selectors.client import appointment_session_date_for_client, appointment_starts_at
         from .spacing_changes import sessions_not_fitting_time_zone
 
         messages_register()
         _setup_cache_watch()
+        course_panel_register("bookings.course_plan", course_plan_panels)
         appointment_lookup_register(appointment_session_date_for_client)
         appointment_starts_at_register(appointment_starts_at)
         # The same for clinic: which booked sessions a change of the clinic's zone would move.

@@ -243,6 +243,53 @@ def _waitlist(people, treatment, today, desk) -> int:
     return made
 
 
+def _client_sessions(index: int, client, *, treatment, today, tz, desk) -> int:
+    """The demo's sessions of one client: this week's (three days ago to four days ahead, at a
+    varied time of day) and up to two earlier ones of the course. Returns how many were made."""
+    made = 0
+    check = clearance_check(client=client, treatment_slug=treatment.slug, areas=[], on=today)
+    if not check.ok or not check.cleared_areas:
+        return 0
+    areas = [a for a in AREA_MINUTES if a in check.cleared_areas][:2]
+    # This week's session: from three days ago to four days ahead, at varied times of day.
+    offset = index % 8 - 3
+    day = today + timedelta(days=offset)
+    minute = 9 * 60 + (index * 47) % (8 * 60)
+    history = index % 4  # 0: first session; 1: one done; 2, 3: two done
+    with transaction.atomic():
+        earlier = sorted({30 * n + (index % 3) for n in range(1, min(history, 2) + 1)}, reverse=True)
+        for days_before in earlier:
+            past_day = day - timedelta(days=days_before)
+            if past_day < today - timedelta(days=58):
+                continue  # before the demo clearance began
+            if _past_session(
+                client=client, treatment=treatment, areas=areas, day=past_day, minute_of_day=minute, tz=tz, by=desk
+            ):
+                made += 1
+        session_start = datetime.combine(day, time(hour=minute // 60, minute=minute % 60), tzinfo=tz)
+        if session_start < timezone.now():
+            status = Appointment.Status.NO_SHOW if index == 5 else Appointment.Status.COMPLETED
+            appointment = _past_session(
+                client=client,
+                treatment=treatment,
+                areas=areas,
+                day=day,
+                minute_of_day=minute,
+                tz=tz,
+                by=desk,
+                status=status,
+            )
+        else:
+            by = client if offset >= 2 and index % 2 else desk
+            appointment = _book(
+                client=client, treatment=treatment, areas=areas, day=day, minute_of_day=minute, tz=tz, by=by
+            )
+            if appointment is not None and index == 11:
+                appointment_cancel(appointment=appointment, cancelled_by=client, reason="Away with work that week")
+        made += appointment is not None
+    return made
+
+
 def seed(people, stdout=None) -> None:
     treatment = _catalogue()
     practitioners = _practitioners(people, treatment)
@@ -258,48 +305,10 @@ def seed(people, stdout=None) -> None:
                 + (f"; {waiting} clients put on the waitlist" if waiting else "")
             )
         return
-    made = 0
-    for index, client in enumerate(people["clients"]):
-        check = clearance_check(client=client, treatment_slug=treatment.slug, areas=[], on=today)
-        if not check.ok or not check.cleared_areas:
-            continue
-        areas = [a for a in AREA_MINUTES if a in check.cleared_areas][:2]
-        # This week's session: from three days ago to four days ahead, at varied times of day.
-        offset = index % 8 - 3
-        day = today + timedelta(days=offset)
-        minute = 9 * 60 + (index * 47) % (8 * 60)
-        history = index % 4  # 0: first session; 1: one done; 2, 3: two done
-        with transaction.atomic():
-            earlier = sorted({30 * n + (index % 3) for n in range(1, min(history, 2) + 1)}, reverse=True)
-            for days_before in earlier:
-                past_day = day - timedelta(days=days_before)
-                if past_day < today - timedelta(days=58):
-                    continue  # before the demo clearance began
-                if _past_session(
-                    client=client, treatment=treatment, areas=areas, day=past_day, minute_of_day=minute, tz=tz, by=desk
-                ):
-                    made += 1
-            session_start = datetime.combine(day, time(hour=minute // 60, minute=minute % 60), tzinfo=tz)
-            if session_start < timezone.now():
-                status = Appointment.Status.NO_SHOW if index == 5 else Appointment.Status.COMPLETED
-                appointment = _past_session(
-                    client=client,
-                    treatment=treatment,
-                    areas=areas,
-                    day=day,
-                    minute_of_day=minute,
-                    tz=tz,
-                    by=desk,
-                    status=status,
-                )
-            else:
-                by = client if offset >= 2 and index % 2 else desk
-                appointment = _book(
-                    client=client, treatment=treatment, areas=areas, day=day, minute_of_day=minute, tz=tz, by=by
-                )
-                if appointment is not None and index == 11:
-                    appointment_cancel(appointment=appointment, cancelled_by=client, reason="Away with work that week")
-            made += appointment is not None
+    made = sum(
+        _client_sessions(index, client, treatment=treatment, today=today, tz=tz, desk=desk)
+        for index, client in enumerate(people["clients"])
+    )
     waiting = _waitlist(people, treatment, today, desk)
     if stdout is not None:
         stdout.write(

@@ -184,14 +184,7 @@ def availability_inputs(
         now=now,
         timing=session_timing(treatment=treatment, areas=areas, area_minutes=catalogue.area_minutes),
         areas=areas,
-        practitioners=tuple(
-            PractitionerDiary(
-                practitioner_id=pk,
-                hours={day: tuple(sorted(blocks)) for day, blocks in by_day.items()},
-                busy=tuple(busy.practitioners.get(pk, ())),
-            )
-            for pk, by_day in hours.items()
-        ),
+        practitioners=_practitioner_diaries(hours, busy),
         rooms=tuple(RoomDiary(room_id=pk, busy=tuple(busy.rooms.get(pk, ()))) for pk in catalogue.room_ids),
         client_busy=tuple(busy.client),
         closures=tuple(busy.closures),
@@ -212,6 +205,17 @@ def booking_location_id(location_id: int | None = None, *, room: Room | None = N
     if room is not None:
         return room.location_id
     return Location.default().pk
+
+
+def _practitioner_diaries(hours: dict[int, dict[int, list]], busy: Busy) -> tuple[PractitionerDiary, ...]:
+    return tuple(
+        PractitionerDiary(
+            practitioner_id=pk,
+            hours={day: tuple(sorted(blocks)) for day, blocks in by_day.items()},
+            busy=tuple(busy.practitioners.get(pk, ())),
+        )
+        for pk, by_day in hours.items()
+    )
 
 
 def treatment_working_hours(*, treatment: Treatment, location_id: int | None = None) -> dict[int, dict[int, list]]:

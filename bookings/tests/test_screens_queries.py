@@ -146,7 +146,9 @@ def test_client_pages_queries_do_not_grow(client, screens_clinic, cleared_client
     WaitlistEntry.objects.create(
         client=cleared_client, treatment=screens_clinic.treatment, areas=["face"], first_day=MONDAY, last_day=MONDAY
     )
-    assert _count(client, url) == one
+    # At most as many: "My course" proposes the rest of the current course only while it has
+    # sessions left to book (one plan per page), and a fully booked course asks nothing.
+    assert _count(client, url) <= one
 
 
 def test_booking_calendar_queries_do_not_grow_with_the_schedule(client, screens_clinic, cleared_client, monday_morning):
