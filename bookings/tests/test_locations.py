@@ -448,3 +448,60 @@ def test_the_confirmation_and_its_ics_show_the_locations_address_and_local_time(
     text = ics.content.decode()
     assert "LOCATION:5 Fifth Avenue\\, New York" in text
     assert "DTSTART;TZID=America/New_York:20260611T100000" in text
+
+
+# --- The booking screens -----------------------------------------------------------------------
+
+
+def test_a_client_picks_a_location_first_and_sees_its_address_and_local_times(client, db):
+    import time_machine
+
+    from clinic.tests.factories import ClientFactory, log_in
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    me = ClientFactory()
+    log_in(client, me)
+    with time_machine.travel(datetime(2026, 6, 1, 6, 0, tzinfo=UTC), tick=False):
+        picker = client.get("/bookings/book/")
+        page = picker.content.decode()
+        assert "Where would you like to come?" in page
+        assert "1 Park Street, Bristol" in page and "5 Fifth Avenue, New York" in page
+        client.get(f"/bookings/book/?location={new_york.pk}")
+        calendar = client.get(
+            f"/bookings/book/{treatment.slug}/calendar/?areas=face&month=2026-06&day=2026-06-11"
+        ).content.decode()
+        assert "At <strong>New York</strong>" in calendar and "times in America/New_York" in calendar
+        assert "09:00" in calendar  # New York's opening, not London's 14:00
+        confirm = client.get(
+            f"/bookings/book/{treatment.slug}/confirm/",
+            {
+                "areas": "face",
+                "starts_at": datetime(2026, 6, 11, 13, 0, tzinfo=UTC).isoformat(),
+                "practitioner": anna.pk,
+                "room": rooms["New York"].pk,
+            },
+        ).content.decode()
+        assert "5 Fifth Avenue, New York" in confirm and "Arrive at <strong>09:00</strong>" in confirm
+
+
+def test_with_one_location_the_booking_flow_asks_nothing_about_it(client, clinic_profile):
+    from bookings.tests.factories import bookable_clinic
+    from clinic.tests.factories import ClientFactory, log_in
+
+    bookable_clinic(practitioners=1, rooms=1)
+    log_in(client, ClientFactory())
+    response = client.get("/bookings/book/")
+    assert response.status_code == 302 and "Where would you like to come?" not in response.content.decode()
+
+
+def test_a_front_desk_member_books_only_at_their_own_locations(client, db):
+    from clinic.tests.factories import ClientFactory, FrontDeskFactory, log_in
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    desk = FrontDeskFactory(home_location=bristol)
+    log_in(client, desk)
+    someone = ClientFactory()
+    response = client.get(f"/desk/clients/{someone.pk}/book/")
+    assert response.status_code == 302  # one location to pick from: straight on
+    client.get(f"/desk/clients/{someone.pk}/book/?location={new_york.pk}")  # not theirs: ignored
+    assert client.session.get("booking_location_id") is None
