@@ -505,3 +505,37 @@ def test_a_front_desk_member_books_only_at_their_own_locations(client, db):
     assert response.status_code == 302  # one location to pick from: straight on
     client.get(f"/desk/clients/{someone.pk}/book/?location={new_york.pk}")  # not theirs: ignored
     assert client.session.get("booking_location_id") is None
+
+
+def test_the_desk_day_shows_one_location_front_desk_only_theirs_and_a_manager_switches(client, db):
+    from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory, log_in
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    ben = PractitionerFactory(treatments=[treatment], user__first_name="Ben", user__last_name="Bristolian")
+    working_hours_add(practitioner=ben, location=bristol, weekday=0, start_time=time(9), end_time=time(17))
+    monday = date(2026, 6, 8)
+    AppointmentFactory(
+        client=ClientFactory(first_name="Brenda", last_name="Bristol"),
+        treatment=treatment,
+        practitioner=ben,
+        room=rooms["Bristol"],
+        starts_at=datetime(2026, 6, 8, 10, 0, tzinfo=bristol.tz),
+    )
+    AppointmentFactory(
+        client=ClientFactory(first_name="Nora", last_name="Newyork"),
+        treatment=treatment,
+        practitioner=anna,
+        room=rooms["New York"],
+        starts_at=datetime(2026, 6, 8, 10, 0, tzinfo=new_york.tz),
+    )
+    log_in(client, FrontDeskFactory(home_location=bristol))
+    page = client.get(f"/desk/day/?day={monday:%Y-%m-%d}&location={new_york.pk}").content.decode()
+    assert "At <strong>Bristol</strong>" in page  # New York is not theirs: their own location
+    assert "Brenda Bristol" in page and "Nora Newyork" not in page
+    assert 'id="location-input"' not in page
+    client.logout()
+    log_in(client, ManagerFactory())
+    page = client.get(f"/desk/day/?day={monday:%Y-%m-%d}&location={new_york.pk}").content.decode()
+    assert "At <strong>New York</strong>" in page and "times in America/New_York" in page
+    assert "Nora Newyork" in page and "Brenda Bristol" not in page
+    assert 'id="location-input"' in page

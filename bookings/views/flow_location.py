@@ -5,10 +5,11 @@ among the locations they may see (``clinic.locations.locations_for``)."""
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinic.locations import clinic_at, home_location_for, location_tz, locations_for
+from clinic.locations import all_locations, clinic_at, home_location_for, location_tz, locations_for
 from clinic.models import Location
 
 SESSION_KEY = "booking_location_id"
+DESK_SESSION_KEY = "desk_location_id"
 
 
 def booking_locations(request) -> list[Location]:
@@ -63,3 +64,18 @@ def booking_location_of(appointment) -> Location:
 def booker_place(request) -> dict:
     """The ``Booker``'s location fields: where the session is, and whether there was a choice."""
     return {"location": booking_location(request), "several_locations": len(booking_locations(request)) > 1}
+
+
+def desk_location(request) -> dict:
+    """The location a staff page shows: ``?location=`` if the member of staff may see it, else
+    their home location; ``switch`` when they may switch (a manager sees every location, the
+    front desk only theirs). The page's clock is set to the location's time zone."""
+    visible = locations_for(request.user)
+    wanted = request.GET.get("location") or str(request.session.get(DESK_SESSION_KEY, ""))
+    location = next((loc for loc in visible if str(loc.pk) == wanted), None) or home_location_for(request.user)
+    if request.GET.get("location") and str(location.pk) == wanted:
+        request.session[DESK_SESSION_KEY] = location.pk  # kept while moving between days and views
+    several = len(all_locations()) > 1  # then the page shows one location only
+    if several:
+        timezone.activate(location_tz(location))
+    return {"location": location, "choices": visible, "several": several, "switch": len(visible) > 1}
