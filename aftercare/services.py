@@ -15,7 +15,7 @@ from clinic import roles
 from clinic.audit import audit_record
 from clinic.clock import local_time_on
 from clinic.models import ClinicProfile
-from clinic.outbox import outbox_enqueue
+from clinic.outbox import PlannedMessage, outbox_enqueue_many
 from consultations.areas import Area
 
 from . import plans
@@ -183,6 +183,25 @@ def _render_later(plan_id: int) -> None:
         logger.warning("could not queue the aftercare PDF of plan %s", plan_id, exc_info=True)
 
 
+def _review_message(appointment, plan, review_on, session_on, completed_in_course: int, tz) -> PlannedMessage:
+    """The course review proposal, two weeks before the proposed review (one per course)."""
+    return PlannedMessage(
+        kind=AftercareKind.COURSE_REVIEW,
+        recipient=appointment.client,
+        due_at=local_time_on(review_on - timedelta(days=REVIEW_NOTICE_DAYS), MESSAGE_TIME, tz),
+        key=f"aftercare:course-review:{appointment.course_id}",
+        appointment_id=appointment.pk,
+        context={
+            "review_on": review_on.isoformat(),
+            "last_session_on": session_on.isoformat(),
+            "sessions_done": completed_in_course,
+            "treatment_name": appointment.treatment.name,
+            "plan_url": reverse("aftercare_plan", args=[plan.pk]),
+        },
+        essential=False,
+    )
+
+
 def _plan_create(
     *, record: SessionRecord, appointment, depths: dict[str, Decimal], tz, plan_messages: bool = True
 ) -> AftercarePlan | None:
@@ -222,40 +241,31 @@ def _plan_create(
         course_finished=course_finished,
         review_on=review_on,
     )
+    planned: list[PlannedMessage] = []
     for day in CheckIn.DAYS:
         due_at = local_time_on(session_on + timedelta(days=day), MESSAGE_TIME, tz)
         check_in = CheckIn.objects.create(plan=plan, day=day, due_at=due_at)
         if not plan_messages:
             continue
-        outbox_enqueue(
-            kind=AftercareKind.AFTERCARE_CHECKIN,
-            recipient=appointment.client,
-            due_at=due_at,
-            key=f"aftercare:check-in:{check_in.pk}",
-            appointment_id=appointment.pk,
-            context={
-                "day": day,
-                "session_on": session_on.isoformat(),
-                "check_in_id": check_in.pk,
-                "checkin_url": reverse("aftercare_check_in", args=[check_in.pk]),
-            },
+        planned.append(
+            PlannedMessage(
+                kind=AftercareKind.AFTERCARE_CHECKIN,
+                recipient=appointment.client,
+                due_at=due_at,
+                key=f"aftercare:check-in:{check_in.pk}",
+                appointment_id=appointment.pk,
+                context={
+                    "day": day,
+                    "session_on": session_on.isoformat(),
+                    "check_in_id": check_in.pk,
+                    "checkin_url": reverse("aftercare_check_in", args=[check_in.pk]),
+                },
+            )
         )
     if review_on is not None and plan_messages:
-        outbox_enqueue(
-            kind=AftercareKind.COURSE_REVIEW,
-            recipient=appointment.client,
-            due_at=local_time_on(review_on - timedelta(days=REVIEW_NOTICE_DAYS), MESSAGE_TIME, tz),
-            key=f"aftercare:course-review:{appointment.course_id}",
-            appointment_id=appointment.pk,
-            context={
-                "review_on": review_on.isoformat(),
-                "last_session_on": session_on.isoformat(),
-                "sessions_done": completed_in_course,
-                "treatment_name": appointment.treatment.name,
-                "plan_url": reverse("aftercare_plan", args=[plan.pk]),
-            },
-            essential=False,
-        )
+        planned.append(_review_message(appointment, plan, review_on, session_on, completed_in_course, tz))
+    if planned:
+        outbox_enqueue_many(planned)  # one read of the keys, one insert: not a savepoint per message
     return plan
 
 

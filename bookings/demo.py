@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import roles
+from clinic.clock import clinic_today
 from clinic.models import ClinicProfile
 from consultations.selectors import clearance_check
 
@@ -157,7 +158,7 @@ def past_course(*, client, treatment, areas, days_ago, minute_of_day: int, by) -
     For the demos of what a finished course leaves behind (aftercare's before-and-after photos).
     Sessions that found no time are left out."""
     tz = ClinicProfile.get().tz
-    today = timezone.now().astimezone(tz).date()
+    today = clinic_today()
     made = []
     for days in sorted(days_ago, reverse=True):
         appointment = _past_session(
@@ -294,7 +295,7 @@ def seed(people, stdout=None) -> None:
     treatment = _catalogue()
     practitioners = _practitioners(people, treatment)
     tz = ClinicProfile.get().tz
-    today = timezone.now().astimezone(tz).date()
+    today = clinic_today()
     staff = people["staff"]
     desk = (staff.get(roles.Role.FRONT_DESK) or staff.get(roles.Role.MANAGER) or [None])[0]
     if Appointment.objects.exists() or not practitioners:

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.clock import clinic_today
 from clinic.models import ClinicProfile
 from clinic.navigation import NavItem
 from clinic.roles import Capability, Role
@@ -64,7 +65,7 @@ def _todays_sessions(user) -> dict:
     from bookings.models import Appointment
 
     tz = ClinicProfile.get().tz
-    today = timezone.localdate(timezone=tz)
+    today = clinic_today()
     start = timezone.make_aware(datetime.combine(today, time(0)), tz)
     rows = Appointment.objects.filter(
         starts_at__gte=start, starts_at__lt=start + timedelta(days=1), status__in=Appointment.ACTIVE_STATUSES

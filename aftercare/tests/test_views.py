@@ -249,7 +249,7 @@ def test_reading_lists_takes_the_same_queries_for_one_or_many_plans(
         assert len(selectors.worried_check_ins(viewer=practitioner)) == 10
 
 
-SESSION_COMPLETION_QUERIES = 66
+SESSION_COMPLETION_QUERIES = 56
 
 
 def test_completing_a_session_stays_within_its_query_budget(client, session_setup, django_assert_max_num_queries):

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.utils import timezone
-
+from clinic.clock import clinic_today
 from clinic.models import ClinicProfile
 
 from ..availability import AvailabilityInputs, Session, Slot, find_availability
@@ -74,7 +73,7 @@ def course_plan(
     remaining = course.planned_sessions - len(sessions)
     if remaining <= 0 or not sessions:
         return []
-    today = timezone.now().astimezone(tz).date()
+    today = clinic_today()
     last = sessions[-1]
     anchor = last.starts_at.astimezone(tz).date()
     first_day = max(today, anchor + timedelta(days=treatment.spacing_min_days))

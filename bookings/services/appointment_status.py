@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import roles
+from clinic.clock import clinic_today
 from clinic.models import ClinicProfile, User
 from consultations.selectors import clearance_check, health_update_status
 
@@ -49,7 +50,7 @@ def appointment_check_in(*, appointment: Appointment, checked_in_by: User) -> Ap
 
     def ready(current: Appointment) -> None:
         tz = ClinicProfile.get().tz
-        if current.starts_at.astimezone(tz).date() != timezone.now().astimezone(tz).date():
+        if current.starts_at.astimezone(tz).date() != clinic_today():
             raise ValidationError("Clients can be checked in on the day of their session only.")
         health = health_update_status(client=current.client, appointment_id=current.pk, starts_at=current.starts_at)
         if health.code != "ok":

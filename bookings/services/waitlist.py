@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.clock import clinic_today
 from clinic.models import ClinicProfile
 from clinic.outbox import outbox_enqueue
 
@@ -42,7 +43,7 @@ def waitlist_join(
     the treatment does not cover, or someone who may not act for the client."""
     if joined_by.pk != client.pk and not roles.can(joined_by, roles.Capability.BOOK_FOR_CLIENT):
         raise ValidationError("Only the client or the clinic's staff can do this.")
-    today = timezone.localdate(timezone=ClinicProfile.get().tz)
+    today = clinic_today()
     if last_day < first_day:
         raise ValidationError({"last_day": "The last day must be on or after the first day."})
     if last_day < today:
