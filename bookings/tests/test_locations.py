@@ -539,3 +539,22 @@ def test_the_desk_day_shows_one_location_front_desk_only_theirs_and_a_manager_sw
     assert "At <strong>New York</strong>" in page and "times in America/New_York" in page
     assert "Nora Newyork" in page and "Brenda Bristol" not in page
     assert 'id="location-input"' in page
+
+
+def test_my_appointment_shows_the_locations_address_and_its_local_time(client, db):
+    from clinic.tests.factories import ClientFactory, log_in
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    me = ClientFactory()
+    booked = AppointmentFactory(
+        client=me,
+        treatment=treatment,
+        practitioner=anna,
+        room=rooms["New York"],
+        starts_at=timezone.now().replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(days=10),
+    )
+    log_in(client, me)
+    page = client.get(f"/bookings/appointments/{booked.pk}/").content.decode()
+    assert "5 Fifth Avenue, New York" in page
+    local = timezone.localtime(booked.starts_at, new_york.tz)
+    assert f"Arrive at <strong>{local:%H:%M}</strong>" in page
