@@ -6,10 +6,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails point where `make run` serves (make run PORT=8201 -> http://127.0.0.1:8201).
+CLINIC_SITE_URL ?= http://$(HOST):$(PORT)
 APT_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 APT_PACKAGES_TEST := chromium poppler-utils
 
 .PHONY: run test venv sysdeps-run sysdeps-test services lint format bench totp clean
+
+# axe-core, which the browser tests inject into every page (package-lock.json pins it).
+NODE_STAMP := node_modules/.package-lock.json
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +34,12 @@ sysdeps-test: sysdeps-run
 	@missing=""; for p in $(APT_PACKAGES_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
+	@command -v npm >/dev/null || { echo "Installing npm"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 # PostgreSQL and Redis for the test suite: start them if they are installed but stopped.
 services:
@@ -43,10 +54,10 @@ run: venv sysdeps-run
 	@mkdir -p var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)  (e-mails are written to var/mail; Ctrl-C stops everything)"
-	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) bin/serve
+	@echo "Serving on http://$(HOST):$(PORT)  (e-mails are written to var/mail, their links to $(CLINIC_SITE_URL); Ctrl-C stops everything)"
+	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) CLINIC_SITE_URL=$(CLINIC_SITE_URL) bin/serve
 
-test: venv sysdeps-test services
+test: venv sysdeps-test services $(NODE_STAMP)
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -67,4 +78,4 @@ totp: venv
 	@$(PY) manage.py demo_totp $(EMAIL)
 
 clean:
-	rm -rf var screenshots bench/results
+	rm -rf var screenshots bench/results node_modules

@@ -21,6 +21,8 @@ def messages_register() -> None:
         builders=[check_in_message_content],
         clinical=True,
     )
-    message_kind_register(AftercareKind.COURSE_REVIEW, AftercareKind.COURSE_REVIEW.label, context_only=True)
+    message_kind_register(
+        AftercareKind.COURSE_REVIEW, AftercareKind.COURSE_REVIEW.label, context_only=True, marketing=True
+    )
     # The aftercare e-mail is planned by bookings at completion; its plan and PDF are aftercare's.
     message_content_register(BookingKind.AFTERCARE, aftercare_message_content)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.dates import date_label
 from consultations.areas import Area
 
 from .protocols import MAX_NEEDLE_DEPTH_MM, MIN_NEEDLE_DEPTH_MM, DepthBand, SkinType
@@ -243,7 +244,7 @@ class AftercarePlan(models.Model):
         indexes = [models.Index(fields=["client", "-session_on"], name="aftercare_plan_client_recent")]
 
     def __str__(self):
-        return f"Aftercare plan of {self.session_on:%d %b %Y} for {self.client}"
+        return f"Aftercare plan of {date_label(self.session_on)} for {self.client}"
 
 
 class CheckIn(models.Model):

@@ -13,25 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from clinic.dates import date_label
 from consultations.areas import Area
 
 from .protocols import DepthBand, SkinType, depth_band
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 CHECKLIST_DAYS = 7
 # Rules of a narrower scope win a tie on duration: their text was written for this client.
 _SCOPE_WEIGHT = {"general": 0, "area": 1, "depth": 2, "skin_type": 3}
@@ -88,11 +75,11 @@ class Protocol:
 
 def day_label(day: date) -> str:
     """ "Thursday 12 March" """
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return date_label(day, "day")
 
 
 def day_label_with_year(day: date) -> str:
-    return f"{day_label(day)} {day.year}"
+    return date_label(day, "weekday")
 
 
 def short_day_label(day: date) -> str:
@@ -282,8 +269,8 @@ def build_plan(
         "next_session": next_session,
         "review": review,
         "results": {
-            "from_label": f"{MONTHS[results_from.month - 1]} {results_from.year}",
-            "to_label": f"{MONTHS[results_to.month - 1]} {results_to.year}",
+            "from_label": date_label(results_from, "month"),
+            "to_label": date_label(results_to, "month"),
             "from_months": protocol.results_from_months,
             "to_months": protocol.results_to_months,
             "text": protocol.results_text,

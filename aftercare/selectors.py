@@ -92,6 +92,17 @@ def staff_plan(*, viewer, plan_id: int) -> AftercarePlan:
     return plan
 
 
+def plan_id_for_appointment(*, viewer, appointment_id: int) -> int | None:
+    """The id of a session's plan for a viewer who may open it (the client whose plan it is, or
+    staff who may read treatment details; the front desk is refused), else None (one query)."""
+    plans = AftercarePlan.objects.filter(appointment_id=appointment_id)
+    if roles.is_staff_member(viewer):
+        roles.require(viewer, roles.Capability.VIEW_MEDICAL)
+    else:
+        plans = plans.filter(client=viewer)
+    return plans.values_list("pk", flat=True).first()
+
+
 def plan_for_viewer(*, viewer, plan_id: int) -> AftercarePlan:
     if roles.is_staff_member(viewer):
         return staff_plan(viewer=viewer, plan_id=plan_id)

@@ -77,6 +77,18 @@ def _depths_checked(*, appointment, depths: dict, max_mm: Decimal | None) -> dic
     return checked
 
 
+def covering_for(*, appointment, user) -> str | None:
+    """The name of the appointment's own practitioner when ``user`` is someone else, else None.
+
+    Any practitioner (or manager) may record a colleague's session: cover for a colleague who is
+    ill or running late is real. It is never silent: the record page says "covering for X" and the
+    audit entry of the record names X (``session_complete``)."""
+    if appointment.practitioner_id is None or appointment.practitioner.user_id == user.pk:
+        return None
+    own = appointment.practitioner.user
+    return own.get_full_name() or own.email
+
+
 def session_complete(
     *,
     appointment,
@@ -99,7 +111,9 @@ def session_complete(
     aftercare plan, the day-1 and day-3 check-ins and their messages, and (at the end of a
     course) the review proposal. The PDF is rendered after commit by a task.
 
-    Guarantees: no completion without a record; every treated area has a depth no deeper than
+    Guarantees: no completion without a record; a record by someone other than the appointment's
+    own practitioner is audited as ``session_record.create_covering`` naming that practitioner
+    (``covering_for``); every treated area has a depth no deeper than
     the client's clearance allows (a treatment that needs a clearance is refused without one). Raises ``PermissionDenied`` for anyone who may not record
     sessions, ``ValidationError`` (keyed by field where it can be) for bad input or a session
     that is already recorded or not in a state to complete; nothing is written then.
@@ -158,18 +172,30 @@ def session_complete(
         appointment_complete(appointment=appointment, completed_by=recorded_by, session_record=record)
 
         plan = _plan_create(record=record, appointment=appointment, depths=checked, tz=tz)
-        audit_record(
-            actor=recorded_by,
-            action="session_record.create",
-            target=record,
-            request=request,
-            subject=appointment.client,
-            details={"appointment_id": appointment.pk, "plan_id": plan.pk if plan else None},
+        _session_record_audit(
+            record=record, appointment=appointment, recorded_by=recorded_by, plan=plan, request=request
         )
         if plan is not None:
             plan_id = plan.pk
             transaction.on_commit(lambda: _render_later(plan_id))
     return record
+
+
+def _session_record_audit(*, record, appointment, recorded_by, plan, request) -> None:
+    """Audit the new record; one made by someone covering for the appointment's practitioner is
+    ``session_record.create_covering`` and names that practitioner."""
+    details = {"appointment_id": appointment.pk, "plan_id": plan.pk if plan else None}
+    covered = covering_for(appointment=appointment, user=recorded_by)
+    if covered is not None:
+        details["covering_for"] = {"practitioner_id": appointment.practitioner_id, "name": covered}
+    audit_record(
+        actor=recorded_by,
+        action="session_record.create_covering" if covered is not None else "session_record.create",
+        target=record,
+        request=request,
+        subject=appointment.client,
+        details=details,
+    )
 
 
 def _render_later(plan_id: int) -> None:

@@ -11,6 +11,11 @@ urlpatterns = [
     path("aftercare/check-ins/<int:check_in_id>/seen/", views.check_in_seen, name="aftercare_check_in_seen"),
     path("aftercare/worried/", views.worried, name="aftercare_worried"),
     path(
+        "aftercare/appointments/<int:appointment_id>/plan/",
+        views.plan_for_appointment,
+        name="aftercare_plan_for_appointment",
+    ),
+    path(
         "aftercare/appointments/<int:appointment_id>/record/",
         views.session_record,
         name="aftercare_session_record",

@@ -82,6 +82,7 @@ def session_record(request, appointment_id: int):
             "depth_fields": depth_fields,
             "other_fields": other_fields,
             "no_clearance_message": services.NO_CLEARANCE_MESSAGE,
+            "covering_for": services.covering_for(appointment=appointment, user=request.user),
         },
         status=status,
     )
@@ -112,6 +113,16 @@ def plan_detail(request, plan_id: int):
         "aftercare/plan_detail.html",
         {"plan": plan, "content": plan.content, "is_staff_view": is_staff_view},
     )
+
+
+@login_required
+def plan_for_appointment(request, appointment_id: int):
+    """A completed session's plan, linked from the booking pages (bookings never imports
+    aftercare, so they link by the appointment and this finds the plan)."""
+    plan_id = selectors.plan_id_for_appointment(viewer=request.user, appointment_id=appointment_id)
+    if plan_id is None:
+        raise Http404("This session has no aftercare plan.")
+    return redirect("aftercare_plan", plan_id)
 
 
 @login_required

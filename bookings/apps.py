@@ -43,6 +43,7 @@ class BookingsConfig(AppConfig):
         from consultations.appointments import appointment_lookup_register, appointment_starts_at_register
 
         from . import checks  # noqa: F401 (registers the settings check)
+        from .client_data import bookings_client_data_register
         from .course_panels import course_panel_register
         from .course_plan_panel import course_plan_panels
         from .messages import messages_register
@@ -56,3 +57,4 @@ class BookingsConfig(AppConfig):
         appointment_starts_at_register(appointment_starts_at)
         # The same for clinic: which booked sessions a change of the clinic's zone would move.
         time_zone_change_check_register(sessions_not_fitting_time_zone)
+        bookings_client_data_register()  # what the export and the erasure read (clinic.client_data)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.clock import clinic_today
+from clinic.dates import date_label
 from clinic.models import ClinicProfile, Location
 from consultations.selectors import clearance_check
 
@@ -317,6 +318,6 @@ def seed(people, stdout=None) -> None:
     seed_locations(people, treatment)  # after the sessions: those are all in Bristol
     if stdout is not None:
         stdout.write(
-            f"bookings: {made} appointments around {today:%d %B %Y} for clients part-way through courses; "
+            f"bookings: {made} appointments around {date_label(today)} for clients part-way through courses; "
             f"{waiting} clients on the waitlist"
         )

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from consultations.areas import Area
+from consultations.forms import HealthUpdateForm
 
 from .models import Appointment, Practitioner, Room, Treatment
 from .services.appointments import FARTHEST_FROM_NOW
@@ -147,3 +148,40 @@ class WaitlistJoinForm(forms.Form):
         if first and last and last - first > timedelta(days=90):
             self.add_error("last_day", "Choose a range of at most 90 days.")
         return cleaned
+
+
+class TabletCodeForm(forms.Form):
+    """The one-time code the desk gives for a check-in on the clinic's tablet."""
+
+    code = forms.CharField(
+        label="Check-in code",
+        max_length=20,
+        help_text="Eight letters and numbers, from the front desk.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "inputmode": "text"}
+        ),
+        error_messages={"required": "Please type the code the desk gave you."},
+    )
+
+
+class TabletCheckInForm(HealthUpdateForm):
+    """What the client answers on the tablet: the health update when it is not in yet, the
+    current consent when theirs is older (either part is left out when it is not needed)."""
+
+    consent_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    full_name = forms.CharField(
+        label="Type your full name to sign",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    agreed = forms.BooleanField(label="I have read the consent above and I agree", required=False)
+
+    def __init__(self, *args, needs_health: bool, consent=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_health:
+            del self.fields["anything_changed"], self.fields["details"]
+        if consent is None:
+            del self.fields["consent_version"], self.fields["full_name"], self.fields["agreed"]
+        else:
+            self.fields["consent_version"].initial = consent.version

@@ -33,10 +33,11 @@ def messages_register() -> None:
         (Kind.APPOINTMENT_CANCELLED, appointment, False),
         (Kind.REMINDER, appointment, True),
         (Kind.HEALTH_UPDATE_REQUEST, appointment, True),
-        (Kind.NEXT_WINDOW_OPENS, window, True),
-        (Kind.WINDOW_CLOSING, window, True),
     ):
         message_kind_register(kind, kind.label, builders=builders, time_bound=time_bound)
+    # The course-window nudges are marketing: only with an opt-in, with an unsubscribe link.
+    for kind in (Kind.NEXT_WINDOW_OPENS, Kind.WINDOW_CLOSING):
+        message_kind_register(kind, kind.label, builders=window, time_bound=True, marketing=True)
     message_kind_register(Kind.AFTERCARE, Kind.AFTERCARE.label, builders=appointment, clinical=True)
     # The offer's words come from its row (the time offered); it goes stale when that time passes.
     message_kind_register(Kind.WAITLIST_OFFER, Kind.WAITLIST_OFFER.label, context_only=True, time_bound=True)

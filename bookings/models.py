@@ -434,3 +434,7 @@ class CalendarFeedToken(models.Model):
     def __str__(self):
         state = "revoked" if self.revoked_at else "live"
         return f"Calendar feed of {self.practitioner} ({state})"
+
+
+# Defined in its own module (size); imported here so that Django registers it with the app.
+from .tablet_models import TabletCheckIn  # noqa: E402, F401

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.clock import clinic_today
+from clinic.dates import date_label
 from clinic.models import ClinicProfile
 from clinic.navigation import NavItem
 from clinic.roles import Capability, Role
@@ -24,7 +25,7 @@ NAV_ITEMS = [
 
 def _arrival_words(moment, tz) -> dict:
     local = timezone.localtime(moment, tz)
-    return {"day": f"{local:%A} {local.day} {local:%B}", "time": f"{local:%H:%M}"}
+    return {"day": date_label(local, "day"), "time": f"{local:%H:%M}"}
 
 
 def dashboard_panels(request) -> list[dict]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import client, desk, desk_waitlist, flow, practice
+from .views import client, desk, desk_waitlist, flow, practice, tablet
 
 urlpatterns = [
     # Clients
@@ -38,9 +38,15 @@ urlpatterns = [
     path("desk/appointments/<int:appointment_id>/cancel/", desk.desk_cancel, name="desk_cancel"),
     path("desk/appointments/<int:appointment_id>/health-update/", desk.desk_health_update, name="desk_health_update"),
     path("desk/appointments/<int:appointment_id>/session.ics", desk.desk_appointment_ics, name="desk_appointment_ics"),
+    path("desk/appointments/<int:appointment_id>/tablet/", tablet.desk_tablet_open, name="desk_tablet_open"),
+    path("desk/appointments/<int:appointment_id>/tablet/status/", tablet.desk_tablet_status, name="desk_tablet_status"),
     path("desk/waitlist/", desk_waitlist.desk_waitlist, name="desk_waitlist"),
     path("desk/clients/<int:client_id>/waitlist/", desk_waitlist.desk_waitlist_join, name="desk_waitlist_join"),
     path("desk/waitlist/<int:entry_id>/offer/", desk_waitlist.desk_waitlist_offer, name="desk_waitlist_offer"),
+    # The clinic's tablet: no account, one check-in at a time (bookings.tablet)
+    path("tablet/", tablet.tablet_start, name="tablet_start"),
+    path("tablet/check-in/", tablet.tablet_check_in, name="tablet_check_in"),
+    path("tablet/done/", tablet.tablet_done, name="tablet_done"),
     # Practitioners
     path("practice/day/", practice.practice_day, name="practice_day"),
     path("practice/week/", practice.practice_week, name="practice_week"),

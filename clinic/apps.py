@@ -16,6 +16,7 @@ class ClinicConfig(AppConfig):
             outbox_checks,  # noqa: F401 (registers the checks)
             rule_changes,  # noqa: F401 (its system check: a zone change shows what it moves)
         )
+        from .client_data import core_client_data_register
         from .mfa import record_totp_activation
         from .models import ClinicProfile, Location
         from .setup_cache import setup_models_watch
@@ -23,6 +24,8 @@ class ClinicConfig(AppConfig):
         # Not on creation: the profile is created by the first read, which caches what it made.
         setup_models_watch(ClinicProfile, on_create=False)
         setup_models_watch(Location)
+
+        core_client_data_register()
 
         authenticator_added.connect(record_totp_activation, dispatch_uid="clinic.mfa.record_totp_activation")
         # The filesystem broker and the file e-mail backend need their folders.

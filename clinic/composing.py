@@ -5,6 +5,7 @@ Wording lives in template files, one folder per kind under ``templates/messages/
 ``subject.txt``, ``body.txt``, ``body.html`` and ``sms.txt``. They are rendered in the clinic's
 time zone, with these names available:
 
+- ``unsubscribe_url`` for marketing kinds (``clinic.consent``): their templates must show it;
 - ``clinic`` (the ClinicProfile: name, address, phone, e-mail), ``recipient``, ``message``;
 - every key of the row's ``context`` (keys ending in ``_at`` come back as aware datetimes, ``_on``,
   ``_date`` and ``_until`` as dates, keys ending in ``_url`` that are paths become absolute links on
@@ -35,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from .consent import is_marketing, unsubscribe_path
 from .message_kinds import content_builders
 from .models import ClinicProfile, OutboundMessage
 
@@ -57,6 +59,7 @@ class ComposedMessage:
     sms: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     skip: str = ""  # a reason not to send it at all
+    headers: dict = field(default_factory=dict)  # extra e-mail headers (List-Unsubscribe)
 
 
 def absolute_url(path: str) -> str:
@@ -144,6 +147,14 @@ def message_compose(*, message: OutboundMessage, clinic: ClinicProfile | None = 
         "preferences_url": absolute_url(reverse("my_messages")),
         **_context_values(raw_context),
     }
+    headers = {}
+    if is_marketing(message.kind):
+        # A link that works without logging in, and RFC 8058 one-click for mail programs.
+        context["unsubscribe_url"] = absolute_url(unsubscribe_path(person=message.recipient))
+        headers = {
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     attachments = _stored_attachments(stored)
     for builder in content_builders(message.kind):
         extra = dict(builder(message) or {})
@@ -161,4 +172,5 @@ def message_compose(*, message: OutboundMessage, clinic: ClinicProfile | None = 
             html=render_to_string(f"{folder}/body.html", context),
             sms=" ".join(render_plain_text(f"{folder}/sms.txt", context).split()),
             attachments=attachments,
+            headers=headers,
         )

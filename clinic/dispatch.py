@@ -23,7 +23,8 @@ Guarantees:
   offer) that could only go out after its moment had passed by more than
   ``OUTBOX_STALE_GRACE_MINUTES`` is skipped with a note (``clinic.staleness``); so is one that its
   content builder finds moot (the next session is already booked).
-- Non-essential messages to people who opted out are cancelled, not sent. A message goes by SMS
+- Non-essential messages to people who opted out are cancelled, not sent; a marketing message
+  (``clinic.consent``) without a current opt-in for the channel it would go by is skipped. A message goes by SMS
   when the person prefers it and has a phone number, else by e-mail; an essential message whose
   texts failed twice goes by e-mail, so it reaches the person on at least one channel.
 
@@ -46,6 +47,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .composing import ComposedMessage, message_compose
+from .consent import is_marketing, marketing_opted_in
 from .models import ClinicProfile, OutboundMessage
 from .sms import TextMessage, sms_backend
 from .staleness import message_stale_note
@@ -179,7 +181,7 @@ def _send_email(connection, message: OutboundMessage, composed: ComposedMessage,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=connection,
-        headers={"X-Clinic-Message": str(message.pk)},
+        headers={"X-Clinic-Message": str(message.pk), **composed.headers},
     )
     email.attach_alternative(composed.html, "text/html")
     for attachment in composed.attachments:
@@ -223,6 +225,10 @@ def _not_to_be_sent(message: OutboundMessage, clinic) -> tuple[str, str] | None:
         return Status.CANCELLED, "Opted out of messages that are not essential."
     if not recipient.is_active:
         return Status.CANCELLED, "The account is closed."
+    if is_marketing(message.kind):
+        channel, _, _ = _channel_for(message)
+        if not marketing_opted_in(person=recipient, channel=channel):
+            return Status.SKIPPED, f"No marketing consent for {Channel(channel).label} at sending time."
     stale = message_stale_note(message=message, now=timezone.now(), tz=clinic.tz)
     if stale:
         return Status.SKIPPED, stale[:200]

@@ -19,7 +19,9 @@ Attributes that clinic's own pages and dispatcher act on:
 
 - ``clinical``: the words are clinical (a practitioner's note, an aftercare plan): only staff who may
   read medical answers see them in the log;
-- ``time_bound``: the message is about a moment and goes stale if sent late (``clinic.staleness``).
+- ``time_bound``: the message is about a moment and goes stale if sent late (``clinic.staleness``);
+- ``marketing``: sent only with a current opt-in for its channel, with an unsubscribe link
+  (``clinic.consent``).
 """
 
 from collections.abc import Callable
@@ -42,6 +44,7 @@ class MessageKind:
     context_only: bool = False
     clinical: bool = False
     time_bound: bool = False
+    marketing: bool = False
 
 
 _kinds: dict[str, MessageKind] = {}
@@ -57,10 +60,13 @@ def message_kind_register(
     context_only: bool = False,
     clinical: bool = False,
     time_bound: bool = False,
+    marketing: bool = False,
 ) -> MessageKind:
     """Register a kind (idempotent: registering the same code again replaces its description and
     keeps builders added by other apps)."""
-    kind = MessageKind(code, label, [], context_only=context_only, clinical=clinical, time_bound=time_bound)
+    kind = MessageKind(
+        code, label, [], context_only=context_only, clinical=clinical, time_bound=time_bound, marketing=marketing
+    )
     previous = _kinds.get(code)
     extra = _orphan_builders.pop(code, [])
     for builder in [*builders, *(previous.builders if previous else []), *extra]:
@@ -103,6 +109,10 @@ def clinical_kinds() -> frozenset[str]:
 
 def time_bound_kinds() -> frozenset[str]:
     return frozenset(code for code, kind in _kinds.items() if kind.time_bound)
+
+
+def marketing_kinds() -> frozenset[str]:
+    return frozenset(code for code, kind in _kinds.items() if kind.marketing)
 
 
 @register()

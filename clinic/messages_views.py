@@ -10,14 +10,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import roles
 from .audit import audit_record
+from .consent import marketing_consent_withdraw_all, unsubscribe_person_id
 from .errors import error_show
 from .message_kinds import clinical_kinds
 from .messages_forms import ContactPreferencesForm, MessageLogFilterForm
-from .models import OutboundMessage
+from .models import MarketingConsent, OutboundMessage
 from .outbox import (
     client_messages,
     contact_preferences_update,
@@ -76,10 +78,16 @@ def message_log(request):
 def message_log_client(request, client_id: int):
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
     person = get_object_or_404(get_user_model(), pk=client_id)
+    rows = client_messages(client=person)
     return render(
         request,
         "messages/log_client.html",
-        {"person": person, "rows": _rows(client_messages(client=person))},
+        {
+            "person": person,
+            # Nearest first: what is coming up soonest, then what went out most recently.
+            "upcoming": _rows([row for row in rows if row.upcoming]),
+            "rows": _rows([row for row in rows if not row.upcoming]),
+        },
     )
 
 
@@ -145,3 +153,21 @@ def my_messages(request):
             messages.success(request, "Your message preferences are saved.")
             return redirect("my_messages")
     return render(request, "messages/my_messages.html", {"form": form, "sent": own_messages(user=user)})
+
+
+@csrf_exempt  # the signed token in the address is the proof; mail programs POST without a form
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """Stop marketing messages without logging in. GET shows one button (link checkers that
+    fetch every link must not unsubscribe anyone); POST, from that button or from a mail
+    program's one-click (RFC 8058), withdraws every marketing opt-in of the person the token
+    names. Service messages (reminders, aftercare) are not affected."""
+    person_id = unsubscribe_person_id(token)
+    person = get_user_model().objects.filter(pk=person_id, is_active=True).first() if person_id else None
+    if person is None:
+        return render(request, "messages/unsubscribe.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        marketing_consent_withdraw_all(person=person, via=MarketingConsent.Via.UNSUBSCRIBE_LINK, request=request)
+        done = True
+    return render(request, "messages/unsubscribe.html", {"done": done, "token": token})

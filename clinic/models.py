@@ -233,7 +233,8 @@ def default_location_id() -> int:
 
 
 class AuditEntry(models.Model):
-    """Who did what to which object, when, from where. Never edited, never deleted by the app."""
+    """Who did what to which object, when, from where. Never edited; deleted only when older than
+    ``RECORDS_AUDIT_DAYS`` (``records.retention``)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -388,3 +389,45 @@ class OutboundMessage(models.Model):
         from .message_kinds import message_kind_label
 
         return message_kind_label(self.kind)
+
+
+class MarketingConsent(models.Model):
+    """A person's opt-in to marketing on one channel (the course-window nudges, the review
+    request): when and how it was given, and when and how it was withdrawn. Rows are history: a
+    new opt-in after a withdrawal is a new row, and at most one is in force per person and
+    channel. Written by ``clinic.consent``; the dispatcher sends a marketing message only while
+    one is in force for the channel it goes by."""
+
+    class Via(models.TextChoices):
+        PORTAL = "portal", "The client's own messages page"
+        STAFF = "staff", "Recorded by staff"
+        UNSUBSCRIBE_LINK = "unsubscribe_link", "The unsubscribe link in a message"
+        IMPORT = "import", "Imported from the previous system"
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="marketing_consents")
+    channel = models.CharField(max_length=8, choices=OutboundMessage.Channel.choices)
+    given_at = models.DateTimeField(default=timezone.now)
+    given_via = models.CharField(max_length=20, choices=Via.choices)
+    given_ip = models.GenericIPAddressField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_via = models.CharField(max_length=20, choices=Via.choices, blank=True)
+
+    class Meta:
+        ordering = ["person_id", "channel", "given_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "channel"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="marketing_consent_one_in_force",
+            ),
+            models.CheckConstraint(condition=models.Q(channel__in=["email", "sms"]), name="marketing_consent_channel"),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True, withdrawn_via="")
+                | models.Q(withdrawn_at__isnull=False, withdrawn_at__gte=models.F("given_at")),
+                name="marketing_consent_withdrawal_complete",
+            ),
+        ]
+
+    def __str__(self):
+        state = f"withdrawn {self.withdrawn_at:%Y-%m-%d}" if self.withdrawn_at else "in force"
+        return f"Marketing by {self.get_channel_display()} for {self.person_id} ({state})"

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from . import roles
 from .audit import audit_record
+from .consent import is_marketing, marketing_opted_in
 from .message_kinds import clinical_kinds
 from .models import OutboundMessage
 
@@ -48,8 +49,12 @@ def _kick_dispatcher() -> None:
 
 
 def _kick_after_commit_if_due(due_at: datetime) -> None:
+    """One kick per transaction, however many messages it plans (a CSV import books thousands of
+    sessions in one): a dispatcher run sends all that is due."""
     if due_at <= timezone.now() + SEND_NOW_WINDOW:
-        transaction.on_commit(_kick_dispatcher)
+        pending = transaction.get_connection().run_on_commit
+        if not any(callback is _kick_dispatcher for _sids, callback, *_rest in pending):
+            transaction.on_commit(_kick_dispatcher)
 
 
 def outbox_enqueue(
@@ -73,7 +78,12 @@ def outbox_enqueue(
     """
     if due_at.tzinfo is None:
         raise ValueError("due_at must be an aware datetime")
-    with transaction.atomic():
+    # Marketing without an opt-in is written skipped, never pending (clinic.consent).
+    withheld = is_marketing(kind) and not marketing_opted_in(person=recipient)
+    # No savepoint of its own: callers plan messages inside their change's transaction, several
+    # per booking, and get_or_create keeps its own for the insert race (a CSV import books
+    # thousands in one transaction: records.csv_import).
+    with transaction.atomic(savepoint=False):
         message, created = OutboundMessage.objects.get_or_create(
             idempotency_key=key,
             defaults={
@@ -85,6 +95,11 @@ def outbox_enqueue(
                 "context": context or {},
                 "essential": essential,
                 "channel": channel or "",
+                **(
+                    {"status": OutboundMessage.Status.SKIPPED, "note": "No marketing consent when it was planned."}
+                    if withheld
+                    else {}
+                ),
             },
         )
         if not created and message.status == OutboundMessage.Status.PENDING:
@@ -296,9 +311,15 @@ def message_log_people(*, query: str, limit: int = 20) -> list:
 
 
 def client_messages(*, client, limit: int = 200) -> list[OutboundMessage]:
-    """The messages to one person, newest first (the communication log). Two queries."""
+    """The messages to one person (the communication log), nearest first: those still to be sent
+    soonest first (a clearance-expiry notice a year ahead comes last of them), then the rest newest
+    first. Each row's ``upcoming`` says which. One query."""
+    upcoming = Q(status=OutboundMessage.Status.PENDING, due_at__gt=timezone.now())
     return list(
-        OutboundMessage.objects.filter(recipient=client).select_related("resend_of").order_by("-due_at", "-pk")[:limit]
+        OutboundMessage.objects.filter(recipient=client)
+        .select_related("resend_of")
+        .annotate(upcoming=Case(When(upcoming, then=True), default=False))
+        .order_by("-upcoming", Case(When(upcoming, then=F("due_at"))).asc(), "-due_at", "-pk")[:limit]
     )
 
 

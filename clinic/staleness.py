@@ -25,6 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .dates import datetime_label
 from .message_kinds import time_bound_kinds
 from .models import OutboundMessage
 
@@ -64,13 +65,13 @@ def message_stale_note(*, message: OutboundMessage, now: datetime, tz) -> str:
     if (message.context or {}).get("offered_starts_at"):
         offered = _offered_time(message)
         if offered is not None and offered <= now:
-            return f"Not sent: the time it offered ({timezone.localtime(offered, tz):%a %-d %b %H:%M}) has passed."
+            return f"Not sent: the time it offered ({datetime_label(offered, 'short', tz=tz)}) has passed."
     late = now - message.due_at
     grace = stale_grace()
     if late <= grace:
         return ""
     due = timezone.localtime(message.due_at, tz)
     return (
-        f"Not sent: due {due:%a %-d %b %H:%M}, it was {_duration(late)} late and no longer useful "
+        f"Not sent: due {datetime_label(due, 'short')}, it was {_duration(late)} late and no longer useful "
         f"(messages about a moment are skipped after {_duration(grace)})."
     )

@@ -20,9 +20,11 @@ urlpatterns = [
     path("messages/clients/<int:client_id>/", messages_views.message_log_client, name="message_log_client"),
     path("messages/<int:pk>/", messages_views.message_detail, name="message_detail"),
     path("messages/<int:pk>/resend/", messages_views.message_resend, name="message_resend"),
+    path("messages/unsubscribe/<str:token>/", messages_views.unsubscribe, name="unsubscribe"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("consultations.urls")),
     path("", include("bookings.urls")),
     path("", include("aftercare.urls")),
+    path("", include("records.urls")),
 ]

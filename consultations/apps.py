@@ -8,3 +8,6 @@ class ConsultationsConfig(AppConfig):
         from .messages import messages_register
 
         messages_register()
+        from .client_data import consultations_client_data_register
+
+        consultations_client_data_register()

@@ -9,6 +9,8 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from clinic.dates import date_label
+
 from .areas import Area
 
 MINIMUM_AGE = 18
@@ -277,7 +279,7 @@ def answer_display(key: str, value) -> str:
         return "Yes" if value else "No"
     if key in DATE_KEYS:
         try:
-            return f"{date.fromisoformat(value):%d %b %Y}"
+            return date_label(date.fromisoformat(value))
         except (TypeError, ValueError):
             return str(value)
     labels = _CHOICE_LABELS.get(key)

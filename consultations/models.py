@@ -154,6 +154,32 @@ class ConsentSignature(models.Model):
         return f"Consent v{self.consent_text.version if self.consent_text_id else '?'} signed by {self.full_name}"
 
 
+class ConsentRenewal(models.Model):
+    """The client's signature on a newer consent version than the one signed with their intake
+    (a text published since), given before a session, on the clinic's tablet or online. Never
+    edited, like ``ConsentSignature``; one per client and version."""
+
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consent_renewals")
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="consent_renewals")
+    consent_text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="renewals")
+    appointment_id = models.BigIntegerField(null=True, blank=True, help_text="The session it was signed before.")
+    full_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    text_sha256 = models.CharField(max_length=64, help_text="Hash of the exact text signed.")
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(full_name=""), name="consent_renewal_has_name"),
+            models.UniqueConstraint(fields=["client", "consent_text"], name="consent_renewal_once_per_version"),
+        ]
+
+    def __str__(self):
+        return f"Consent v{self.consent_text.version if self.consent_text_id else '?'} signed again by {self.full_name}"
+
+
 class Clearance(models.Model):
     """A practitioner's approval: this client may have this treatment on these areas, at most
     this needle depth, between these dates. ``revoked_at`` ends it early (a new intake version

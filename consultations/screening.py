@@ -15,6 +15,8 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from clinic.dates import date_label
+
 from .areas import Area, area_labels
 from .models import Severity
 
@@ -109,7 +111,7 @@ class RecentRule:
             self.code,
             self.severity,
             self.title,
-            f"{self.why}: last on {when:%d %b %Y}, so not before {until:%d %b %Y}.",
+            f"{self.why}: last on {date_label(when)}, so not before {date_label(until)}.",
             defer_until=until,
         )
 

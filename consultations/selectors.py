@@ -14,11 +14,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinic import roles
+from clinic.dates import date_label
 
 from .areas import area_labels
 from .models import (
     DEFAULT_TREATMENT_SLUG,
     Clearance,
+    ConsentRenewal,
+    ConsentText,
     HealthUpdate,
     Intake,
     IntakeFlag,
@@ -88,7 +91,7 @@ def _clearance_from_rows(
             return ClearanceCheck(
                 False,
                 "expired",
-                f"Your clearance ended on {clearance.valid_until:%d %B %Y}. "
+                f"Your clearance ended on {date_label(clearance.valid_until)}. "
                 "Please update your consultation form so that a practitioner can review it again.",
                 **facts,
             )
@@ -96,7 +99,7 @@ def _clearance_from_rows(
             return ClearanceCheck(
                 False,
                 "pending",
-                f"Your clearance starts on {clearance.valid_from:%d %B %Y}.",
+                f"Your clearance starts on {date_label(clearance.valid_from)}.",
                 available_from=clearance.valid_from,
                 **facts,
             )
@@ -120,7 +123,7 @@ def _clearance_from_rows(
         return ClearanceCheck(
             True,
             "cleared",
-            f"You are cleared for treatment until {clearance.valid_until:%d %B %Y}.",
+            f"You are cleared for treatment until {date_label(clearance.valid_until)}.",
             **facts,
         )
 
@@ -146,7 +149,7 @@ def _clearance_from_rows(
         return ClearanceCheck(
             False,
             "deferred",
-            f"Treatment can be considered again from {intake.deferred_until:%d %B %Y}.",
+            f"Treatment can be considered again from {date_label(intake.deferred_until)}.",
             available_from=intake.deferred_until,
         )
     # Approved, but not for this treatment (or its clearance was withdrawn).
@@ -262,6 +265,28 @@ def health_update_statuses(*, appointments: list[tuple[int, int, datetime]]) -> 
         int(appointment_id): _health_status(found.get((int(client_id), int(appointment_id))), starts_at, now)
         for client_id, appointment_id, starts_at in appointments
     }
+
+
+def consent_to_sign(*, client) -> ConsentText | None:
+    """The current consent text when ``client`` has signed only an older version (a text published
+    since their intake was sent), else None. A client with no sent intake has nothing to renew:
+    the intake itself asks for the signature. Three queries at most."""
+    current = ConsentText.objects.order_by("-version").first()
+    if current is None:
+        return None
+    intake = (
+        Intake.objects.filter(client=client, superseded_at__isnull=True)
+        .exclude(status=IntakeStatus.DRAFT)
+        .select_related("consent")
+        .order_by("-version")
+        .first()
+    )
+    signature = getattr(intake, "consent", None) if intake is not None else None
+    if signature is None or signature.consent_text_id == current.pk:
+        return None
+    if ConsentRenewal.objects.filter(client=client, consent_text=current).exists():
+        return None
+    return current
 
 
 # --- Intakes: the client's own, and the medical views ------------------------------------------

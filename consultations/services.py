@@ -1,11 +1,11 @@
 """Every write of the consultations app: the client's intake and signature, the practitioner's
-decisions, health updates, consent versions.
+decisions, health updates. Consent versions and renewals are in ``consultations.consent``
+(re-exported here).
 
 Each service runs in one transaction, writes its outbox rows and audit entries inside it, and
 raises ``ValidationError`` with words the person on the other side understands.
 """
 
-import hashlib
 from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -18,19 +18,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic import roles
-from clinic.audit import audit_record, client_ip
+from clinic.audit import audit_record
 from clinic.clock import clinic_today, local_time_on
 from clinic.locks import users_lock
 from clinic.outbox import outbox_enqueue
 
 from .areas import Area, area_labels
+from .consent import (  # noqa: F401 (consent_renew and consent_text_publish re-exported)
+    _current_submitted,
+    consent_renew,
+    consent_text_current,
+    consent_text_publish,
+    signature_evidence,
+)
 from .intake_steps import STEP_CODES, STEPS_BY_CODE, from_json, step_errors, to_json
 from .messages import ConsultationKind
 from .models import (
     DEFAULT_TREATMENT_SLUG,
     Clearance,
     ConsentSignature,
-    ConsentText,
     HealthUpdate,
     Intake,
     IntakeFlag,
@@ -54,43 +60,7 @@ EXPIRY_NOTICE_DAYS = 30
 MESSAGE_TIME = time(9)
 
 
-# --- Consent text ------------------------------------------------------------------------------
-
-
-def consent_text_current() -> ConsentText | None:
-    return ConsentText.objects.order_by("-version").first()
-
-
-def consent_text_publish(*, title: str, body: str, published_by) -> ConsentText:
-    """Publish a new version of the consent text (the old ones stay, unchanged, with their
-    signatures). Raises ``ValidationError`` for an empty body or a copy of the current one."""
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "The consent text cannot be empty."})
-    with transaction.atomic():
-        current = ConsentText.objects.select_for_update().order_by("-version").first()
-        if current is not None and current.body == body and current.title == title:
-            raise ValidationError("This is the same as the current version: nothing to publish.")
-        text = ConsentText.objects.create(
-            version=(current.version + 1) if current else 1,
-            title=title or "Informed consent for micro-needling",
-            body=body,
-            published_by=published_by,
-        )
-        audit_record(actor=published_by, action="consent_text_published", target=text)
-        return text
-
-
 # --- The client's intake -----------------------------------------------------------------------
-
-
-def _current_submitted(client) -> Intake | None:
-    return (
-        Intake.objects.filter(client=client, superseded_at__isnull=True)
-        .exclude(status=IntakeStatus.DRAFT)
-        .select_for_update()
-        .first()
-    )
 
 
 def intake_draft_open(*, client) -> Intake:
@@ -212,9 +182,7 @@ def intake_submit(
             consent_text=text,
             full_name=full_name,
             signed_at=now,
-            ip_address=client_ip(request),
-            user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:500],
-            text_sha256=hashlib.sha256(f"{text.title}\n{text.body}".encode()).hexdigest(),
+            **signature_evidence(text, request),
         )
         audit_record(actor=client, action="intake_submitted", target=draft, request=request, subject=client)
         return draft

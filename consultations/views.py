@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from clinic import roles
 from clinic.audit import audit_record
 from clinic.clock import clinic_today
+from clinic.dates import date_label
 from clinic.errors import error_show
 from clinic.pdf import pdf_from_template
 from clinic.privacy import medical_page
@@ -299,12 +300,18 @@ def review_queue(request):
     return render(request, "consultations/review_queue.html", {"intakes": intakes, "health_updates": health_updates})
 
 
+def _suggested_defer(flags):
+    """The latest date the absolute flags suggest deferring to, or None."""
+    return max((f.defer_until for f in flags if f.defer_until), default=None)
+
+
 def _decision_forms(intake, data=None, action=None):
     bound = {name: (data if name == action else None) for name in ("approve", "decline", "defer", "ask")}
     return {
         "approve": ApproveForm(bound["approve"], intake=intake),
         "decline": DeclineForm(bound["decline"]),
-        "defer": DeferForm(bound["defer"]),
+        # Prefilled with the date the flags suggest: the practitioner changes it only to differ.
+        "defer": DeferForm(bound["defer"], initial={"until": _suggested_defer(intake.flags.all())}),
         "ask": AskForm(bound["ask"]),
     }
 
@@ -331,7 +338,7 @@ def _run_decision(request, intake, action, form):
         services.intake_defer(
             intake=intake, decided_by=request.user, until=data["until"], reason=data["reason"], request=request
         )
-        return f"Deferred until {data['until']:%d %B %Y}."
+        return f"Deferred until {date_label(data['until'])}."
     services.intake_ask(intake=intake, decided_by=request.user, question=data["question"], request=request)
     return "Your question has been sent to the client."
 
@@ -374,7 +381,7 @@ def intake_review(request, pk: int):
             "flags": flags,
             "absolute_flags": [f for f in flags if f.severity == "absolute"],
             "relative_flags": [f for f in flags if f.severity == "relative"],
-            "suggested_defer": max((f.defer_until for f in flags if f.defer_until), default=None),
+            "suggested_defer": _suggested_defer(flags),
             "previous": previous,
             "changes": answers_diff(previous.answers, intake.answers) if previous else [],
             "versions": versions,

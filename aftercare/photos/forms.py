@@ -3,6 +3,7 @@ in ``aftercare.photos.services``; these forms say what a field looks like."""
 
 from django import forms
 
+from clinic.dates import date_label
 from consultations.areas import Area
 
 from .models import Angle, PhotoUse, Stage
@@ -83,6 +84,6 @@ class CompareForm(forms.Form):
 
     def __init__(self, *args, sessions, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(s.appointment_id, f"{s.label} · {s.session_on.day} {s.session_on:%b %Y}") for s in sessions]
+        choices = [(s.appointment_id, f"{s.label} · {date_label(s.session_on)}") for s in sessions]
         self.fields["first"].choices = choices
         self.fields["second"].choices = choices

@@ -199,14 +199,14 @@ def test_the_client_sees_every_photo_and_consent_and_withdraws_marketing(client,
     log_in(client, appointment.client)
     html = client.get(reverse("photos_mine")).content.decode()
     assert reverse("photo_thumb", args=[photo.pk]) in html
-    assert html.count("Agreed 5 Mar 2026") == 3
+    assert html.count("Agreed 5 March 2026") == 3
     assert "Part of your medical record." in html
     assert html.count('name="use" value="') == 2  # education and marketing; never the clinical record
 
     response = client.post(reverse("photo_consent_withdraw", args=[photo.pk]), {"use": "marketing"}, follow=True)
     page = response.content.decode()
     assert "Withdrawn: this photo is no longer used for marketing." in page
-    assert "withdrawn 5 Mar 2026" in page and "by you" in page
+    assert "withdrawn 5 March 2026" in page and "by you" in page
     assert not PhotoConsent.objects.get(photo=photo, use="marketing").in_force
 
 
@@ -295,7 +295,7 @@ def test_my_course_shows_the_before_and_after_panel_and_the_desk_page_only_to_pr
     log_in(client, course.client)
     html = client.get(reverse("my_course")).content.decode()
     assert "Before and after" in html and reverse("photos_course", args=[course.pk]) in html
-    assert "8 Jan 2026" in html and "day 56" in html
+    assert "8 January 2026" in html and "day 56" in html
 
     desk_url = reverse("desk_client", args=[course.client_id])
     log_in(client, FrontDeskFactory())

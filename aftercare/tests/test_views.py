@@ -266,3 +266,41 @@ def test_completing_a_session_stays_within_its_query_budget(client, session_setu
         response = client.post(url, _form_data())
     assert response.status_code == 302
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.COMPLETED
+
+
+def test_a_colleague_may_record_a_session_as_cover_and_the_page_and_audit_say_so(client, session_setup):
+    """Issue 17, item 10: cover for a colleague is real, so any practitioner may record another's
+    session; the page says whom they are covering for and the audit entry names the appointment's
+    own practitioner."""
+    appointment = session_setup()
+    own = appointment.practitioner.user
+    colleague = PractitionerFactory(first_name="Priya", last_name="Shah")
+    log_in(client, colleague)
+    url = reverse("aftercare_session_record", args=[appointment.pk])
+
+    page = client.get(url).content.decode()
+    assert f"You are covering for {own.get_full_name()}." in page
+
+    response = client.post(url, _form_data())
+    assert response.status_code == 302
+    record = SessionRecord.objects.get(appointment=appointment)
+    assert record.recorded_by == colleague
+    entry = AuditEntry.objects.get(target_type="aftercare.sessionrecord", target_id=str(record.pk))
+    assert entry.actor == colleague
+    assert entry.action == "session_record.create_covering"
+    assert entry.details["covering_for"] == {
+        "practitioner_id": appointment.practitioner_id,
+        "name": own.get_full_name(),
+    }
+
+
+def test_the_appointments_own_practitioner_sees_no_cover_notice_and_a_plain_audit_entry(client, session_setup):
+    appointment = session_setup()
+    log_in(client, appointment.practitioner.user)
+    url = reverse("aftercare_session_record", args=[appointment.pk])
+
+    assert "covering for" not in client.get(url).content.decode()
+    client.post(url, _form_data())
+    entry = AuditEntry.objects.get(target_type="aftercare.sessionrecord")
+    assert entry.action == "session_record.create"
+    assert "covering_for" not in entry.details

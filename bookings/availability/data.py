@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from clinic.dates import date_label
+
 Span = tuple[datetime, datetime]
 
 
@@ -34,7 +36,7 @@ class Reason:
 
 def long_date(day: date) -> str:
     """ "Tuesday 3 March 2026": how a client reads a date."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return date_label(day, "weekday")
 
 
 def needling_minutes(area_minutes: Mapping[str, int], areas: Iterable[str], cap: int) -> int:

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic.dates import datetime_label
 from clinic.locations import location_tz
 from clinic.models import Location
 
@@ -108,7 +109,7 @@ def room_location_change_check(*, room: Room, location_id: int | None) -> None:
             {
                 "location": ValidationError(
                     f"{room} has {count} future booking{'s' if count != 1 else ''} (the first on "
-                    f"{timezone.localtime(first.starts_at, room.location.tz):%d %b %Y %H:%M}): move or cancel "
+                    f"{datetime_label(first.starts_at, tz=room.location.tz)}): move or cancel "
                     "them before moving the room to another location.",
                     code="room_has_bookings",
                 )
@@ -155,7 +156,7 @@ def location_closure_add(*, location: Location, first_day, last_day=None, reason
         first = booked.first()
         raise ValidationError(
             f"{location} has {count} session{'s' if count != 1 else ''} booked then (the first at "
-            f"{timezone.localtime(first.starts_at, tz):%d %b %Y %H:%M}): move or cancel them before closing.",
+            f"{datetime_label(first.starts_at, tz=tz)}): move or cancel them before closing.",
             code="closure_has_bookings",
         )
     return TimeOff.objects.create(location=location, starts_at=starts_at, ends_at=ends_at, reason=reason[:200])

@@ -15,6 +15,7 @@ from bookings.services.appointments import appointment_book, appointment_cancel,
 from bookings.services.message_planning import appointment_messages_plan
 from bookings.tests.conftest import LONDON, MONDAY, at, days
 from bookings.tests.factories import AppointmentFactory
+from clinic.consent import marketing_consent_set
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import OutboundMessage
 
@@ -179,6 +180,8 @@ def test_the_48_hour_reminder_for_the_day_after_the_clocks_change_goes_out_48_re
 def test_completing_plans_aftercare_now_and_the_next_window_on_day_28_and_its_closing_on_day_37(
     clinic, client_user, front_desk, frozen_monday
 ):
+    # Window notices are marketing: sent only to a client who opted in (clinic.consent).
+    marketing_consent_set(person=client_user, channels=["email"], via="portal")
     appointment = AppointmentFactory(
         client=client_user,
         treatment=clinic.treatment,
@@ -209,6 +212,8 @@ def test_completing_plans_aftercare_now_and_the_next_window_on_day_28_and_its_cl
 def test_a_window_message_is_skipped_at_sending_time_if_a_session_was_booked_meanwhile(
     clinic, client_user, front_desk, frozen_monday
 ):
+    # Window notices are marketing: sent only to a client who opted in (clinic.consent).
+    marketing_consent_set(person=client_user, channels=["email"], via="portal")
     first = AppointmentFactory(
         client=client_user,
         treatment=clinic.treatment,

@@ -51,7 +51,9 @@ def test_calendar_marks_free_days_and_says_why_others_are_empty(client, cleared_
     html = _calendar(client, "areas=face&month=2026-06").content.decode()
     # Online bookings need 24 hours' notice: Monday is out, Wednesday has times; Sundays are closed.
     assert 'data-day="2026-06-03"' in html and "day-button" in html
-    assert "Sun 7, Sun 14, Sun 21, Sun 28 Jun:</strong>\n          The clinic is closed on this day." in html
+    assert (
+        "Sun 7 Jun, Sun 14 Jun, Sun 21 Jun, Sun 28 Jun:</strong>\n          The clinic is closed on this day." in html
+    )
     assert "Online bookings need 24 hours" in html
 
 
@@ -85,7 +87,7 @@ def test_confirmation_shows_arrival_numbing_and_needling_then_books(client, clea
     assert response["Location"] == reverse("my_appointment", kwargs={"appointment_id": appointment.pk})
     assert appointment.starts_at == starts and appointment.channel == Appointment.Channel.ONLINE
     listing = client.get(reverse("my_appointments")).content.decode()
-    assert "Wed 3 Jun 2026" in listing
+    assert "Wednesday 3 June 2026" in listing
 
 
 def test_a_double_submit_books_once_and_shows_the_booking(client, cleared_client, monday_morning):

@@ -53,11 +53,11 @@ def test_at_0940_for_a_1000_session_the_48_hour_reminder_and_the_health_update_r
     reminder, request = _row(booked, BookingKind.REMINDER), _row(booked, BookingKind.HEALTH_UPDATE_REQUEST)
     assert (reminder.status, reminder.sent_at) == (Status.SKIPPED, None)
     assert reminder.note == (
-        "Not sent: due Sat 6 Jun 10:00, it was 47 hours late and no longer useful "
+        "Not sent: due Sat 6 Jun, 10:00, it was 47 hours late and no longer useful "
         "(messages about a moment are skipped after 6 hours)."
     )
     assert request.status == Status.SKIPPED
-    assert request.note.startswith("Not sent: due Fri 5 Jun 09:00, it was 3 days late")
+    assert request.note.startswith("Not sent: due Fri 5 Jun, 09:00, it was 3 days late")
 
 
 def test_the_message_log_shows_what_was_skipped_and_why(booked, frozen_monday, client, front_desk):
@@ -67,7 +67,7 @@ def test_the_message_log_shows_what_was_skipped_and_why(booked, frozen_monday, c
 
     page = client.get(reverse("message_log_client", args=[booked.client_id])).content.decode()
     assert page.count('<span class="badge badge-warn">Skipped</span>') == 2
-    assert "Not sent: due Sat 6 Jun 10:00, it was 47 hours late" in page
+    assert "Not sent: due Sat 6 Jun, 10:00, it was 47 hours late" in page
     filtered = client.get(reverse("message_log"), {"status": "skipped"}).content.decode()
     assert '<option value="skipped" selected>Skipped</option>' in filtered
     assert filtered.count("Reminder with pre-care") == 1 and "Booking confirmation" not in filtered
@@ -117,5 +117,5 @@ def test_a_waitlist_offer_for_a_time_that_has_passed_is_skipped_however_soon(cli
     outbox_dispatch_due()
     offer.refresh_from_db()
     assert offer.status == Status.SKIPPED
-    assert offer.note == "Not sent: the time it offered (Mon 1 Jun 11:00) has passed."
+    assert offer.note == "Not sent: the time it offered (Mon 1 Jun, 11:00) has passed."
     assert mail.outbox == []

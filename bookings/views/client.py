@@ -148,9 +148,10 @@ def waitlist_join_view(request, slug):
     treatment = get_object_or_404(Treatment.objects.filter(is_active=True, bookable_online=True), slug=slug)
     today = clinic_today()
     offered = list(treatment.areas.values_list("area", flat=True))
+    clearance = None
     if treatment.needs_clearance:
-        cleared = clearance_check(client=request.user, treatment_slug=treatment.slug, areas=(), on=today).cleared_areas
-        offered = [code for code in offered if code in cleared]
+        clearance = clearance_check(client=request.user, treatment_slug=treatment.slug, areas=(), on=today)
+        offered = [code for code in offered if code in clearance.cleared_areas]
     initial = {"areas": request.GET.getlist("areas"), "first_day": request.GET.get("from") or today + timedelta(days=1)}
     initial["last_day"] = request.GET.get("to") or (today + timedelta(days=14))
     form = WaitlistJoinForm(
@@ -172,7 +173,12 @@ def waitlist_join_view(request, slug):
         else:
             messages.success(request, "You are on the waitlist: we will tell you when a time frees up.")
             return redirect("my_appointments")
-    return render(request, "bookings/waitlist_join.html", {"form": form, "treatment": treatment})
+    return render(
+        request,
+        "bookings/waitlist_join.html",
+        # No area to wait for (not cleared yet, deferred, declined): say why instead of an empty form.
+        {"form": form, "treatment": treatment, "no_areas": not offered, "clearance": clearance},
+    )
 
 
 @require_POST

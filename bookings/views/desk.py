@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 
 from clinic import roles
 from clinic.clock import clinic_today
+from clinic.dates import date_label
 from clinic.errors import error_show
 from consultations.areas import area_labels
 from consultations.selectors import clearance_check, health_update_status
 from consultations.services import health_update_submit
 
+from .. import tablet
 from ..course_panels import course_panels
 from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm
 from ..models import Appointment, Practitioner
@@ -123,6 +125,11 @@ def desk_day(request):
     grid = grid_for(day, schedule.tz, instants)
     clinic_closed = [t for t in schedule.closures if t.practitioner_id is None and t.room_id is None]
     cancelled = [i for i in schedule.appointments if i.appointment.status == Appointment.Status.CANCELLED]
+    columns = _day_columns(schedule, grid, by_rooms)
+    arrivals = tablet.tablet_arrivals(day=day, tz=schedule.tz) if day == today else {}
+    for box in (box for column in columns for box in column.items if box["appointment"].pk in arrivals):
+        arrived = timezone.localtime(arrivals[box["appointment"].pk], schedule.tz)
+        box["badges"] = [*box["badges"], (f"Arrived on the tablet {arrived:%H:%M}", "ok")]
     counts = {}
     for item in schedule.appointments:
         counts[item.appointment.status] = counts.get(item.appointment.status, 0) + 1
@@ -136,7 +143,7 @@ def desk_day(request):
             "by_rooms": by_rooms,
             "place": place,
             "grid": grid,
-            "columns": _day_columns(schedule, grid, by_rooms),
+            "columns": columns,
             "clinic_closed": clinic_closed,
             "cancelled": cancelled,
             "counts": counts,
@@ -192,7 +199,7 @@ def _week_view(request, practitioner, template: str, extra: dict):
             week.tz,
             [datetime.combine(the_day, first, tzinfo=week.tz), datetime.combine(the_day, last, tzinfo=week.tz)],
         )
-        column = Column(key=f"day-{the_day}", title=f"{the_day:%a %-d %b}")
+        column = Column(key=f"day-{the_day}", title=date_label(the_day, "short"))
         column.working = [grid.box(s, e) for s, e in day.blocks]
         column.subtitle = "" if day.blocks else "Not working"
         column.items = [
@@ -326,6 +333,7 @@ def desk_appointment(request, appointment_id):
             "move_url": f"{reverse('desk_book_calendar', kwargs={'client_id': appointment.client_id, 'slug': appointment.treatment.slug})}?{move_query}",
             "session_record_url": _session_record_url(appointment),
             "waiting": waiting,
+            "tablet_check_in": tablet.tablet_check_in_latest(appointment_id=appointment.pk) if day == today else None,
         },
     )
 

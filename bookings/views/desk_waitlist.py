@@ -74,9 +74,10 @@ def desk_waitlist_join(request, client_id):
         raise Http404("No treatment to wait for.")
     today = clinic_today()
     offered = list(treatment.areas.values_list("area", flat=True))
+    clearance = None
     if treatment.needs_clearance:
-        cleared = clearance_check(client=client, treatment_slug=treatment.slug, areas=(), on=today).cleared_areas
-        offered = [code for code in offered if code in cleared]
+        clearance = clearance_check(client=client, treatment_slug=treatment.slug, areas=(), on=today)
+        offered = [code for code in offered if code in clearance.cleared_areas]
     form = WaitlistJoinForm(
         request.POST or None,
         initial={"first_day": today + timedelta(days=1), "last_day": today + timedelta(days=14)},
@@ -90,4 +91,8 @@ def desk_waitlist_join(request, client_id):
         else:
             messages.success(request, f"{client.get_full_name()} is on the waitlist.")
             return redirect("desk_waitlist")
-    return render(request, "bookings/waitlist_join.html", {"form": form, "treatment": treatment, "for_client": client})
+    return render(
+        request,
+        "bookings/waitlist_join.html",
+        {"form": form, "treatment": treatment, "for_client": client, "no_areas": not offered, "clearance": clearance},
+    )

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.clock import clinic_today
+from clinic.dates import datetime_label
 from clinic.errors import error_show
 from clinic.locations import clinic_at
 from clinic.models import Location, User
@@ -351,7 +352,7 @@ def book_confirm(request, slug, client_id=None):
         except ValidationError as exc:
             error_show(form, exc)
         else:
-            messages.success(request, _done_message(moving, appointment))
+            messages.success(request, _done_message(booker, moving, appointment))
             return redirect(_done_url(booker, appointment))
     # A double submit, or the back button after booking: show the booking, not an error.
     same = _existing_same(booker, treatment, chosen["starts_at"])
@@ -361,10 +362,12 @@ def book_confirm(request, slug, client_id=None):
     return _confirm_page(request, booker, treatment, areas, moving, form, chosen)
 
 
-def _done_message(moving, appointment) -> str:
+def _done_message(booker, moving, appointment) -> str:
     if moving:
-        return f"Moved to {timezone.localtime(appointment.starts_at):%A %-d %B at %H:%M}."
-    return "Booked. A confirmation is on its way to you."
+        return f"Moved to {datetime_label(timezone.localtime(appointment.starts_at), 'day')}."
+    # The desk books for someone else: the confirmation goes to the client, not to them.
+    to = "you" if booker.online else (booker.client.get_full_name() or booker.client.email)
+    return f"Booked. A confirmation is on its way to {to}."
 
 
 def _refusal(form) -> str:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "consultations",
     "bookings",
     "aftercare",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # date_label / datetime_label: the one way dates are written (clinic.dates).
+            "builtins": ["clinic.dates"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -225,6 +228,8 @@ EMAIL_TIMEOUT = OUTBOX_SEND_TIMEOUT_SECONDS
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # storage and the server; the clinic's own zone lives on ClinicProfile
 USE_I18N = True
+# The site's own words over a few of allauth's ("Log in", not "Sign In"): locale/en_GB.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static and media -----------------------------------------------------------------------
@@ -301,6 +306,12 @@ CELERY_BEAT_SCHEDULE["outbox-dispatch"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+# records: exports, erasure and retention (records.tasks.records_sweep), every hour.
+CELERY_BEAT_SCHEDULE["records-sweep"] = {
+    "task": "records.sweep",
+    "schedule": 3600.0,
+    "options": {"expires": 3000},
+}
 
 # --- Product settings (defaults; the clinic profile overrides per clinic) -------------------
 # seed_demo and demo_totp: the demo's superuser has a published password and its staff a TOTP
@@ -343,3 +354,19 @@ LOGGING = {
         "kombu.connection": {"level": "ERROR"},
     },
 }
+
+# --- A client's data (records) --------------------------------------------------------------
+# How long an export's zip is offered for download before it is deleted.
+RECORDS_EXPORT_DAYS = env.int("RECORDS_EXPORT_DAYS", default=7)
+# Clinical records of a client who asked to be forgotten are kept this many years after their
+# last treatment (the law on medical records), then deleted by the hourly sweep.
+RECORDS_CLINICAL_RETENTION_YEARS = env.int("RECORDS_CLINICAL_RETENTION_YEARS", default=8)
+# Operational data: sent messages older than this many days are deleted (what they said goes),
+# audit entries older than this many days too.
+RECORDS_SENT_MESSAGES_DAYS = env.int("RECORDS_SENT_MESSAGES_DAYS", default=365)
+RECORDS_AUDIT_DAYS = env.int("RECORDS_AUDIT_DAYS", default=365 * 6)
+# CSV import runs (their uploaded files and reports, which name everyone imported) after this.
+RECORDS_IMPORT_RUNS_DAYS = env.int("RECORDS_IMPORT_RUNS_DAYS", default=30)
+# CSV import (records.csv_import): the most rows and bytes one file may have.
+RECORDS_IMPORT_MAX_ROWS = env.int("RECORDS_IMPORT_MAX_ROWS", default=20000)
+RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=20 * 1000 * 1000)

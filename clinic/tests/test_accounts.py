@@ -24,7 +24,7 @@ SIGNUP = {
 
 
 def _link_in(message) -> str:
-    return re.search(r"https?://testserver(/accounts/confirm-email/[^\s]+/)", message.body).group(1)
+    return re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", message.body).group(1)
 
 
 def test_sign_up_creates_an_unverified_client_and_sends_the_verification_link(client, clinic_profile):

@@ -19,7 +19,7 @@ def test_visitor_signs_up_verifies_and_sees_the_client_home(page, live_server, s
     page.get_by_label("Password:", exact=True).fill("plum-tiger-harbour-42")
     page.get_by_label("Password (again)").fill("plum-tiger-harbour-42")
     screenshot(page, "signup")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     page.get_by_role("heading", name="Verify Your Email Address").wait_for()
     screenshot(page, "verification-sent")
 
@@ -30,7 +30,7 @@ def test_visitor_signs_up_verifies_and_sees_the_client_home(page, live_server, s
 
     page.get_by_label("Email").fill("jane.browser@example.com")
     page.get_by_label("Password:", exact=True).fill("plum-tiger-harbour-42")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
     page.get_by_role("heading", name="Welcome, Jane").wait_for()
     screenshot(page, "client-home")

@@ -21,10 +21,10 @@ def test_practitioner_logs_in_with_password_and_code(page, screenshot, clinic_pr
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(practitioner.email)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.get_by_label("Code").fill(code_for(practitioner.totp_secret))
     screenshot(page, "staff-mfa-code")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.get_by_role("heading", name="Good to see you, Anna").wait_for()
     screenshot(page, "staff-home")
 
@@ -34,7 +34,7 @@ def test_new_front_desk_member_must_set_up_totp_before_the_schedule(page, screen
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(desk.email)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
     # Straight to the TOTP set-up page, whatever page was asked for; allauth asks for the
     # password once more before a new authenticator is added.

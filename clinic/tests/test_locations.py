@@ -11,7 +11,7 @@ from clinic.locations import location_tz, locations_for
 from clinic.models import Location
 from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory
 
-BEFORE = [("clinic", "0008_outbox_kind_registered_by_apps"), ("bookings", "0005_treatment_spacing_floor")]
+BEFORE = [("clinic", "0010_outbox_kind_registered_by_apps"), ("bookings", "0006_tablet_check_in")]
 
 
 def _latest():

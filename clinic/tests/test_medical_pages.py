@@ -108,6 +108,12 @@ NOT_MEDICAL = {
     "desk_health_update": "POST only: records the client's answer, shows nothing",
     "desk_appointment_ics": "a calendar file of a session",
     "desk_waitlist": "who waits for which dates",
+    "desk_tablet_open": "POST only: shows the one-time code of a tablet check-in",
+    "desk_tablet_status": "whether the client has finished on the tablet, not what they answered",
+    "tablet_start": "the tablet's code form",
+    "tablet_check_in": "the tablet's health question and consent text, never an answer (no-store all the same: "
+    "bookings/tests/test_tablet_check_in.py)",
+    "tablet_done": "thank you, with the client's first name",
     "desk_waitlist_join": "adding a client to the waitlist",
     "desk_waitlist_offer": "POST only",
     "practice_day": "the practitioner's day: sessions with clearance status and maximum depth",
@@ -115,7 +121,23 @@ NOT_MEDICAL = {
     "practice_calendar_feed": "the address of the practitioner's calendar feed",
     "calendar_feed": "sessions as calendar events: times, rooms, areas",
     "aftercare_mine": "the client's list of plans: dates and areas",
+    "aftercare_plan_for_appointment": "a redirect to the session's plan (whose page is audited and no-store)",
     "aftercare_check_in_seen": "POST only",
+    "unsubscribe": "a button that stops marketing messages, reached without logging in",
+    "records:my_export": "the client's export requests and their status",
+    "records:my_export_download": "a zip of the client's own records: no-store, each download audited "
+    "(records/tests/test_export.py)",
+    "records:my_erasure": "the client's request to be forgotten",
+    "records:my_marketing": "the client's marketing choices",
+    "records:erasures": "erasure requests: dates and statuses",
+    "records:client_records": "a client's export and erasure status (manager)",
+    "records:client_export": "POST only",
+    "records:client_export_download": "a zip of a client's records for a manager: no-store, each download "
+    "audited (records/tests/test_export.py)",
+    "records:client_erasure_confirm": "POST only",
+    "records:client_marketing": "POST only",
+    "records:import_csv": "the CSV import form and the list of runs (manager)",
+    "records:import_run": "an import's report: names, e-mails and booking outcomes, no medical words (manager)",
 }
 # Admin models, by "app_label.model": which pages show medical words ("list", "change").
 MEDICAL_ADMIN = {

@@ -427,3 +427,17 @@ def test_the_database_knows_the_skipped_status_and_refuses_unknown_ones(db, clie
         OutboundMessage.objects.filter(pk=message.pk).update(status="lost")
     message.refresh_from_db()
     assert message.status == Status.SKIPPED
+
+
+def test_a_transaction_planning_many_messages_due_now_kicks_the_dispatcher_once(
+    db, client_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        for n in range(5):
+            outbox_enqueue(
+                kind="intake_decision",
+                recipient=client_user,
+                due_at=timezone.now(),
+                key=f"many-{n}",
+            )
+    assert len(callbacks) == 1

@@ -68,7 +68,7 @@ def test_the_front_desk_sees_every_message_to_a_client_with_its_status(desk_clie
     assert "Failed" in html and "mailbox full" in html and "5 attempts" in html
     assert "Cancelled" in html and "Opted out" in html
     assert "Sent" in html and "by E-mail" in html
-    assert "1 Jun 2026 09:00" in html  # 08:00 UTC shown on the London clock
+    assert "1 June 2026, 09:00" in html  # 08:00 UTC shown on the London clock
     assert someone_else.email not in html
 
     overview = desk_client.get(reverse("message_log")).content.decode()
@@ -287,3 +287,22 @@ def test_who_may_read_what_a_message_said(client_user, front_desk, practitioner,
     assert message_words_visible(message=decision, viewer=manager)
     # Clients read their own messages in their inbox, not in the clinic's log.
     assert not message_words_visible(message=offer, viewer=client_user)
+
+
+def test_a_clients_messages_show_the_nearest_first_not_the_year_ahead_ones(desk_client, client_user):
+    """Issue 17, item 4: what is coming up soonest, then what went out most recently; a notice due
+    a year ahead is the last of the upcoming ones."""
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        for key, due in [("year", now + timedelta(days=365)), ("soon", now + timedelta(days=2))]:
+            message = _offer(client_user, key)
+            OutboundMessage.objects.filter(pk=message.pk).update(due_at=due, note=f"note-{key}")
+        for key, due in [("old", now - timedelta(days=30)), ("recent", now - timedelta(days=1))]:
+            message = _offer(client_user, key, status=Status.SENT, sent_at=due)
+            OutboundMessage.objects.filter(pk=message.pk).update(due_at=due, note=f"note-{key}")
+        html = desk_client.get(reverse("message_log_client", args=[client_user.pk])).content.decode()
+    order = [html.index(f"note-{key}") for key in ("soon", "year", "recent", "old")]
+    assert order == sorted(order)
+    assert (
+        html.index("Coming up") < html.index("note-soon") < html.index("Sent and earlier") < html.index("note-recent")
+    )

@@ -67,6 +67,7 @@ PARAMETER_KINDS = {
     ("*", "token"): "feed_token",
     ("*", "photo_id"): "photo",
     ("*", "course_id"): "course",
+    ("*", "run_id"): "import_run",
     ("consultations:intake_detail", "pk"): "intake",
     ("consultations:consent_pdf", "pk"): "intake",
     ("consultations:intake_review", "pk"): "intake",
@@ -333,6 +334,18 @@ def _photo(client, practitioner):
     )
 
 
+def _import_run(manager) -> int:
+    """A finished dry run of a clients file (records' import report page)."""
+    from records.models import ImportRun
+
+    row = {"line": 2, "outcome": "refused", "label": "x", "message": "“x” is not an e-mail address."}
+    report = {"counts": {"created": 0, "matched": 0, "refused": 1}, "rows": [row], "error": ""}
+    run = ImportRun.objects.create(
+        kind="clients", file_name="imports/crawl.csv", uploaded_by=manager, status="done", report=report
+    )
+    return run.pk
+
+
 def build_site() -> Site:
     from aftercare.models import AftercarePlan
     from bookings.models import Appointment, Practitioner, Treatment
@@ -399,6 +412,7 @@ def build_site() -> Site:
     (own_client, own_upcoming), (other_client, other_upcoming) = chosen
     token = calendar_feed_token_create(practitioner=Practitioner.objects.get(user=practitioner))
     shared = {"treatment": treatment.slug, "intake_step": "health", "feed_token": token}
+    shared["import_run"] = str(_import_run(staff[Role.MANAGER]))
     own = {**shared, **_client_objects(own_client, upcoming=own_upcoming, treatment=treatment)}
     other = {**shared, **_client_objects(other_client, upcoming=other_upcoming, treatment=treatment)}
 

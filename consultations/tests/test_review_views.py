@@ -233,7 +233,7 @@ def test_pages_show_the_clinics_wall_clock_time(client, practitioner, clinic_pro
     IntakeFactory(submitted_at=datetime(2026, 7, 1, 14, 5, tzinfo=UTC))
     log_in(client, practitioner)
     html = client.get(reverse("consultations:review_queue")).content.decode()
-    assert "1 Jul, 10:05" in html  # 14:05 UTC is 10:05 in New York in summer
+    assert "1 July 2026, 10:05" in html  # 14:05 UTC is 10:05 in New York in summer
 
 
 INTAKE_APPROVAL_QUERIES = 29

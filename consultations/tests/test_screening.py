@@ -103,7 +103,7 @@ def test_a_dated_rule_fires_inside_its_window_with_a_defer_date_and_is_silent_af
 def test_isotretinoin_stopped_plus_six_months_is_the_defer_date():
     flag = codes(clean_answers(isotretinoin=True, isotretinoin_stopped="2026-08-10"))["isotretinoin"]
     assert flag.defer_until == date(2027, 2, 10)
-    assert "10 Feb 2027" in flag.reason
+    assert "10 February 2027" in flag.reason
 
 
 def test_isotretinoin_still_taken_is_absolute_with_no_end_date():

@@ -26,10 +26,4 @@
     day.classList.add("selected");
     day.setAttribute("aria-current", "date");
   });
-  document.body && document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id === "times") {
-      var heading = event.detail.target.querySelector("h2");
-      if (heading) { heading.setAttribute("tabindex", "-1"); if (window.innerWidth < 760) heading.focus(); }
-    }
-  });
 })();

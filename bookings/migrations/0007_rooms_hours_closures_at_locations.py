@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 def rooms_and_hours_to_the_first_location(apps, schema_editor):
     """Every room and working-hours block of a one-site clinic belongs to its one location (made
-    from the clinic profile by clinic 0009; made here if the clinic had rooms but no profile)."""
+    from the clinic profile by clinic 0011; made here if the clinic had rooms but no profile)."""
     Location = apps.get_model("clinic", "Location")
     Room = apps.get_model("bookings", "Room")
     WorkingHours = apps.get_model("bookings", "WorkingHours")
@@ -61,8 +61,8 @@ def _required(model_name, related_name):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0005_treatment_spacing_floor"),
-        ("clinic", "0009_locations"),
+        ("bookings", "0006_tablet_check_in"),
+        ("clinic", "0011_locations"),
     ]
 
     operations = [

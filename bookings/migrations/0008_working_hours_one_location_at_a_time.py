@@ -30,6 +30,6 @@ def drop_constraint(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bookings", "0006_rooms_hours_closures_at_locations")]
+    dependencies = [("bookings", "0007_rooms_hours_closures_at_locations")]
 
     operations = [migrations.RunPython(add_constraint, drop_constraint, elidable=False)]

@@ -33,7 +33,7 @@ def location_from_profile(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0008_outbox_kind_registered_by_apps"),
+        ("clinic", "0010_outbox_kind_registered_by_apps"),
     ]
 
     operations = [

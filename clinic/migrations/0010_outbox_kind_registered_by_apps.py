@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0007_outbox_skipped'),
+        ('clinic', '0009_account_invitation_kind'),
     ]
 
     operations = [
