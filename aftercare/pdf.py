@@ -1,5 +1,6 @@
 """The aftercare plan as a PDF document (WeasyPrint through ``clinic.pdf``)."""
 
+from clinic.locations import clinic_at
 from clinic.models import ClinicProfile
 from clinic.pdf import pdf_from_template
 
@@ -9,7 +10,8 @@ TEMPLATE = "aftercare/plan_pdf.html"
 
 
 def plan_pdf_context(*, plan: AftercarePlan, clinic: ClinicProfile | None = None) -> dict:
-    clinic = clinic or ClinicProfile.get()
+    # The location of the session: its address and time zone on the plan.
+    clinic = clinic or clinic_at(plan.appointment.room.location_id)
     practitioner = plan.record.recorded_by
     return {
         "clinic": clinic,

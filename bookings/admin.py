@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 
 from clinic.rule_changes import ChangeNeedsConfirmation
 
+from .admin_locations import RoomAdminForm, WorkingHoursFormSet
 from .models import (
     Appointment,
     AppointmentStatusChange,
@@ -131,8 +132,9 @@ class TreatmentAdmin(admin.ModelAdmin):
 
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
+    formset = WorkingHoursFormSet
     extra = 0
-    fields = ["weekday", "start_time", "end_time"]
+    fields = ["location", "weekday", "start_time", "end_time"]
     ordering = ["weekday", "start_time"]
 
 
@@ -184,8 +186,9 @@ class RoomTimeOffInline(admin.TabularInline):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "treatment_names", "is_active"]
-    list_filter = ["is_active", "treatments"]
+    form = RoomAdminForm
+    list_display = ["name", "location", "treatment_names", "is_active"]
+    list_filter = ["location", "is_active", "treatments"]
     search_fields = ["name"]
     filter_horizontal = ["treatments"]
     inlines = [RoomTimeOffInline]
@@ -209,8 +212,9 @@ class TimeOffAdmin(admin.ModelAdmin):
 
 @admin.register(ClinicClosure)
 class ClinicClosureAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "starts_at", "ends_at", "reason"]
-    fields = ["starts_at", "ends_at", "reason"]
+    list_display = ["__str__", "location", "starts_at", "ends_at", "reason"]
+    list_filter = ["location"]
+    fields = ["location", "starts_at", "ends_at", "reason"]
     search_fields = ["reason"]
     date_hierarchy = "starts_at"
 

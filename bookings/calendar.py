@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
 
+from clinic.locations import clinic_at
 from clinic.models import ClinicProfile, OutboundMessage
 
 from .messages import BookingKind
@@ -44,7 +45,7 @@ def appointment_ics(*, appointment, method: str = "REQUEST", clinic: ClinicProfi
     method = method.upper()
     if method not in ("REQUEST", "CANCEL", "PUBLISH"):
         raise ValueError(f"Unknown calendar method {method}")
-    clinic = clinic or ClinicProfile.get()
+    clinic = clinic or clinic_at(appointment.room.location_id)  # the location's address and zone
     tz = clinic.tz
     organizer_email = clinic.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     organizer = vCalAddress(f"mailto:{organizer_email}")

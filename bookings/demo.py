@@ -17,10 +17,11 @@ from django.utils import timezone
 from clinic import roles
 from clinic.clock import clinic_today
 from clinic.dates import date_label
-from clinic.models import ClinicProfile
+from clinic.models import ClinicProfile, Location
 from consultations.selectors import clearance_check
 
 from .availability import find_availability
+from .demo_locations import seed_locations
 from .models import (
     Appointment,
     AppointmentStatusChange,
@@ -32,7 +33,7 @@ from .models import (
     WaitlistEntry,
     WorkingHours,
 )
-from .selectors.availability import availability_inputs
+from .selectors.availability import availability_inputs, treatment_catalogue
 from .services.appointments import appointment_book, appointment_cancel
 from .services.waitlist import waitlist_join
 
@@ -186,6 +187,7 @@ def _days_from(*, client, treatment, areas, day, tz, now=None, online=False):
         online=online,
         now=now,
         tz=tz,
+        catalogue=treatment_catalogue(treatment=treatment, location_id=Location.default().pk),
     )
     return find_availability(inputs, day, day + timedelta(days=3))
 
@@ -306,12 +308,14 @@ def seed(people, stdout=None) -> None:
                 "bookings: catalogue, rooms and hours in place; appointments already there"
                 + (f"; {waiting} clients put on the waitlist" if waiting else "")
             )
+        seed_locations(people, treatment)
         return
     made = sum(
         _client_sessions(index, client, treatment=treatment, today=today, tz=tz, desk=desk)
         for index, client in enumerate(people["clients"])
     )
     waiting = _waitlist(people, treatment, today, desk)
+    seed_locations(people, treatment)  # after the sessions: those are all in Bristol
     if stdout is not None:
         stdout.write(
             f"bookings: {made} appointments around {date_label(today)} for clients part-way through courses; "

@@ -16,5 +16,7 @@ def appointment_lock(appointment_id: int) -> Appointment:
     client_id = Appointment.objects.values_list("client_id", flat=True).get(pk=appointment_id)
     users_lock(client_id)
     return (
-        Appointment.objects.select_for_update(of=("self",)).select_related("treatment", "client").get(pk=appointment_id)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("treatment", "client", "room")
+        .get(pk=appointment_id)
     )

@@ -7,7 +7,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from clinic.composing import Attachment
-from clinic.models import ClinicProfile, OutboundMessage
+from clinic.locations import clinic_at
+from clinic.models import OutboundMessage
 
 from .calendar import appointment_ics
 from .messages import BookingKind as Kind
@@ -36,7 +37,7 @@ def appointment_message_content(message: OutboundMessage) -> dict:
     so that it shows the appointment as it is then. Says "skip" when the message no longer
     applies (the appointment is gone, cancelled, or moved since this reminder was planned)."""
     appointment = (
-        Appointment.objects.select_related("treatment", "practitioner__user", "client", "course")
+        Appointment.objects.select_related("treatment", "practitioner__user", "client", "course", "room")
         .filter(pk=message.appointment_id)
         .first()
     )
@@ -49,10 +50,11 @@ def appointment_message_content(message: OutboundMessage) -> dict:
         and message_planned_for(message) != appointment.starts_at
     ):
         return {"skip": "The appointment was moved; a new message is planned for the new time."}
-    clinic = ClinicProfile.get()
+    clinic = clinic_at(appointment.room.location_id)  # the location's address and time zone
     session_day = timezone.localtime(appointment.starts_at, clinic.tz).date()
     treatment = appointment.treatment
     context = {
+        "clinic": clinic,
         "appointment": appointment,
         "starts_at": appointment.starts_at,
         "needling_starts_at": appointment.needling_starts_at,

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.models import Location, default_location_id
 from consultations.areas import Area, area_labels
 
 
@@ -121,7 +122,10 @@ class Practitioner(models.Model):
 
 
 class Room(models.Model):
-    name = models.CharField(max_length=60, unique=True)
+    """A treatment room at one location."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms", default=default_location_id)
+    name = models.CharField(max_length=60)
     treatments = models.ManyToManyField(
         Treatment, related_name="rooms", blank=True, help_text="The treatments it is equipped for."
     )
@@ -129,16 +133,23 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_name_unique_per_location"),
+        ]
 
     def __str__(self):
         return self.name
 
 
 class WorkingHours(models.Model):
-    """One block of a practitioner's week in the clinic's local time; several blocks a day make
-    breaks (09:00-13:00 and 14:00-18:00)."""
+    """One block of a practitioner's week at one location, in that location's local time; several
+    blocks a day make breaks (09:00-13:00 and 14:00-18:00). A location's opening hours are the
+    blocks of the practitioners who work there."""
 
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="working_hours", default=default_location_id
+    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField(help_text="Local time.")
     end_time = models.TimeField(help_text="Local time.")
@@ -165,6 +176,14 @@ class TimeOff(models.Model):
         Practitioner, null=True, blank=True, on_delete=models.CASCADE, related_name="time_off"
     )
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.CASCADE, related_name="time_off")
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="closures",
+        help_text="A closure of one location; blank closes every location.",
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)

@@ -20,6 +20,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "phone", "preferred_channel", "marketing_opt_out")}),
         ("Roles and access", {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        ("Locations (staff)", {"fields": ("home_location", "locations")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "groups")}),)

@@ -18,11 +18,12 @@ class ClinicConfig(AppConfig):
         )
         from .client_data import core_client_data_register
         from .mfa import record_totp_activation
-        from .models import ClinicProfile
+        from .models import ClinicProfile, Location
         from .setup_cache import setup_models_watch
 
         # Not on creation: the profile is created by the first read, which caches what it made.
         setup_models_watch(ClinicProfile, on_create=False)
+        setup_models_watch(Location)
 
         core_client_data_register()
 

@@ -163,7 +163,8 @@ def message_compose(*, message: OutboundMessage, clinic: ClinicProfile | None = 
         attachments.extend(extra.pop("attachments", []) or [])
         context.update(_context_values(extra))
     folder = f"messages/{message.kind}"
-    with timezone.override(clinic.tz):
+    # A builder may give the clinic as met at one location (its address and time zone).
+    with timezone.override(context["clinic"].tz):
         subject = " ".join(render_plain_text(f"{folder}/subject.txt", context).split())
         return ComposedMessage(
             subject=subject[:200],

@@ -60,6 +60,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("admin access", default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Staff only: where they usually work (the desk opens on it) and every location they work at.
+    home_location = models.ForeignKey(
+        "clinic.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="home_staff",
+        help_text="Staff: the location their schedule opens on.",
+    )
+    locations = models.ManyToManyField(
+        "clinic.Location",
+        blank=True,
+        related_name="staff",
+        help_text="Staff: the locations whose schedules they see (a manager sees all).",
+    )
 
     objects = UserManager()
 
@@ -144,6 +159,77 @@ class ClinicProfile(models.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+
+class Location(models.Model):
+    """One of the clinic's sites: its address, phone, e-mail, time zone and late-cancellation
+    window. Rooms, working hours and closures belong to a location (in ``bookings``); the clinic
+    itself (the business: name, legal details) stays one, ``ClinicProfile``.
+
+    A database from before locations has exactly one, made from the clinic profile by migration.
+    ``Location.default()`` is the first active one (created from the profile on first use), the
+    location of everything that does not say otherwise."""
+
+    name = models.CharField(max_length=120, unique=True)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London", validators=[_validate_time_zone])
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        "late-cancellation window (hours)",
+        default=48,
+        help_text="A cancellation closer to the appointment than this counts as late.",
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive locations are offered to nobody.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(late_cancellation_hours__lte=24 * 14),
+                name="location_late_cancellation_at_most_two_weeks",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="location_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @classmethod
+    def default(cls) -> "Location":
+        """The first active location (by id), made from the clinic profile when there is none."""
+        from .locations import all_locations
+
+        found = all_locations()
+        if found:
+            return copy.copy(next((loc for loc in found if loc.is_active), found[0]))
+        return cls.from_profile()
+
+    @classmethod
+    def from_profile(cls) -> "Location":
+        """The location a one-site clinic had before locations: its profile's contact details."""
+        profile = ClinicProfile.get()
+        location, _ = cls.objects.get_or_create(
+            name=profile.name or "Clinic",
+            defaults={
+                "address": profile.address,
+                "phone": profile.phone,
+                "email": profile.email,
+                "time_zone": profile.time_zone,
+                "late_cancellation_hours": profile.late_cancellation_hours,
+            },
+        )
+        return location
+
+
+def default_location_id() -> int:
+    """The default for a room's or a working-hours block's location: the clinic's first one."""
+    return Location.default().pk
 
 
 class AuditEntry(models.Model):

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Case, F, FloatField, Func, IntegerField, JSONField, Q, Value, When
+from django.db.models import Case, CharField, F, FloatField, Func, IntegerField, JSONField, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from clinic.models import ClinicProfile, User
+from clinic.locations import location_tz
+from clinic.models import Location, User
 from clinic.setup_cache import setup_cached
 from consultations.selectors import ClearanceCheck, clearance_check
 
@@ -59,13 +61,23 @@ class Catalogue:
     area_minutes: dict[str, int]
     room_ids: list[int]
     practitioner_ids: frozenset[int] = frozenset()
+    room_locations: dict[int, int] = field(default_factory=dict)  # room id -> location id
+    location_id: int | None = None  # set: only this location's rooms and working hours
 
 
-def treatment_catalogue(*, treatment: Treatment) -> Catalogue:
+def treatment_catalogue(*, treatment: Treatment, location_id: int | None = None) -> Catalogue:
     """The treatment's area minutes, the rooms equipped for it and the active practitioners who
     give it: one query (a union), read once per process and set-up version (``clinic.setup_cache``:
-    a manager's change reaches every process on its next request)."""
-    return setup_cached(f"bookings:catalogue:{treatment.pk}", lambda: _catalogue_load(treatment))
+    a manager's change reaches every process on its next request). With ``location_id``, only the
+    rooms at that location (and availability then reads only the working hours there)."""
+    everywhere = setup_cached(f"bookings:catalogue:{treatment.pk}", lambda: _catalogue_load(treatment))
+    if location_id is None:
+        return everywhere
+    return replace(
+        everywhere,
+        room_ids=[pk for pk in everywhere.room_ids if everywhere.room_locations.get(pk) == location_id],
+        location_id=location_id,
+    )
 
 
 def _catalogue_load(treatment: Treatment) -> Catalogue:
@@ -76,7 +88,7 @@ def _catalogue_load(treatment: Treatment) -> Catalogue:
     )
     rooms = (
         Room.objects.filter(treatments=treatment, is_active=True)
-        .annotate(kind=Value("room"), code=Value(""))
+        .annotate(kind=Value("room"), code=Cast("location_id", CharField()))
         .values_list("kind", "code", "pk")
     )
     practitioners = (
@@ -86,14 +98,20 @@ def _catalogue_load(treatment: Treatment) -> Catalogue:
     )
     area_minutes: dict[str, int] = {}
     ids: dict[str, list[int]] = {"room": [], "practitioner": []}
+    room_locations: dict[int, int] = {}
     # Union parts carry no ORDER BY (SQLite refuses it in compound statements).
     for kind, code, number in areas.order_by().union(rooms.order_by(), practitioners.order_by(), all=True):
         if kind == "area":
             area_minutes[code] = number
         else:
             ids[kind].append(number)
+            if kind == "room":
+                room_locations[number] = int(code)
     return Catalogue(
-        area_minutes=area_minutes, room_ids=sorted(ids["room"]), practitioner_ids=frozenset(ids["practitioner"])
+        area_minutes=area_minutes,
+        room_ids=sorted(ids["room"]),
+        practitioner_ids=frozenset(ids["practitioner"]),
+        room_locations=room_locations,
     )
 
 
@@ -146,27 +164,21 @@ def availability_inputs(
     working hours, everything busy (appointments holding time and time off, one union query),
     and the client's clearance. Six queries at most, whatever the days or practitioners."""
     now = now or timezone.now()
-    tz = tz or ClinicProfile.get().tz
     catalogue = catalogue or treatment_catalogue(treatment=treatment)
+    tz = tz or location_tz(catalogue.location_id)
     areas = frozenset(areas)
     limits = booking_settings()
     range_start, range_end = _day_bounds(first_day, last_day, tz)
 
-    hours = treatment_working_hours(treatment=treatment)
+    hours = treatment_working_hours(treatment=treatment, location_id=catalogue.location_id)
     if practitioner_id is not None:
         hours = {pk: by_day for pk, by_day in hours.items() if pk == practitioner_id}
 
     busy = _busy_times(
-        treatment=treatment,
-        client=client,
-        range_start=range_start,
-        range_end=range_end,
-        exclude_appointment_id=exclude_appointment_id,
-        tz=tz,
-    )
-
+        treatment=treatment, client=client, range_start=range_start, range_end=range_end,
+        exclude_appointment_id=exclude_appointment_id, tz=tz, location_id=catalogue.location_id,
+    )  # fmt: skip
     clearance = _clearance(treatment=treatment, client=client, areas=areas, on=first_day)
-
     return AvailabilityInputs(
         tz=tz,
         now=now,
@@ -186,6 +198,15 @@ def availability_inputs(
     )
 
 
+def booking_location_id(location_id: int | None = None, *, room: Room | None = None) -> int:
+    """The location a booking is at: the one asked for, else the room's, else the default one."""
+    if location_id is not None:
+        return location_id
+    if room is not None:
+        return room.location_id
+    return Location.default().pk
+
+
 def _practitioner_diaries(hours: dict[int, dict[int, list]], busy: Busy) -> tuple[PractitionerDiary, ...]:
     return tuple(
         PractitionerDiary(
@@ -197,22 +218,26 @@ def _practitioner_diaries(hours: dict[int, dict[int, list]], busy: Busy) -> tupl
     )
 
 
-def treatment_working_hours(*, treatment: Treatment) -> dict[int, dict[int, list]]:
+def treatment_working_hours(*, treatment: Treatment, location_id: int | None = None) -> dict[int, dict[int, list]]:
     """practitioner id -> weekday -> [(start, end), ...] for the active practitioners who give
-    ``treatment``, in the order the engine tries them (by name). Set-up data, cached per process
-    like the catalogue; appointments and time off are never cached."""
-    return setup_cached(f"bookings:hours:{treatment.pk}", lambda: _working_hours_load(treatment))
+    ``treatment`` (at ``location_id`` only, when given), in the order the engine tries them (by
+    name). Set-up data, cached per process like the catalogue; appointments and time off are never
+    cached."""
+    by_location = setup_cached(f"bookings:hours:{treatment.pk}", lambda: _working_hours_load(treatment))
+    return by_location.get(location_id, {})
 
 
-def _working_hours_load(treatment: Treatment) -> dict[int, dict[int, list]]:
+def _working_hours_load(treatment: Treatment) -> dict[int | None, dict[int, dict[int, list]]]:
+    """location id (None: every location) -> practitioner id -> weekday -> blocks."""
     rows = WorkingHours.objects.filter(practitioner__treatments=treatment, practitioner__is_active=True).order_by(
         "practitioner__user__first_name", "practitioner__user__last_name", "practitioner_id", "weekday", "start_time"
     )
-    hours: dict[int, dict[int, list]] = {}
-    for practitioner_pk, weekday, start, end in rows.values_list(
-        "practitioner_id", "weekday", "start_time", "end_time"
+    hours: dict[int | None, dict[int, dict[int, list]]] = {None: {}}
+    for practitioner_pk, location_pk, weekday, start, end in rows.values_list(
+        "practitioner_id", "location_id", "weekday", "start_time", "end_time"
     ):
-        hours.setdefault(practitioner_pk, defaultdict(list))[weekday].append((start, end))
+        for key in (None, location_pk):
+            hours.setdefault(key, {}).setdefault(practitioner_pk, defaultdict(list))[weekday].append((start, end))
     return hours
 
 
@@ -286,25 +311,26 @@ _TIME_OFF_COLUMNS = (
 )  # fmt: skip
 
 
-def _time_off_rows(*, range_start, range_end):
+def _time_off_rows(*, range_start, range_end, location_id=None):
     none_int = Value(None, output_field=IntegerField())
-    return (
-        TimeOff.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start)
-        .annotate(
-            kind=Value("time_off"),
-            client_pk=none_int,
-            treatment_pk=none_int,
-            course_pk=none_int,
-            planned=none_int,
-            no_areas=Value(None, output_field=JSONField()),
-            starts_s=EpochSeconds("starts_at"),
-            ends_s=EpochSeconds("ends_at"),
-        )
-        .values_list(*_TIME_OFF_COLUMNS)
-    )
+    time_off = TimeOff.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start)
+    if location_id is not None:
+        # A closure of another location does not close this one; a practitioner's time off
+        # follows them everywhere.
+        time_off = time_off.filter(Q(location__isnull=True) | Q(location_id=location_id))
+    return time_off.annotate(
+        kind=Value("time_off"),
+        client_pk=none_int,
+        treatment_pk=none_int,
+        course_pk=none_int,
+        planned=none_int,
+        no_areas=Value(None, output_field=JSONField()),
+        starts_s=EpochSeconds("starts_at"),
+        ends_s=EpochSeconds("ends_at"),
+    ).values_list(*_TIME_OFF_COLUMNS)
 
 
-def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz) -> Busy:
+def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz, location_id=None) -> Busy:
     """One union query: appointments holding time in the range (and all the client's sessions
     of this treatment, for spacing), and time off in the range."""
     appointments = _appointment_rows(
@@ -314,7 +340,7 @@ def _busy_times(*, treatment, client, range_start, range_end, exclude_appointmen
         range_end=range_end,
         exclude_appointment_id=exclude_appointment_id,
     )
-    time_off = _time_off_rows(range_start=range_start, range_end=range_end)
+    time_off = _time_off_rows(range_start=range_start, range_end=range_end, location_id=location_id)
     busy = Busy()
     client_pk = client.pk if client is not None else None
     for row in map(BusyRow._make, _raw_rows(appointments.order_by().union(time_off.order_by(), all=True))):
@@ -392,11 +418,14 @@ def availability_days(
     online: bool,
     practitioner: Practitioner | None = None,
     exclude_appointment_id: int | None = None,
+    location_id: int | None = None,
 ) -> list[DayAvailability]:
-    """Bookable start times from ``first_day`` to ``last_day`` (clinic-local dates), each with a
-    practitioner and a room, and for each empty day the reason. Six queries at most."""
+    """Bookable start times from ``first_day`` to ``last_day`` (local dates at the location), each
+    with a practitioner working there and a room there, and for each empty day the reason. Six
+    queries at most. Without ``location_id``, the default location."""
     practitioner_id = practitioner.pk if practitioner is not None else None
     inputs = availability_inputs(
+        catalogue=treatment_catalogue(treatment=treatment, location_id=booking_location_id(location_id)),
         treatment=treatment,
         areas=areas,
         client=client,

@@ -7,6 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Q
+
+from clinic.locations import location_tz
 from clinic.models import ClinicProfile
 from clinic.setup_cache import setup_cached
 from consultations.selectors import ClearanceCheck, clearance_statuses, health_update_statuses
@@ -70,7 +73,7 @@ def _scheduled(appointments: list[Appointment], on: date) -> list[ScheduledAppoi
     ]
 
 
-def _appointments_between(start: datetime, end: datetime, *, practitioner_id: int | None = None):
+def _appointments_between(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     rows = (
         Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start)
         .select_related("client", "treatment", "practitioner__user", "room", "course")
@@ -78,6 +81,8 @@ def _appointments_between(start: datetime, end: datetime, *, practitioner_id: in
     )
     if practitioner_id is not None:
         rows = rows.filter(practitioner_id=practitioner_id)
+    if location_id is not None:
+        rows = rows.filter(room__location_id=location_id)
     return list(rows)
 
 
@@ -86,29 +91,35 @@ def _schedule_setup() -> tuple[list[Practitioner], dict[int, list], list[Room]]:
     active rooms: set-up, read once per process and set-up change (``clinic.setup_cache``)."""
     practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
     hours: dict[int, list] = defaultdict(list)
-    for weekday, practitioner_pk, start_time, end_time in WorkingHours.objects.filter(
+    for weekday, practitioner_pk, start_time, end_time, location_pk in WorkingHours.objects.filter(
         practitioner__is_active=True
-    ).values_list("weekday", "practitioner_id", "start_time", "end_time"):
-        hours[weekday].append((practitioner_pk, start_time, end_time))
+    ).values_list("weekday", "practitioner_id", "start_time", "end_time", "location_id"):
+        hours[weekday].append((practitioner_pk, start_time, end_time, location_pk))
     return practitioners, dict(hours), list(Room.objects.filter(is_active=True))
 
 
-def day_schedule(*, day: date, include_cancelled: bool = True) -> DaySchedule:
-    """The day across all practitioners and rooms: working blocks, appointments with client,
-    treatment, clearance and health-update badges. Fixed queries (about nine) whatever the
-    number of appointments."""
-    tz = ClinicProfile.get().tz
+def day_schedule(*, day: date, include_cancelled: bool = True, location_id: int | None = None) -> DaySchedule:
+    """The day across all practitioners and rooms (of one location, when given, in its time zone:
+    the practitioners who work there, its rooms, the sessions in its rooms): working blocks,
+    appointments with client, treatment, clearance and health-update badges. Fixed queries (about
+    nine) whatever the number of appointments."""
+    tz = location_tz(location_id) if location_id is not None else ClinicProfile.get().tz
     start, end = local_instant(day, time(0), tz), local_instant(day + timedelta(days=1), time(0), tz)
     practitioners, hours, rooms = setup_cached("bookings:schedule_setup", _schedule_setup)
     blocks: dict[int, list] = defaultdict(list)
-    for practitioner_pk, start_time, end_time in hours.get(day.weekday(), ()):
-        blocks[practitioner_pk].append((local_instant(day, start_time, tz), local_instant(day, end_time, tz)))
-    appointments = _appointments_between(start, end)
+    for practitioner_pk, start_time, end_time, at in hours.get(day.weekday(), ()):
+        if location_id is None or at == location_id:
+            blocks[practitioner_pk].append((local_instant(day, start_time, tz), local_instant(day, end_time, tz)))
+    appointments = _appointments_between(start, end, location_id=location_id)
     if not include_cancelled:
         appointments = [a for a in appointments if a.status in ACTIVE]
-    closures = list(
-        TimeOff.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("practitioner__user", "room")
-    )
+    closures = TimeOff.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("practitioner__user", "room")
+    if location_id is not None:
+        working_here = {pk for by_day in hours.values() for pk, _, _, at in by_day if at == location_id}
+        practitioners = [p for p in practitioners if p.pk in working_here]
+        rooms = [room for room in rooms if room.location_id == location_id]
+        closures = closures.exclude(Q(location__isnull=False) & ~Q(location_id=location_id))
+    closures = list(closures)
     scheduled = _scheduled(appointments, day)
     columns = []
     for practitioner in practitioners:

@@ -23,14 +23,15 @@ from django.utils import timezone
 
 from clinic import roles
 from clinic.audit import audit_record
+from clinic.locations import late_cancellation_hours, location_tz
 from clinic.locks import users_lock
-from clinic.models import ClinicProfile, User
+from clinic.models import Location, User
 from consultations.areas import AREA_CODES, Area, area_labels
 
 from ..availability import AvailabilityInputs, Reason, Slot, check_start
 from ..locks import appointment_lock
 from ..models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
-from ..selectors.availability import availability_inputs, treatment_catalogue
+from ..selectors.availability import availability_inputs, booking_location_id, treatment_catalogue
 from . import message_planning
 from .refusals import BookingAsk, insert_or_explain, start_refusal
 from .waitlist import waitlist_mark_booked
@@ -73,6 +74,8 @@ def _clean_areas(areas, area_minutes: dict[str, int], treatment: Treatment) -> l
 def _check_choices(*, treatment: Treatment, practitioner: Practitioner | None, room: Room | None, catalogue) -> None:
     if practitioner is not None and practitioner.pk not in catalogue.practitioner_ids:
         raise ValidationError({"practitioner": f"{practitioner} does not give this treatment."})
+    if room is not None and catalogue.location_id is not None and room.location_id != catalogue.location_id:
+        raise ValidationError({"room": f"{room} is at {room.location}, not at the location of this booking."})
     if room is not None and room.pk not in catalogue.room_ids:
         raise ValidationError({"room": f"{room} is not equipped for this treatment."})
 
@@ -201,11 +204,12 @@ def record_status(appointment: Appointment, *, from_status: str, by: User | None
     )
 
 
-def _ask_for_booking(*, client, treatment, areas, starts_at, booked_by, practitioner, room) -> BookingAsk:
+def _ask_for_booking(*, client, treatment, areas, starts_at, booked_by, practitioner, room, location) -> BookingAsk:
     """Everything checked before the transaction: the treatment, areas, practitioner and room,
     the time's shape, and who books (online or the desk)."""
     treatment = _resolve_treatment(treatment)
-    catalogue = treatment_catalogue(treatment=treatment)
+    location_id = booking_location_id(location.pk if location is not None else None, room=room)
+    catalogue = treatment_catalogue(treatment=treatment, location_id=location_id)
     areas = _clean_areas(areas, catalogue.area_minutes, treatment)
     _require_aware(starts_at)
     _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
@@ -218,7 +222,7 @@ def _ask_for_booking(*, client, treatment, areas, starts_at, booked_by, practiti
         client=client,
         starts_at=starts_at,
         online=online,
-        tz=ClinicProfile.get().tz,
+        tz=location_tz(location_id),
         catalogue=catalogue,
         practitioner_id=practitioner.pk if practitioner else None,
     )
@@ -252,8 +256,10 @@ def appointment_book(
     room: Room | None = None,
     late_booking_reason: str = "",
     request=None,
+    location: Location | None = None,
 ) -> Appointment:
-    """Book a session for ``client`` arriving at ``starts_at`` (numbing start).
+    """Book a session for ``client`` arriving at ``starts_at`` (numbing start) at ``location`` (else
+    the room's, else the default); sessions at every location count for spacing and overlaps.
 
     ``booked_by`` is the client (an online booking: 24 hours' notice, up to 90 days ahead, only
     dates inside an open course window) or staff who may book for clients (no notice; later than
@@ -265,14 +271,9 @@ def appointment_book(
     naming the reason (and the next possible date); writes nothing then.
     """
     ask = _ask_for_booking(
-        client=client,
-        treatment=treatment,
-        areas=areas,
-        starts_at=starts_at,
-        booked_by=booked_by,
-        practitioner=practitioner,
-        room=room,
-    )
+        client=client, treatment=treatment, areas=areas, starts_at=starts_at, booked_by=booked_by,
+        practitioner=practitioner, room=room, location=location,
+    )  # fmt: skip
     day = starts_at.astimezone(ask.tz).date()
     with transaction.atomic():
         users_lock(client.pk)
@@ -332,11 +333,13 @@ def appointment_reschedule(
     right course; moves its planned messages; closes the client's open waitlist entries covering
     the new day. Raises ``ValidationError``; writes nothing then."""
     _require_aware(starts_at)
-    tz = ClinicProfile.get().tz
     with transaction.atomic():
         appointment, online = _movable(appointment, changed_by=changed_by)
         client, treatment = appointment.client, appointment.treatment
-        catalogue = treatment_catalogue(treatment=treatment)
+        # A move stays at the session's location (a new room there, or the one given).
+        location_id = booking_location_id(room=room or appointment.room)
+        tz = location_tz(location_id)
+        catalogue = treatment_catalogue(treatment=treatment, location_id=location_id)
         _check_choices(treatment=treatment, practitioner=practitioner, room=room, catalogue=catalogue)
         ask = BookingAsk(
             treatment=treatment,
@@ -383,7 +386,6 @@ def appointment_cancel(
     the time, cancels its pending messages, records who, for whom and when. Raises
     ``ValidationError`` for a session that has started, passed or is already closed."""
     now = timezone.now()
-    profile = ClinicProfile.get()
     with transaction.atomic():
         appointment = appointment_lock(appointment.pk)
         by_client = cancelled_by is not None and cancelled_by.pk == appointment.client_id
@@ -406,7 +408,9 @@ def appointment_cancel(
             if by_client or party == Appointment.CancelledBy.CLIENT
             else Appointment.CancelledBy.CLINIC
         )
-        appointment.cancellation_late = appointment.starts_at - now < timedelta(hours=profile.late_cancellation_hours)
+        appointment.cancellation_late = appointment.starts_at - now < timedelta(
+            hours=late_cancellation_hours(appointment.room.location_id)
+        )
         appointment.cancellation_reason = (reason or "").strip()
         appointment.save(
             update_fields=[

@@ -16,7 +16,15 @@ def test_the_demo_week_is_made_once_for_cleared_clients_only(db, clinic_profile)
     bookings_demo.seed(people)
     count = Appointment.objects.count()
     assert count >= 15
-    assert Room.objects.count() == 3
+    # Two locations in two cities: three rooms in Bristol, one in Bath; Anna works at both.
+    assert sorted(Room.objects.values_list("location__name", flat=True)) == ["Bath", "Bristol", "Bristol", "Bristol"]
+    anna = Practitioner.objects.get(user=people["staff"]["practitioner"][0])
+    assert set(anna.working_hours.values_list("location__name", flat=True)) == {"Bath", "Bristol"}
+    assert all(
+        set(p.working_hours.values_list("location__name", flat=True)) == {"Bristol"}
+        for p in Practitioner.objects.exclude(pk=anna.pk)
+    )
+    assert not Appointment.objects.exclude(room__location__name="Bristol").exists()
     assert Practitioner.objects.count() == 3
     assert all(p.working_hours.count() >= 8 for p in Practitioner.objects.all())
     for appointment in Appointment.objects.select_related("client", "treatment"):
@@ -46,5 +54,5 @@ def test_the_demo_week_is_made_once_for_cleared_clients_only(db, clinic_profile)
 
     bookings_demo.seed(people)
     assert Appointment.objects.count() == count
-    assert Room.objects.count() == 3
+    assert Room.objects.count() == 4
     assert WaitlistEntry.objects.count() == 2

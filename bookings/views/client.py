@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from clinic import roles
 from clinic.clock import clinic_today
 from clinic.errors import error_show
+from clinic.locations import clinic_at
 from consultations.areas import Area
 from consultations.selectors import clearance_check, health_update_status
 
@@ -49,7 +50,8 @@ def my_appointments(request):
 @needs(roles.Capability.BOOK_OWN)
 def my_appointment(request, appointment_id):
     appointment = client_selectors.client_appointment(client=request.user, appointment_id=appointment_id)
-    profile = request.clinic_profile
+    profile = clinic_at(appointment.room.location_id)  # where it is: address, zone, window
+    timezone.activate(profile.tz)
     upcoming = appointment.status == Appointment.Status.BOOKED and appointment.starts_at > timezone.now()
     health = None
     if upcoming:
@@ -62,6 +64,7 @@ def my_appointment(request, appointment_id):
         "bookings/my_appointment.html",
         {
             "appointment": appointment,
+            "place": profile,
             "upcoming": upcoming,
             "late": upcoming and _late_cancellation(appointment, profile.late_cancellation_hours),
             "late_hours": profile.late_cancellation_hours,

@@ -30,6 +30,7 @@ from ..services import appointments as services
 from ..services.clients import client_create_by_staff
 from .client import _ics_response
 from .common import needs, parse_day, parse_int, safe_next
+from .flow_location import desk_location
 
 CLEARANCE_BADGES = {
     "cleared": ("Cleared", "ok"),
@@ -115,7 +116,8 @@ def desk_day(request):
     today = clinic_today()
     day = parse_day(request.GET.get("day"), today)
     by_rooms = request.GET.get("by") == "rooms"
-    schedule = schedules.day_schedule(day=day)
+    place = desk_location(request)
+    schedule = schedules.day_schedule(day=day, location_id=place["location"].pk if place["several"] else None)
     instants = [b for p in schedule.practitioners for block in p.blocks for b in block]
     instants += [i.appointment.starts_at for i in schedule.appointments] + [
         i.appointment.ends_at for i in schedule.appointments
@@ -139,6 +141,7 @@ def desk_day(request):
             "today": today,
             "now": timezone.now(),
             "by_rooms": by_rooms,
+            "place": place,
             "grid": grid,
             "columns": columns,
             "clinic_closed": clinic_closed,

@@ -23,7 +23,8 @@ from clinic import roles
 from clinic.clock import clinic_today
 from clinic.dates import datetime_label
 from clinic.errors import error_show
-from clinic.models import User
+from clinic.locations import clinic_at
+from clinic.models import Location, User
 from consultations.areas import Area, area_labels
 from consultations.selectors import clearance_check
 
@@ -33,6 +34,7 @@ from ..models import Appointment, Practitioner, Treatment
 from ..selectors.availability import availability_days, session_timing, treatment_catalogue
 from ..selectors.client import course_session_number
 from ..services import appointments as services
+from . import flow_location as where
 from .common import parse_day, parse_int
 from .flow_month import calendar_weeks, explanations, month_start
 
@@ -44,6 +46,8 @@ class Booker:
     client: User
     by: User
     online: bool
+    location: Location | None = None  # where the session is (flow_location)
+    several_locations: bool = False  # there is a location to pick
 
     def url(self, name: str, **kwargs) -> str:
         if self.online:
@@ -73,10 +77,10 @@ def _booker(request, client_id) -> Booker:
     if client_id is None:
         if not roles.can(request.user, roles.Capability.BOOK_OWN):
             raise Http404("No such page.")
-        return Booker(client=request.user, by=request.user, online=True)
+        return Booker(client=request.user, by=request.user, online=True, **where.booker_place(request))
     roles.require(request.user, roles.Capability.BOOK_FOR_CLIENT)
     client = get_object_or_404(User, pk=client_id, groups__name=roles.Role.CLIENT)
-    return Booker(client=client, by=request.user, online=False)
+    return Booker(client=client, by=request.user, online=False, **where.booker_place(request))
 
 
 def _treatment(booker: Booker, slug: str) -> Treatment:
@@ -111,6 +115,8 @@ def _flow_query(areas, **extra) -> str:
 @booking_step
 def book_start(request, client_id=None):
     booker = _booker(request, client_id)
+    if (picker := where.location_picker(request, booker)) is not None:
+        return picker
     treatments = list(booker.treatments())
     if len(treatments) == 1:
         return redirect(booker.url("areas", slug=treatments[0].slug))
@@ -157,6 +163,7 @@ def _flow_context(request, client_id, slug):
     if moving is not None:
         treatment = moving.treatment
         raw_areas = raw_areas or moving.areas
+        booker.location = where.booking_location_of(moving)  # a move stays at the session's location
     areas = _area_codes(treatment, raw_areas)
     practitioner = None
     practitioner_id = parse_int(request.GET.get("practitioner"))
@@ -182,15 +189,10 @@ def book_calendar(request, slug, client_id=None):
     days = []
     if last_shown >= today:
         days = availability_days(
-            treatment=treatment,
-            areas=areas,
-            client=booker.client,
-            first_day=max(first_shown, today),
-            last_day=last_shown,
-            online=booker.online,
-            practitioner=practitioner,
-            exclude_appointment_id=moving.pk if moving else None,
-        )
+            treatment=treatment, areas=areas, client=booker.client, first_day=max(first_shown, today),
+            last_day=last_shown, online=booker.online, practitioner=practitioner,
+            exclude_appointment_id=moving.pk if moving else None, location_id=booker.location.pk,
+        )  # fmt: skip
     by_day = {info.day: info for info in days}
     in_month = [info for info in days if info.day.month == month.month]
     query = {"moving": moving.pk if moving else None, "practitioner": practitioner.pk if practitioner else None}
@@ -283,6 +285,7 @@ def book_times(request, slug, client_id=None):
         online=booker.online,
         practitioner=practitioner,
         exclude_appointment_id=moving.pk if moving else None,
+        location_id=booker.location.pk,
     )
     context = {"booker": booker, "treatment": treatment}
     context.update(_times_context(booker, treatment, areas, moving, days[0]))
@@ -303,6 +306,7 @@ def _nearest_free(booker, treatment, areas, moving, around, practitioner=None, c
         online=booker.online,
         practitioner=practitioner,
         exclude_appointment_id=moving.pk if moving else None,
+        location_id=booker.location.pk,
     )
     choices = []
     for info in days:
@@ -382,6 +386,7 @@ def _confirm_page(request, booker, treatment, areas, moving, form, chosen: dict)
         last_day=local_day,
         online=booker.online,
         exclude_appointment_id=moving.pk if moving else None,
+        location_id=booker.location.pk,
     )
     error = _refusal(form)
     still_free = not error and any(slot.starts_at == starts_at for slot in day_info.slots)
@@ -406,6 +411,7 @@ def _confirm_page(request, booker, treatment, areas, moving, form, chosen: dict)
         "still_free": still_free,
         "error": error,
         "session_number": course_session_number(course_id=day_info.course_id, before=starts_at),
+        "place": clinic_at(booker.location),
         "calendar_url": f"{booker.url('calendar', slug=treatment.slug)}?"
         f"{_flow_query(areas, moving=moving.pk if moving else None, month=month)}",
     }

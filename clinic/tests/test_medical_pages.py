@@ -151,6 +151,7 @@ MEDICAL_ADMIN = {
 NOT_MEDICAL_ADMIN = {
     "clinic.user": "people and their roles",
     "clinic.clinicprofile": "the clinic's settings",
+    "clinic.location": "a location's address, time zone and hours",
     "clinic.auditentry": "who did what to which record: ids and names, no words",
     "consultations.consenttext": "the consent text every client signs",
     "consultations.consentsignature": "who signed which version when",
