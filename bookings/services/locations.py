@@ -63,20 +63,28 @@ def working_hours_add(
     same practitioner's hours at another location (the message names it); nothing is written."""
     if end_time <= start_time:
         raise ValidationError({"end_time": "The block must end after it starts."})
-    message = working_hours_conflict(
-        practitioner=practitioner, location_id=location.pk, weekday=weekday, start_time=start_time, end_time=end_time
-    )
-    if message:
-        raise ValidationError(message, code="other_location")
     try:
         with transaction.atomic():
+            # Two managers adding clashing blocks at once: the practitioner's row lock puts them in
+            # turn (two concurrent inserts under an exclusion constraint can deadlock), so the
+            # second one reads the first block and names it.
+            Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
+            message = working_hours_conflict(
+                practitioner=practitioner,
+                location_id=location.pk,
+                weekday=weekday,
+                start_time=start_time,
+                end_time=end_time,
+            )
+            if message:
+                raise ValidationError(message, code="other_location")
             return WorkingHours.objects.create(
                 practitioner=practitioner, location=location, weekday=weekday, start_time=start_time, end_time=end_time
             )
     except IntegrityError as error:
         if HOURS_CONSTRAINT not in str(error):
             raise
-        # Another manager added the clashing block a moment ago: name it now that it is there.
+        # A block written without this service (the admin, a shell) got there first.
         message = working_hours_conflict(
             practitioner=practitioner,
             location_id=location.pk,
