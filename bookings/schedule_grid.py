@@ -3,6 +3,7 @@ only place boxes. A row of the grid is 15 minutes."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -31,12 +32,23 @@ class Grid:
     def total_height(self) -> float:
         return self.height(self.opens, self.closes)
 
-    @property
+    @cached_property
     def rows(self) -> list[dict]:
+        """The labelled lines, every half hour, ready to print: the template repeats them in
+        every column, so each is worked out once (``top`` as text: the template engine would
+        localize a number; ``label`` the local time; ``css`` "hour" or "half")."""
         rows, at = [], self.opens
         while at < self.closes:
             local = timezone.localtime(at, self.tz)
-            rows.append({"at": local, "top": self.top(at), "hour": local.minute == 0})
+            rows.append(
+                {
+                    "at": local,
+                    "top": str(self.top(at)),
+                    "hour": local.minute == 0,
+                    "css": "hour" if local.minute == 0 else "half",
+                    "label": f"{local:%H:%M}",
+                }
+            )
             at += timedelta(minutes=ROW_MINUTES * 2)
         return rows
 

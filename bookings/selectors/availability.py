@@ -1,18 +1,15 @@
 """Reads for the availability engine: what it needs (``availability_inputs``, a fixed number of
 queries whatever the days, practitioners or appointments) and the days it offers (``availability_days``).
-Tests in ``tests/test_selectors.py`` hold them to their query budgets."""
+What is busy (appointments and time off, read live) is in ``busy``. Tests in ``tests/test_selectors.py`` hold them to their query budgets."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import Case, CharField, F, FloatField, Func, IntegerField, JSONField, Q, Value, When
+from django.db.models import CharField, IntegerField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -27,16 +24,14 @@ from ..availability import (
     DayAvailability,
     PractitionerDiary,
     RoomDiary,
-    Session,
     SessionTiming,
     SpacingRule,
     find_availability,
     local_instant,
     needling_minutes,
 )
-from ..models import Appointment, Practitioner, Room, TimeOff, Treatment, TreatmentArea, WorkingHours
-
-ACTIVE = Appointment.ACTIVE_STATUSES
+from ..models import Practitioner, Room, Treatment, TreatmentArea, WorkingHours
+from .busy import Busy, busy_times
 
 
 def booking_settings() -> dict:
@@ -174,7 +169,7 @@ def availability_inputs(
     if practitioner_id is not None:
         hours = {pk: by_day for pk, by_day in hours.items() if pk == practitioner_id}
 
-    busy = _busy_times(
+    busy = busy_times(
         treatment=treatment, client=client, range_start=range_start, range_end=range_end,
         exclude_appointment_id=exclude_appointment_id, tz=tz, location_id=catalogue.location_id,
     )  # fmt: skip
@@ -248,164 +243,6 @@ def _clearance(*, treatment: Treatment, client: User | None, areas, on: date) ->
     if client is None:
         return ClearanceWindow(ok=False, code="no_intake", message="Choose a client first.")
     return clearance_window(clearance_check(client=client, treatment_slug=treatment.slug, areas=areas, on=on))
-
-
-class BusyRow(NamedTuple):
-    """One row of the busy-times union: an appointment holding time, or time off (a practitioner's,
-    a room's, or the clinic's closure when neither is set). Instants are epoch seconds (see
-    ``EpochSeconds``); areas and the course's planned sessions only on the client's own sessions."""
-
-    kind: str  # "appointment" or "time_off"
-    practitioner_id: int | None
-    room_id: int | None
-    client_id: int | None
-    treatment_id: int | None
-    course_id: int | None
-    course_planned_sessions: int | None
-    areas: object  # a JSON list (or its text), or None
-    starts_s: float
-    needling_starts_s: float
-    needling_ends_s: float
-    ends_s: float
-
-
-@dataclass
-class Busy:
-    """What the busy rows mean for the engine."""
-
-    practitioners: dict[int, list] = field(default_factory=lambda: defaultdict(list))
-    rooms: dict[int, list] = field(default_factory=lambda: defaultdict(list))
-    client: list = field(default_factory=list)
-    closures: list = field(default_factory=list)
-    sessions: list[Session] = field(default_factory=list)
-
-
-def _appointment_rows(*, treatment, client, range_start, range_end, exclude_appointment_id):
-    overlapping = Q(starts_at__lt=range_end, ends_at__gt=range_start)
-    wanted = overlapping | Q(client=client, treatment=treatment) if client is not None else overlapping
-    appointments = Appointment.objects.filter(wanted, status__in=ACTIVE)
-    if exclude_appointment_id is not None:
-        appointments = appointments.exclude(pk=exclude_appointment_id)
-    # Areas and course matter only for the client's own sessions (spacing): other rows leave
-    # them empty, which keeps the JSON decoding off hundreds of rows.
-    mine = Q(client=client, treatment=treatment) if client is not None else Q(pk__in=[])
-    return appointments.annotate(
-        kind=Value("appointment"),
-        own_areas=Case(When(mine, then=F("areas")), default=Value(None), output_field=JSONField()),
-        own_planned=Case(When(mine, then=F("course__planned_sessions")), default=None, output_field=IntegerField()),
-        **{
-            f"{name}_s": EpochSeconds(name)
-            for name in ("starts_at", "needling_starts_at", "needling_ends_at", "ends_at")
-        },
-    ).values_list(*_APPOINTMENT_COLUMNS)
-
-
-_APPOINTMENT_COLUMNS = (
-    "kind", "practitioner_id", "room_id", "client_id", "treatment_id", "course_id", "own_planned", "own_areas",
-    "starts_at_s", "needling_starts_at_s", "needling_ends_at_s", "ends_at_s",
-)  # fmt: skip
-# Time off has no needling: its start and end stand in for the needling columns.
-_TIME_OFF_COLUMNS = (
-    "kind", "practitioner_id", "room_id", "client_pk", "treatment_pk", "course_pk", "planned", "no_areas",
-    "starts_s", "starts_s", "ends_s", "ends_s",
-)  # fmt: skip
-
-
-def _time_off_rows(*, range_start, range_end, location_id=None):
-    none_int = Value(None, output_field=IntegerField())
-    time_off = TimeOff.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start)
-    if location_id is not None:
-        # A closure of another location does not close this one; a practitioner's time off
-        # follows them everywhere.
-        time_off = time_off.filter(Q(location__isnull=True) | Q(location_id=location_id))
-    return time_off.annotate(
-        kind=Value("time_off"),
-        client_pk=none_int,
-        treatment_pk=none_int,
-        course_pk=none_int,
-        planned=none_int,
-        no_areas=Value(None, output_field=JSONField()),
-        starts_s=EpochSeconds("starts_at"),
-        ends_s=EpochSeconds("ends_at"),
-    ).values_list(*_TIME_OFF_COLUMNS)
-
-
-def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz, location_id=None) -> Busy:
-    """One union query: appointments holding time in the range (and all the client's sessions
-    of this treatment, for spacing), and time off in the range."""
-    appointments = _appointment_rows(
-        treatment=treatment,
-        client=client,
-        range_start=range_start,
-        range_end=range_end,
-        exclude_appointment_id=exclude_appointment_id,
-    )
-    time_off = _time_off_rows(range_start=range_start, range_end=range_end, location_id=location_id)
-    busy = Busy()
-    client_pk = client.pk if client is not None else None
-    for row in map(BusyRow._make, _raw_rows(appointments.order_by().union(time_off.order_by(), all=True))):
-        starts_at, ends_at = _instant(row.starts_s), _instant(row.ends_s)
-        if row.kind == "time_off":
-            if row.practitioner_id is not None:
-                busy.practitioners[row.practitioner_id].append((starts_at, ends_at))
-            elif row.room_id is not None:
-                busy.rooms[row.room_id].append((starts_at, ends_at))
-            else:
-                busy.closures.append((starts_at, ends_at))
-            continue
-        needling_starts_at, needling_ends_at = _instant(row.needling_starts_s), _instant(row.needling_ends_s)
-        if starts_at < range_end and ends_at > range_start:
-            busy.practitioners[row.practitioner_id].append((needling_starts_at, needling_ends_at))
-            busy.rooms[row.room_id].append((starts_at, ends_at))
-            if row.client_id == client_pk:
-                busy.client.append((starts_at, needling_ends_at))
-        if row.client_id == client_pk and row.treatment_id == treatment.pk:
-            session = Session(
-                day=starts_at.astimezone(tz).date(),
-                areas=frozenset(_as_list(row.areas)),
-                course_id=row.course_id,
-                course_planned_sessions=row.course_planned_sessions,
-            )
-            busy.sessions.append(session)
-    return busy
-
-
-class EpochSeconds(Func):
-    """A timestamp as seconds since 1970. Availability reads hundreds of rows of four instants
-    each; numbers load several times faster than timestamps through the driver, which kept the
-    engine's loader inside its time budget."""
-
-    output_field = FloatField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra_context
-        )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS REAL)", **extra_context
-        )
-
-
-def _raw_rows(queryset) -> list[tuple]:
-    """The rows of a values_list queryset straight from the driver, without Django's per-row
-    converters (every column here is a plain number, string or JSON)."""
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _instant(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
-def _as_list(value) -> list:
-    # A JSON column read through a union comes back already decoded on PostgreSQL, as text on SQLite.
-    if isinstance(value, str):
-        return json.loads(value)
-    return list(value or ())
 
 
 def availability_days(

@@ -199,6 +199,8 @@ def book_calendar(request, slug, client_id=None):
     prev_month = (month - timedelta(days=1)).replace(day=1)
     next_month = (month + timedelta(days=32)).replace(day=1)
     selected = parse_day(request.GET.get("day"), None) if request.GET.get("day") else None
+    base_query = _flow_query(areas, **query)
+    times_url = booker.url("times", slug=treatment.slug)
     context = {
         "booker": booker,
         "treatment": treatment,
@@ -208,16 +210,17 @@ def book_calendar(request, slug, client_id=None):
         "practitioner": practitioner,
         "practitioners": treatment.practitioners.filter(is_active=True).select_related("user"),
         "month": month,
-        "weeks": calendar_weeks(month, by_day, today),
+        "weeks": calendar_weeks(
+            month, by_day, today, base_query=base_query, times_url=times_url, selected_day=selected
+        ),
         "explanations": explanations(in_month),
         "open_days": sum(1 for info in in_month if info.slots),
         "prev_url": None
         if prev_month < today.replace(day=1)
         else f"?{_flow_query(areas, month=f'{prev_month:%Y-%m}', **query)}",
         "next_url": f"?{_flow_query(areas, month=f'{next_month:%Y-%m}', **query)}",
-        "times_url": booker.url("times", slug=treatment.slug),
-        "base_query": _flow_query(areas, **query),
-        "month_query": lambda d: _flow_query(areas, month=f"{d:%Y-%m}", **query),
+        "times_url": times_url,
+        "base_query": base_query,
         "selected": by_day.get(selected) if selected else None,
     }
     if context["selected"] is not None:

@@ -1,8 +1,14 @@
 """The month on the booking calendar: its weeks of days (free, or why not in a word) and the
-explanations under it, from the days the availability engine answered."""
+explanations under it, from the days the availability engine answered.
+
+Every cell arrives at the template as plain strings (its class, links, labels): the month is
+about 40 cells, and template logic, filters and date formatting per cell were half the page's
+CPU time. The template only prints them."""
 
 import calendar as month_calendar
 from datetime import date
+
+from clinic.dates import date_label
 
 from ..availability import Reason
 
@@ -38,25 +44,53 @@ def month_start(value: str | None, default: date) -> date:
     return first
 
 
-def calendar_weeks(first_of_month: date, days: dict[date, object], today: date) -> list[list[dict]]:
+def calendar_weeks(
+    first_of_month: date,
+    days: dict[date, object],
+    today: date,
+    *,
+    base_query: str = "",
+    times_url: str = "",
+    selected_day: date | None = None,
+) -> list[list[dict]]:
+    """The weeks shown (from the current one on), each a list of cells ready to print: ``css``,
+    ``iso`` and ``number`` always; for a day with free times ``href`` (the page with its times,
+    without JavaScript), ``hx`` (its times for htmx), ``label``, ``count``, ``times_word`` and
+    ``selected``; for the others ``title`` (why not) and ``note`` (why, in a word). Numbers
+    come as text: the template engine localizes every number it prints, at a cost."""
+    month_param = f"{first_of_month:%Y-%m}"
     weeks = []
     for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(first_of_month.year, first_of_month.month):
+        # Weeks entirely past are noise: the calendar starts with the current week.
+        if week[-1] < today:
+            continue
         row = []
         for day in week:
             info = days.get(day)
-            row.append(
-                {
-                    "day": day,
-                    "in_month": day.month == first_of_month.month,
-                    "past": day < today,
-                    "info": info,
-                    "open": bool(info and info.slots),
-                    "short": SHORT_REASONS.get(info.reason, "") if info and not info.slots else "",
+            in_month = day.month == first_of_month.month
+            is_open = bool(info and info.slots)
+            state = "open" if is_open else "past" if day < today else "closed"
+            iso = day.isoformat()
+            cell = {
+                "iso": iso,
+                "number": str(day.day),
+                "open": is_open,
+                "css": state if in_month else f"other-month {state}",
+            }
+            if is_open:
+                count = len(info.slots)
+                cell |= {
+                    "href": f"?{base_query}&month={month_param}&day={iso}#times",
+                    "hx": f"{times_url}?{base_query}&day={iso}",
+                    "label": date_label(day, "day"),
+                    "count": str(count),
+                    "times_word": "time" if count == 1 else "times",
+                    "selected": day == selected_day,
                 }
-            )
-        # Weeks entirely past are noise: the calendar starts with the current week.
-        if all(cell["past"] for cell in row):
-            continue
+            else:
+                short = SHORT_REASONS.get(info.reason, "") if info else ""
+                cell |= {"title": info.message if info else "", "note": short if in_month else ""}
+            row.append(cell)
         weeks.append(row)
     return weeks
 
@@ -79,6 +113,7 @@ def explanations(days: list) -> list[dict]:
         found = group["days"]
         group["first"], group["last"] = found[0], found[-1]
         group["is_run"] = all((b - a).days <= 2 for a, b in zip(found, found[1:], strict=False))
+        group["days_label"] = _days_label(found, group["is_run"])
         # "First possible date" helps where the rule moves the date (spacing, window,
         # clearance), not beside a Sunday or the notice period.
         if group["reason"] not in DATE_MOVING_REASONS or (
@@ -87,3 +122,12 @@ def explanations(days: list) -> list[dict]:
             group["next_possible"] = None
         result.append(group)
     return sorted(result, key=lambda g: g["first"])
+
+
+def _days_label(found: list[date], is_run: bool) -> str:
+    """ "Thu 3 Dec", "Mon 7 Dec – Fri 11 Dec" for a run, "Sun 6 Dec, Sun 13 Dec" for scattered days."""
+    if len(found) == 1:
+        return date_label(found[0], "short")
+    if is_run:
+        return f"{date_label(found[0], 'short')} – {date_label(found[-1], 'short')}"
+    return ", ".join(date_label(day, "short") for day in found)
