@@ -118,59 +118,23 @@ def session_complete(
     sessions, ``ValidationError`` (keyed by field where it can be) for bad input or a session
     that is already recorded or not in a state to complete; nothing is written then.
     """
-    from bookings.locks import appointment_lock
-    from bookings.models import Appointment
     from bookings.services.appointment_status import appointment_complete
-    from consultations.selectors import clearance_check
 
     roles.require(recorded_by, roles.Capability.RECORD_SESSION)
-    clinic = ClinicProfile.get()
-    tz = clinic.tz
+    tz = ClinicProfile.get().tz
     with transaction.atomic():
-        # The client's row first, then the appointment: the booking services' lock order, so a
-        # cancellation arriving at the same moment waits instead of deadlocking.
-        appointment_lock(appointment.pk)
-        appointment = Appointment.objects.select_related("client", "treatment", "course", "practitioner__user").get(
-            pk=appointment.pk
-        )
-        if SessionRecord.objects.filter(appointment=appointment).exists():
-            raise ValidationError("This session has already been recorded.")
-        session_day = timezone.localtime(appointment.starts_at, tz).date()
-        clearance = clearance_check(
-            client=appointment.client,
-            treatment_slug=appointment.treatment.slug,
-            areas=list(appointment.areas),
-            on=session_day,
-        )
-        if appointment.treatment.needs_clearance and clearance.max_needle_depth_mm is None:
-            # A clearance withdrawn since check-in (new answers, a health change) leaves no maximum
-            # to check the depths against: without this, any depth up to the pen's range passed.
-            raise ValidationError(NO_CLEARANCE_MESSAGE)
-        checked = _depths_checked(appointment=appointment, depths=depths, max_mm=clearance.max_needle_depth_mm)
-
-        record = SessionRecord(
-            appointment=appointment,
-            recorded_by=recorded_by,
-            device=(device or "").strip(),
-            cartridge_lot=(cartridge_lot or "").strip(),
-            passes=passes,
-            products_applied=(products_applied or "").strip(),
-            serum=(serum or "").strip(),
-            fitzpatrick=fitzpatrick or "",
-            skin_type=skin_type or "",
-            reaction=reaction,
-            reaction_notes=(reaction_notes or "").strip(),
-            client_note=(client_note or "").strip(),
-        )
-        if record.reaction == SessionRecord.Reaction.UNEXPECTED and not record.reaction_notes:
-            raise ValidationError({"reaction_notes": ["Describe the unexpected reaction."]})
-        record.full_clean(exclude=["appointment"])
+        appointment = _appointment_locked(appointment.pk)
+        checked = _session_depths_checked(appointment=appointment, depths=depths, tz=tz)
+        record = _session_record_checked(
+            appointment=appointment, recorded_by=recorded_by, device=device, cartridge_lot=cartridge_lot,
+            passes=passes, products_applied=products_applied, serum=serum, fitzpatrick=fitzpatrick,
+            skin_type=skin_type, reaction=reaction, reaction_notes=reaction_notes, client_note=client_note,
+        )  # fmt: skip
         record.save()
         AreaDepth.objects.bulk_create(
             AreaDepth(record=record, area=area, needle_depth_mm=mm) for area, mm in checked.items()
         )
         appointment_complete(appointment=appointment, completed_by=recorded_by, session_record=record)
-
         plan = _plan_create(record=record, appointment=appointment, depths=checked, tz=tz)
         _session_record_audit(
             record=record, appointment=appointment, recorded_by=recorded_by, plan=plan, request=request
@@ -178,6 +142,66 @@ def session_complete(
         if plan is not None:
             plan_id = plan.pk
             transaction.on_commit(lambda: _render_later(plan_id))
+    return record
+
+
+def _appointment_locked(appointment_id: int):
+    """The appointment, locked, with what recording the session reads. The client's row first,
+    then the appointment: the booking services' lock order, so a cancellation arriving at the
+    same moment waits instead of deadlocking."""
+    from bookings.locks import appointment_lock
+    from bookings.models import Appointment
+
+    appointment_lock(appointment_id)
+    return Appointment.objects.select_related("client", "treatment", "course", "practitioner__user").get(
+        pk=appointment_id
+    )
+
+
+def _session_depths_checked(*, appointment, depths: dict, tz) -> dict[str, Decimal]:
+    """The depths by area, once the session is not recorded yet and each depth is within what
+    the client's clearance allows on the session's day; else ``ValidationError``."""
+    from consultations.selectors import clearance_check
+
+    if SessionRecord.objects.filter(appointment=appointment).exists():
+        raise ValidationError("This session has already been recorded.")
+    session_day = timezone.localtime(appointment.starts_at, tz).date()
+    clearance = clearance_check(
+        client=appointment.client,
+        treatment_slug=appointment.treatment.slug,
+        areas=list(appointment.areas),
+        on=session_day,
+    )
+    if appointment.treatment.needs_clearance and clearance.max_needle_depth_mm is None:
+        # A clearance withdrawn since check-in (new answers, a health change) leaves no maximum
+        # to check the depths against: without this, any depth up to the pen's range passed.
+        raise ValidationError(NO_CLEARANCE_MESSAGE)
+    return _depths_checked(appointment=appointment, depths=depths, max_mm=clearance.max_needle_depth_mm)
+
+
+def _session_record_checked(
+    *, appointment, recorded_by, device, cartridge_lot, passes, products_applied, serum, fitzpatrick, skin_type,
+    reaction, reaction_notes, client_note,
+) -> SessionRecord:  # fmt: skip
+    """The session record (not saved yet), its text trimmed and validated; an unexpected
+    reaction must be described."""
+    record = SessionRecord(
+        appointment=appointment,
+        recorded_by=recorded_by,
+        device=(device or "").strip(),
+        cartridge_lot=(cartridge_lot or "").strip(),
+        passes=passes,
+        products_applied=(products_applied or "").strip(),
+        serum=(serum or "").strip(),
+        fitzpatrick=fitzpatrick or "",
+        skin_type=skin_type or "",
+        reaction=reaction,
+        reaction_notes=(reaction_notes or "").strip(),
+        client_note=(client_note or "").strip(),
+    )
+    if record.reaction == SessionRecord.Reaction.UNEXPECTED and not record.reaction_notes:
+        raise ValidationError({"reaction_notes": ["Describe the unexpected reaction."]})
+    record.full_clean(exclude=["appointment"])
     return record
 
 
@@ -267,9 +291,20 @@ def _plan_create(
         course_finished=course_finished,
         review_on=review_on,
     )
+    planned = _check_ins_create(plan, appointment=appointment, tz=tz, plan_messages=plan_messages)
+    if review_on is not None and plan_messages:
+        planned.append(_review_message(appointment, plan, review_on, session_on, completed_in_course, tz))
+    if planned:
+        outbox_enqueue_many(planned)  # one read of the keys, one insert: not a savepoint per message
+    return plan
+
+
+def _check_ins_create(plan: AftercarePlan, *, appointment, tz, plan_messages: bool) -> list[PlannedMessage]:
+    """The plan's day-1 and day-3 check-ins, each due at the message time on its day, and (unless
+    ``plan_messages`` is off) the messages that ask the client about them."""
     planned: list[PlannedMessage] = []
     for day in CheckIn.DAYS:
-        due_at = local_time_on(session_on + timedelta(days=day), MESSAGE_TIME, tz)
+        due_at = local_time_on(plan.session_on + timedelta(days=day), MESSAGE_TIME, tz)
         check_in = CheckIn.objects.create(plan=plan, day=day, due_at=due_at)
         if not plan_messages:
             continue
@@ -282,17 +317,13 @@ def _plan_create(
                 appointment_id=appointment.pk,
                 context={
                     "day": day,
-                    "session_on": session_on.isoformat(),
+                    "session_on": plan.session_on.isoformat(),
                     "check_in_id": check_in.pk,
                     "checkin_url": reverse("aftercare_check_in", args=[check_in.pk]),
                 },
             )
         )
-    if review_on is not None and plan_messages:
-        planned.append(_review_message(appointment, plan, review_on, session_on, completed_in_course, tz))
-    if planned:
-        outbox_enqueue_many(planned)  # one read of the keys, one insert: not a savepoint per message
-    return plan
+    return planned
 
 
 def aftercare_pdf_render(*, plan_id: int) -> AftercarePlan:

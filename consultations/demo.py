@@ -111,64 +111,81 @@ def seed(people, stdout=None) -> None:
             continue
         made += 1
         with transaction.atomic():
-            if index < len(CLEARED_AREAS):
-                intake = _submit(client, _answers(client, CLEARED_AREAS[index], **CLEARED_EXTRAS.get(index, {})))
-                _approve(intake, practitioner)
-            elif index == 14:  # waiting for review, with relative flags to acknowledge
-                intake = _submit(
-                    client,
-                    _answers(
-                        client,
-                        ["face", "neck"],
-                        blood_thinners=True,
-                        botox_last=(today - timedelta(days=6)).isoformat(),
-                        condition_acne=["face"],
-                    ),
-                )
-                _backdate(intake, submitted_hours_ago=41)
-            elif index == 15:  # asked a question, answered by amending: version 2 waits for review
-                first = _submit(client, _answers(client, ["face"], isotretinoin=True, isotretinoin_current=True))
-                services.intake_ask(
-                    intake=first,
-                    decided_by=practitioner,
-                    question="You said you still take isotretinoin: has your dermatologist planned when to stop?",
-                )
-                _submit(
-                    client,
-                    _answers(
-                        client,
-                        ["face"],
-                        isotretinoin=True,
-                        isotretinoin_stopped=(today - timedelta(days=45)).isoformat(),
-                    ),
-                    note="I stopped six weeks ago.",
-                )
-                _backdate(first, submitted_hours_ago=70, superseded_hours_ago=19)
-                _backdate(Intake.objects.get(client=client, version=2), submitted_hours_ago=19)
-            elif index == 16:  # declined
-                intake = _submit(client, _answers(client, ["face"], condition_skin_cancer=["face"]))
-                services.intake_decline(
-                    intake=intake,
-                    decided_by=practitioner,
-                    reason="Micro-needling isn't safe on skin that is being checked for skin cancer. "
-                    "Please see your GP first; we'd be glad to see you again once you have the all-clear.",
-                )
-            elif index == 17:  # deferred: breastfeeding
-                intake = _submit(client, _answers(client, ["face", "neck"], pregnant_or_breastfeeding=True))
-                services.intake_defer(
-                    intake=intake,
-                    decided_by=practitioner,
-                    until=today + relativedelta(months=6),
-                    reason="We can look at treatment again after breastfeeding.",
-                )
-            elif index == 18:  # a question waiting for the client
-                intake = _submit(client, _answers(client, ["decolletage"], bleeding_disorder=True))
-                services.intake_ask(
-                    intake=intake,
-                    decided_by=practitioner,
-                    question="Which bleeding disorder do you have, and who looks after it?",
-                )
-            else:  # half-way through the form
-                _fill(client, _answers(client, ["face"]), steps=2)
+            _seed_client(index, client, practitioner, today)
     if stdout is not None:
         stdout.write(f"consultations: {made} clients' consultations created ({len(clients) - made} already there)")
+
+
+def _seed_client(index: int, client, practitioner, today) -> None:
+    """The ``index``-th demo client's consultation: cleared, waiting, decided or half-filled."""
+    if index < len(CLEARED_AREAS):
+        intake = _submit(client, _answers(client, CLEARED_AREAS[index], **CLEARED_EXTRAS.get(index, {})))
+        _approve(intake, practitioner)
+    elif index in (14, 15):
+        _seed_waiting(index, client, practitioner, today)
+    elif index in (16, 17, 18):
+        _seed_decided(index, client, practitioner, today)
+    else:  # half-way through the form
+        _fill(client, _answers(client, ["face"]), steps=2)
+
+
+def _seed_waiting(index: int, client, practitioner, today) -> None:
+    """Clients 14 and 15: forms waiting for a practitioner's review."""
+    if index == 14:  # waiting for review, with relative flags to acknowledge
+        intake = _submit(
+            client,
+            _answers(
+                client,
+                ["face", "neck"],
+                blood_thinners=True,
+                botox_last=(today - timedelta(days=6)).isoformat(),
+                condition_acne=["face"],
+            ),
+        )
+        _backdate(intake, submitted_hours_ago=41)
+    elif index == 15:  # asked a question, answered by amending: version 2 waits for review
+        first = _submit(client, _answers(client, ["face"], isotretinoin=True, isotretinoin_current=True))
+        services.intake_ask(
+            intake=first,
+            decided_by=practitioner,
+            question="You said you still take isotretinoin: has your dermatologist planned when to stop?",
+        )
+        _submit(
+            client,
+            _answers(
+                client,
+                ["face"],
+                isotretinoin=True,
+                isotretinoin_stopped=(today - timedelta(days=45)).isoformat(),
+            ),
+            note="I stopped six weeks ago.",
+        )
+        _backdate(first, submitted_hours_ago=70, superseded_hours_ago=19)
+        _backdate(Intake.objects.get(client=client, version=2), submitted_hours_ago=19)
+
+
+def _seed_decided(index: int, client, practitioner, today) -> None:
+    """Clients 16 to 18: declined, deferred, or asked a question."""
+    if index == 16:  # declined
+        intake = _submit(client, _answers(client, ["face"], condition_skin_cancer=["face"]))
+        services.intake_decline(
+            intake=intake,
+            decided_by=practitioner,
+            reason="Micro-needling isn't safe on skin that is being checked for skin cancer. "
+            "Please see your GP first; we'd be glad to see you again once you have the all-clear.",
+        )
+    elif index == 17:  # deferred: breastfeeding
+        intake = _submit(client, _answers(client, ["face", "neck"], pregnant_or_breastfeeding=True))
+        services.intake_defer(
+            intake=intake,
+            decided_by=practitioner,
+            until=today + relativedelta(months=6),
+            reason="We can look at treatment again after breastfeeding.",
+        )
+    elif index == 18:  # a question waiting for the client
+        intake = _submit(client, _answers(client, ["decolletage"], bleeding_disorder=True))
+        services.intake_ask(
+            intake=intake,
+            decided_by=practitioner,
+            question="Which bleeding disorder do you have, and who looks after it?",
+        )

@@ -184,20 +184,8 @@ def step_errors(step_code: str, values: dict, today: date) -> dict[str, list[str
         required("phone", "Please give a phone number we can reach you on.")
         required("emergency_contact_name", "Please give the name of an emergency contact.")
         required("emergency_contact_phone", "Please give your emergency contact's phone number.")
-        birth = values.get("date_of_birth")
-        if birth:
-            if birth > today:
-                add("date_of_birth", "This date of birth is in the future: please check it.")
-            else:
-                age = _age_on(birth, today)
-                if age < MINIMUM_AGE:
-                    add(
-                        "date_of_birth",
-                        f"This date of birth makes you {age} years old. Treatment is for adults "
-                        f"({MINIMUM_AGE} and over): please check the year.",
-                    )
-                elif age > 110:
-                    add("date_of_birth", "Please check the year of your date of birth.")
+        for message in _birth_date_problems(values.get("date_of_birth"), today):
+            add("date_of_birth", message)
     elif step_code == "skin":
         required("fitzpatrick", "Please choose the skin type closest to yours.")
         required("skin_type", "Please say whether your skin is normal, oily, dry, combination or sensitive.")
@@ -222,6 +210,24 @@ def step_errors(step_code: str, values: dict, today: date) -> dict[str, list[str
             if set(values.get(key) or ()) - set(Area.values):
                 add(key, "Please choose areas from the list.")
     return errors
+
+
+def _birth_date_problems(birth: date | None, today: date) -> list[str]:
+    """What is wrong with a date of birth given (nothing when none is given: that is asked
+    for separately): in the future, too young for treatment, or implausibly old."""
+    if not birth:
+        return []
+    if birth > today:
+        return ["This date of birth is in the future: please check it."]
+    age = _age_on(birth, today)
+    if age < MINIMUM_AGE:
+        return [
+            f"This date of birth makes you {age} years old. Treatment is for adults "
+            f"({MINIMUM_AGE} and over): please check the year."
+        ]
+    if age > 110:
+        return ["Please check the year of your date of birth."]
+    return []
 
 
 def to_json(values: dict) -> dict:

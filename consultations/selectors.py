@@ -79,54 +79,65 @@ def _clearance_from_rows(
     """The answer from the client's current intake, their unrevoked clearances for the
     treatment (newest first) and whether a reported health change awaits review."""
     if clearances:
-        clearance = next((c for c in clearances if c.valid_from <= on <= c.valid_until), clearances[0])
-        facts = {
-            "valid_until": clearance.valid_until,
-            "cleared_areas": frozenset(clearance.areas),
-            "max_needle_depth_mm": clearance.max_needle_depth_mm,
-            "planned_sessions": clearance.planned_sessions,
-            "clearance_id": clearance.pk,
-        }
-        if on > clearance.valid_until:
-            return ClearanceCheck(
-                False,
-                "expired",
-                f"Your clearance ended on {date_label(clearance.valid_until)}. "
-                "Please update your consultation form so that a practitioner can review it again.",
-                **facts,
-            )
-        if on < clearance.valid_from:
-            return ClearanceCheck(
-                False,
-                "pending",
-                f"Your clearance starts on {date_label(clearance.valid_from)}.",
-                available_from=clearance.valid_from,
-                **facts,
-            )
-        if health_pending:
-            return ClearanceCheck(
-                False,
-                "health_review",
-                "You told us something about your health has changed. "
-                "A practitioner will look at it before your next session.",
-                **facts,
-            )
-        missing = (areas or frozenset()) - facts["cleared_areas"]
-        if missing:
-            return ClearanceCheck(
-                False,
-                "area_not_cleared",
-                f"Your clearance covers {area_labels(clearance.areas).lower()}, "
-                f"not {area_labels(missing).lower()}. Ask the clinic for a review to add an area.",
-                **facts,
-            )
+        return _from_clearance(clearances, health_pending=health_pending, areas=areas, on=on)
+    return _from_intake(intake)
+
+
+def _from_clearance(
+    clearances: list[Clearance], *, health_pending: bool, areas: frozenset[str] | None, on: date
+) -> ClearanceCheck:
+    """The answer when the client holds a clearance: the one valid on ``on`` (else the newest)."""
+    clearance = next((c for c in clearances if c.valid_from <= on <= c.valid_until), clearances[0])
+    facts = {
+        "valid_until": clearance.valid_until,
+        "cleared_areas": frozenset(clearance.areas),
+        "max_needle_depth_mm": clearance.max_needle_depth_mm,
+        "planned_sessions": clearance.planned_sessions,
+        "clearance_id": clearance.pk,
+    }
+    if on > clearance.valid_until:
         return ClearanceCheck(
-            True,
-            "cleared",
-            f"You are cleared for treatment until {date_label(clearance.valid_until)}.",
+            False,
+            "expired",
+            f"Your clearance ended on {date_label(clearance.valid_until)}. "
+            "Please update your consultation form so that a practitioner can review it again.",
             **facts,
         )
+    if on < clearance.valid_from:
+        return ClearanceCheck(
+            False,
+            "pending",
+            f"Your clearance starts on {date_label(clearance.valid_from)}.",
+            available_from=clearance.valid_from,
+            **facts,
+        )
+    if health_pending:
+        return ClearanceCheck(
+            False,
+            "health_review",
+            "You told us something about your health has changed. "
+            "A practitioner will look at it before your next session.",
+            **facts,
+        )
+    missing = (areas or frozenset()) - facts["cleared_areas"]
+    if missing:
+        return ClearanceCheck(
+            False,
+            "area_not_cleared",
+            f"Your clearance covers {area_labels(clearance.areas).lower()}, "
+            f"not {area_labels(missing).lower()}. Ask the clinic for a review to add an area.",
+            **facts,
+        )
+    return ClearanceCheck(
+        True,
+        "cleared",
+        f"You are cleared for treatment until {date_label(clearance.valid_until)}.",
+        **facts,
+    )
 
+
+def _from_intake(intake: Intake | None) -> ClearanceCheck:
+    """The answer when the client holds no clearance: where their consultation form stands."""
     if intake is None:
         return ClearanceCheck(
             False,

@@ -1,6 +1,6 @@
 """Every write of the consultations app: the client's intake and signature, the practitioner's
-decisions, health updates. Consent versions and renewals are in ``consultations.consent``
-(re-exported here).
+decisions. Consent versions and renewals are in ``consultations.consent``, health updates in
+``consultations.health_updates`` (both re-exported here, where callers import them from).
 
 Each service runs in one transaction, writes its outbox rows and audit entries inside it, and
 raises ``ValidationError`` with words the person on the other side understands.
@@ -10,7 +10,6 @@ from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -32,19 +31,20 @@ from .consent import (  # noqa: F401 (consent_renew and consent_text_publish re-
     signature_errors,
     signature_evidence,
 )
+from .health_updates import health_update_review, health_update_submit  # noqa: F401 (re-exported)
 from .intake_steps import STEP_CODES, STEPS_BY_CODE, from_json, step_errors, to_json
 from .messages import ConsultationKind
 from .models import (
     DEFAULT_TREATMENT_SLUG,
     Clearance,
     ConsentSignature,
+    ConsentText,
     HealthUpdate,
     Intake,
     IntakeFlag,
     IntakeStatus,
 )
 from .screening import approval_problems, screen
-from .selectors import HEALTH_UPDATE_DAYS_BEFORE
 
 UNDER_REVIEW_MESSAGE = (
     "Your answers are with a practitioner for review, so they can't be changed right now. "
@@ -125,63 +125,77 @@ def intake_submit(
     full_name, errors = signature_errors(full_name=full_name, agreed=agreed)
     with transaction.atomic():
         users_lock(client.pk)
-        draft = Intake.objects.select_for_update().filter(client=client, status=IntakeStatus.DRAFT).first()
-        if draft is None:
-            current = _current_submitted(client)
-            if current is not None and current.status == IntakeStatus.PENDING:
-                raise ValidationError(UNDER_REVIEW_MESSAGE)
-            raise ValidationError("There is no consultation form to send: please fill it in first.")
-        missing = [STEPS_BY_CODE[code].title for code in STEP_CODES if code not in draft.steps_done]
-        if missing:
-            raise ValidationError(f"Please complete these steps first: {', '.join(missing)}.")
-        today = clinic_today()
-        typed = from_json(draft.answers)
-        for code in STEP_CODES:
-            if step_errors(code, {key: typed.get(key) for key in STEPS_BY_CODE[code].keys}, today):
-                raise ValidationError(f"Please check the step “{STEPS_BY_CODE[code].title}”: an answer needs a fix.")
-        text = consent_text_current()
-        if text is None:
-            raise ValidationError("The consent text is not available: please call the clinic.")
-        if consent_version is not None and consent_version != text.version:
-            raise ValidationError(
-                "The consent text was updated while you were reading it: please read the new version and sign again."
-            )
+        draft, text, today = _draft_ready_to_send(client, consent_version=consent_version)
         if errors:
             raise ValidationError(errors)
-
-        now = timezone.now()
-        previous = _current_submitted(client)
-        if previous is not None:
-            previous.superseded_at = now
-            previous.save(update_fields=["superseded_at", "updated_at"])
-        Clearance.objects.filter(client=client, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_reason="The client sent new consultation answers."
-        )
-        draft.status = IntakeStatus.PENDING
-        draft.submitted_at = now
-        draft.client_note = (client_note or "").strip()
-        draft.save(update_fields=["status", "submitted_at", "client_note", "updated_at"])
-        IntakeFlag.objects.bulk_create(
-            IntakeFlag(
-                intake=draft,
-                rule_code=flag.rule_code,
-                severity=flag.severity,
-                title=flag.title,
-                reason=flag.reason,
-                areas=sorted(flag.areas),
-                defer_until=flag.defer_until,
-            )
-            for flag in screen(draft.answers, today)
-        )
-        ConsentSignature.objects.create(
-            intake=draft,
-            consent_text=text,
-            full_name=full_name,
-            signed_at=now,
-            **signature_evidence(text, request),
+        _draft_send(
+            draft, client=client, text=text, full_name=full_name, client_note=client_note, today=today, request=request
         )
         audit_record(actor=client, action="intake_submitted", target=draft, request=request, subject=client)
         return draft
+
+
+def _draft_ready_to_send(client, *, consent_version: int | None) -> tuple[Intake, ConsentText, date]:
+    """The client's draft (locked), complete and valid, and the consent text it is signed
+    against; else ``ValidationError``."""
+    draft = Intake.objects.select_for_update().filter(client=client, status=IntakeStatus.DRAFT).first()
+    if draft is None:
+        current = _current_submitted(client)
+        if current is not None and current.status == IntakeStatus.PENDING:
+            raise ValidationError(UNDER_REVIEW_MESSAGE)
+        raise ValidationError("There is no consultation form to send: please fill it in first.")
+    missing = [STEPS_BY_CODE[code].title for code in STEP_CODES if code not in draft.steps_done]
+    if missing:
+        raise ValidationError(f"Please complete these steps first: {', '.join(missing)}.")
+    today = clinic_today()
+    typed = from_json(draft.answers)
+    for code in STEP_CODES:
+        if step_errors(code, {key: typed.get(key) for key in STEPS_BY_CODE[code].keys}, today):
+            raise ValidationError(f"Please check the step “{STEPS_BY_CODE[code].title}”: an answer needs a fix.")
+    text = consent_text_current()
+    if text is None:
+        raise ValidationError("The consent text is not available: please call the clinic.")
+    if consent_version is not None and consent_version != text.version:
+        raise ValidationError(
+            "The consent text was updated while you were reading it: please read the new version and sign again."
+        )
+    return draft, text, today
+
+
+def _draft_send(draft: Intake, *, client, text: ConsentText, full_name: str, client_note: str, today: date, request):
+    """Supersede the previous version (withdrawing its clearances), send the draft for review
+    with the flags its answers raise, and keep the signature."""
+    now = timezone.now()
+    previous = _current_submitted(client)
+    if previous is not None:
+        previous.superseded_at = now
+        previous.save(update_fields=["superseded_at", "updated_at"])
+    Clearance.objects.filter(client=client, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_reason="The client sent new consultation answers."
+    )
+    draft.status = IntakeStatus.PENDING
+    draft.submitted_at = now
+    draft.client_note = (client_note or "").strip()
+    draft.save(update_fields=["status", "submitted_at", "client_note", "updated_at"])
+    IntakeFlag.objects.bulk_create(
+        IntakeFlag(
+            intake=draft,
+            rule_code=flag.rule_code,
+            severity=flag.severity,
+            title=flag.title,
+            reason=flag.reason,
+            areas=sorted(flag.areas),
+            defer_until=flag.defer_until,
+        )
+        for flag in screen(draft.answers, today)
+    )
+    ConsentSignature.objects.create(
+        intake=draft,
+        consent_text=text,
+        full_name=full_name,
+        signed_at=now,
+        **signature_evidence(text, request),
+    )
 
 
 # --- The practitioner's decisions --------------------------------------------------------------
@@ -247,29 +261,11 @@ def intake_approve(
     decision and, 30 days before it ends, a reminder to renew. Raises ``ValidationError``
     listing every problem, writing nothing."""
     areas = frozenset(areas or ())
-    problems: list[tuple[str | None, str]] = []
-    if not areas:
-        problems.append(("areas", "Choose at least one area to clear."))
-    if areas - set(Area.values):
-        problems.append(("areas", "Choose areas from the list."))
-    try:
-        depth = Decimal(str(max_needle_depth_mm))
-    except (InvalidOperation, TypeError):
-        depth = None
-    if depth is None or not (MIN_NEEDLE_DEPTH <= depth <= MAX_NEEDLE_DEPTH):
-        problems.append(
-            (
-                "max_needle_depth_mm",
-                f"The maximum needle depth must be between {MIN_NEEDLE_DEPTH} and {MAX_NEEDLE_DEPTH} mm.",
-            )
-        )
-    if not isinstance(planned_sessions, int) or not 1 <= planned_sessions <= 12:
-        problems.append(("planned_sessions", "The planned number of sessions must be between 1 and 12."))
     today = clinic_today()
-    if valid_until is None or valid_until <= today:
-        problems.append(("valid_months", "The clearance must be valid until a date after today."))
-    elif valid_until > today + MAX_VALIDITY:
-        problems.append(("valid_months", "A clearance can be valid for at most 24 months."))
+    depth, problems = _approval_input_problems(
+        areas=areas, max_needle_depth_mm=max_needle_depth_mm, planned_sessions=planned_sessions,
+        valid_until=valid_until, today=today,
+    )  # fmt: skip
     with transaction.atomic():
         intake = _lock_for_decision(intake, decided_by)
         not_asked = areas - set(intake.requested_areas)
@@ -300,23 +296,59 @@ def intake_approve(
             decided_at=now,
         )
         _decide(intake, decided_by=decided_by, status=IntakeStatus.APPROVED, request=request)
-        # Changes that sent the client back to review are settled by this new review.
-        HealthUpdate.objects.filter(
-            client=intake.client, review_outcome=HealthUpdate.Outcome.REVIEW_AGAIN, cleared_again_at__isnull=True
-        ).update(cleared_again_at=now)
-        outbox_enqueue(
-            kind=ConsultationKind.CLEARANCE_EXPIRING,
-            recipient=intake.client,
-            due_at=max(now, local_time_on(valid_until - timedelta(days=EXPIRY_NOTICE_DAYS), MESSAGE_TIME)),
-            key=f"clearance_expiring:{clearance.pk}",
-            context={
-                "valid_until": valid_until.isoformat(),
-                "treatment_slug": treatment_slug,
-                "treatment_name": "micro-needling" if treatment_slug == DEFAULT_TREATMENT_SLUG else treatment_slug,
-                "consultation_url": reverse("consultations:home"),
-            },
-        )
+        _approval_follow_up(intake, clearance, now=now)
         return clearance
+
+
+def _approval_input_problems(
+    *, areas: frozenset, max_needle_depth_mm, planned_sessions, valid_until: date | None, today: date
+) -> tuple[Decimal | None, list[tuple[str | None, str]]]:
+    """The needle depth as a number (None if it is not one) and what is wrong with the
+    practitioner's choices, field by field, before the intake is even read."""
+    problems: list[tuple[str | None, str]] = []
+    if not areas:
+        problems.append(("areas", "Choose at least one area to clear."))
+    if areas - set(Area.values):
+        problems.append(("areas", "Choose areas from the list."))
+    try:
+        depth = Decimal(str(max_needle_depth_mm))
+    except (InvalidOperation, TypeError):
+        depth = None
+    if depth is None or not (MIN_NEEDLE_DEPTH <= depth <= MAX_NEEDLE_DEPTH):
+        problems.append(
+            (
+                "max_needle_depth_mm",
+                f"The maximum needle depth must be between {MIN_NEEDLE_DEPTH} and {MAX_NEEDLE_DEPTH} mm.",
+            )
+        )
+    if not isinstance(planned_sessions, int) or not 1 <= planned_sessions <= 12:
+        problems.append(("planned_sessions", "The planned number of sessions must be between 1 and 12."))
+    if valid_until is None or valid_until <= today:
+        problems.append(("valid_months", "The clearance must be valid until a date after today."))
+    elif valid_until > today + MAX_VALIDITY:
+        problems.append(("valid_months", "A clearance can be valid for at most 24 months."))
+    return depth, problems
+
+
+def _approval_follow_up(intake: Intake, clearance: Clearance, *, now) -> None:
+    """After an approval: health changes that sent the client back to review are settled by
+    it, and the client is reminded to renew 30 days before the clearance ends."""
+    HealthUpdate.objects.filter(
+        client=intake.client, review_outcome=HealthUpdate.Outcome.REVIEW_AGAIN, cleared_again_at__isnull=True
+    ).update(cleared_again_at=now)
+    valid_until, treatment_slug = clearance.valid_until, clearance.treatment_slug
+    outbox_enqueue(
+        kind=ConsultationKind.CLEARANCE_EXPIRING,
+        recipient=intake.client,
+        due_at=max(now, local_time_on(valid_until - timedelta(days=EXPIRY_NOTICE_DAYS), MESSAGE_TIME)),
+        key=f"clearance_expiring:{clearance.pk}",
+        context={
+            "valid_until": valid_until.isoformat(),
+            "treatment_slug": treatment_slug,
+            "treatment_name": "micro-needling" if treatment_slug == DEFAULT_TREATMENT_SLUG else treatment_slug,
+            "consultation_url": reverse("consultations:home"),
+        },
+    )
 
 
 def intake_decline(*, intake: Intake, decided_by, reason: str, request=None) -> Intake:
@@ -359,147 +391,3 @@ def intake_ask(*, intake: Intake, decided_by, question: str, request=None) -> In
         intake = _lock_for_decision(intake, decided_by)
         _decide(intake, decided_by=decided_by, status=IntakeStatus.QUESTION, note=question, request=request)
         return intake
-
-
-# --- Health updates ----------------------------------------------------------------------------
-
-
-def _practitioners():
-    return get_user_model().objects.filter(groups__name=roles.Role.PRACTITIONER, is_active=True).order_by("pk")
-
-
-def health_update_submit(
-    *,
-    client,
-    appointment_id: int,
-    session_date: date,
-    anything_changed: bool,
-    details: str,
-    submitted_by,
-    request=None,
-) -> HealthUpdate:
-    """Record the client's answer to "has anything changed since your last visit?" for one
-    appointment, within 7 days before it.
-
-    A reported change sends the client back to review (``clearance_check`` says
-    "health_review", ``health_update_status`` "needs_review") and alerts the practitioners
-    through the outbox. A change already reported cannot be withdrawn by a later "no change".
-    Raises ``ValidationError`` for a date outside the window, a change without details, or a
-    person who may not answer for this client."""
-    if submitted_by.pk != client.pk and not roles.can(submitted_by, roles.Capability.BOOK_FOR_CLIENT):
-        raise ValidationError("Only the client or the clinic's staff can answer this.")
-    details = (details or "").strip()
-    today = clinic_today()
-    if session_date < today:
-        raise ValidationError("This session has already taken place.")
-    if session_date > today + timedelta(days=HEALTH_UPDATE_DAYS_BEFORE):
-        raise ValidationError("You can tell us about changes in the week before your session.")
-    if anything_changed and not details:
-        raise ValidationError({"details": "Please tell us what has changed."})
-    with transaction.atomic():
-        users_lock(client.pk)
-        update = HealthUpdate.objects.select_for_update().filter(client=client, appointment_id=appointment_id).first()
-        if update is not None and update.anything_changed:
-            raise ValidationError(
-                "You have already told us about a change for this session: a practitioner will look at it."
-            )
-        fields = {
-            "session_date": session_date,
-            "anything_changed": anything_changed,
-            "details": details if anything_changed else "",
-            "submitted_at": timezone.now(),
-            "submitted_by": submitted_by,
-        }
-        if update is None:
-            update = HealthUpdate.objects.create(client=client, appointment_id=appointment_id, **fields)
-        else:
-            for name, value in fields.items():
-                setattr(update, name, value)
-            update.save(update_fields=list(fields))
-        if anything_changed:
-            for practitioner in _practitioners():
-                outbox_enqueue(
-                    kind=ConsultationKind.HEALTH_CHANGE_ALERT,
-                    recipient=practitioner,
-                    due_at=timezone.now(),
-                    key=f"health_change:{update.pk}:{practitioner.pk}",
-                    appointment_id=appointment_id,
-                    # No medical detail in a message: the practitioner reads it in the app.
-                    context={
-                        "client_name": str(client),
-                        "session_date": session_date.isoformat(),
-                        "health_update_id": update.pk,
-                        "review_url": reverse("consultations:health_update_detail", args=[update.pk]),
-                    },
-                )
-        audit_record(
-            actor=submitted_by,
-            action="health_update_submitted",
-            target=update,
-            request=request,
-            subject=client,
-            details={"anything_changed": anything_changed},
-        )
-        return update
-
-
-def health_update_review(
-    *, health_update: HealthUpdate, reviewed_by, outcome: str, note: str = "", request=None
-) -> HealthUpdate:
-    """A practitioner's answer to a reported health change: the client stays cleared, or goes
-    back to review (clearance withdrawn, their form re-opened with the practitioner's
-    question). Raises ``ValidationError`` if already reviewed or if the question is missing."""
-    roles.require(reviewed_by, roles.Capability.REVIEW_INTAKE)
-    if outcome not in (HealthUpdate.Outcome.STILL_CLEARED, HealthUpdate.Outcome.REVIEW_AGAIN):
-        raise ValidationError("Choose whether the client stays cleared or needs a new review.")
-    note = (note or "").strip()
-    if outcome == HealthUpdate.Outcome.REVIEW_AGAIN and len(note) < 5:
-        raise ValidationError({"note": "Tell the client what to update in their form."})
-    with transaction.atomic():
-        update = HealthUpdate.objects.select_for_update().select_related("client").get(pk=health_update.pk)
-        if not update.anything_changed or update.review_outcome:
-            raise ValidationError("This health update has already been reviewed.")
-        now = timezone.now()
-        update.review_outcome = outcome
-        update.review_note = note
-        update.reviewed_by = reviewed_by
-        update.reviewed_at = now
-        update.save(update_fields=["review_outcome", "review_note", "reviewed_by", "reviewed_at"])
-        client = update.client
-        if outcome == HealthUpdate.Outcome.REVIEW_AGAIN:
-            Clearance.objects.filter(client=client, revoked_at__isnull=True).update(
-                revoked_at=now, revoked_reason="A health change needs a new review."
-            )
-            current = _current_submitted(client)
-            if current is not None and current.status != IntakeStatus.PENDING:
-                current.status = IntakeStatus.QUESTION
-                current.decision_note = note
-                current.decided_by = reviewed_by
-                current.decided_at = now
-                current.deferred_until = None
-                current.save(
-                    update_fields=[
-                        "status",
-                        "decision_note",
-                        "decided_by",
-                        "decided_at",
-                        "deferred_until",
-                        "updated_at",
-                    ]
-                )
-            outbox_enqueue(
-                kind=ConsultationKind.INTAKE_DECISION,
-                recipient=client,
-                due_at=now,
-                key=f"health_review:{update.pk}",
-                appointment_id=update.appointment_id,
-                context={"decision": "question", "note": note, "intake_url": reverse("consultations:home")},
-            )
-        audit_record(
-            actor=reviewed_by,
-            action=f"health_update_{outcome}",
-            target=update,
-            request=request,
-            subject=client,
-        )
-        return update
