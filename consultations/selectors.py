@@ -202,10 +202,11 @@ def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, are
     from when. At most three queries; reads no medical answers."""
     client_id = client.pk if hasattr(client, "pk") else int(client)
     clearances = _active_clearances([client_id], treatment_slug).get(client_id, [])
+    # The intake matters only without a clearance, a pending health change only with one.
     return _clearance_from_rows(
         intake=None if clearances else _current_intakes([client_id]).get(client_id),
         clearances=clearances,
-        health_pending=bool(_clients_with_health_pending([client_id])),
+        health_pending=bool(clearances and _clients_with_health_pending([client_id])),
         areas=frozenset(areas or ()),
         on=on,
     )
@@ -214,14 +215,17 @@ def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, are
 def clearance_statuses(
     *, client_ids, treatment_slug: str = DEFAULT_TREATMENT_SLUG, on: date
 ) -> dict[int, ClearanceCheck]:
-    """``clearance_check`` for many clients at once, without an area filter: three queries
-    whatever the number of clients (for schedules and lists)."""
+    """``clearance_check`` for many clients at once, without an area filter: at most three
+    queries whatever the number of clients (for schedules and lists)."""
     client_ids = list(dict.fromkeys(int(pk) for pk in client_ids))
     if not client_ids:
         return {}
-    intakes = _current_intakes(client_ids)
     clearances = _active_clearances(client_ids, treatment_slug)
-    health_pending = _clients_with_health_pending(client_ids)
+    # The intake matters only without a clearance, a pending health change only with one: a
+    # day of cleared clients reads no intakes.
+    without = [pk for pk in client_ids if pk not in clearances]
+    intakes = _current_intakes(without) if without else {}
+    health_pending = _clients_with_health_pending(list(clearances)) if clearances else set()
     return {
         client_id: _clearance_from_rows(
             intake=intakes.get(client_id),

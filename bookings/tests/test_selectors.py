@@ -141,13 +141,15 @@ def cleared_clinic(db, clinic_profile):
 
 
 def test_day_schedule_query_count_is_flat(cleared_clinic, django_assert_num_queries):
-    """Appointments, time off; clearance (3) and health update (1) badges from consultations'
-    bulk selectors: six, for 1 or 50 appointments. The set-up (the clinic, practitioners, working
-    hours, rooms) is read once per process and set-up change (clinic.setup_cache)."""
+    """Appointments, time off; clearance badges (the clearances, the intakes of the clients
+    without one, the pending health changes of those with one: two queries for one client,
+    three for a day of both) and health update badges (1) from consultations' bulk selectors:
+    at most six, for 1 or 50 appointments. The set-up (the clinic, practitioners, working hours,
+    rooms) is read once per process and set-up change (clinic.setup_cache)."""
     clinic = cleared_clinic
     _fill(clinic, 1)
     day_schedule(day=TUESDAY)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         one = day_schedule(day=TUESDAY)
     _fill(clinic, 50, start=1)
     for appointment in Appointment.objects.all()[:5]:
@@ -169,10 +171,10 @@ def test_week_schedule_query_count_is_flat(cleared_clinic, django_assert_num_que
     practitioner = clinic.practitioners[0]
     _fill(clinic, 1)
     ClinicProfile.get()  # the set-up cache, filled once per process, is not part of the budget
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         practitioner_week_schedule(practitioner=practitioner, week_start=MONDAY)
     _fill(clinic, 50, start=1)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         week = practitioner_week_schedule(practitioner=practitioner, week_start=MONDAY)
     assert len(week.days) == 7
     assert (
