@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connections
@@ -160,50 +160,78 @@ def busy_queryset(*, treatment_id, client_id, range_start, range_end, exclude_ap
     return appointments.order_by().union(time_off.order_by(), all=True)
 
 
-# Stand-ins no real row or bound can equal: ids are positive, instants after 1970.
-_STAND_INS = {
-    "treatment_id": -900_000_001,
-    "client_id": -900_000_002,
-    "exclude_appointment_id": -900_000_003,
-    "location_id": -900_000_004,
-    "range_start": datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
-    "range_end": datetime(1902, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
-}
-_INSTANTS = ("range_start", "range_end")
-# (database alias, which optional filters apply) -> (SQL, parameters with the names of the
-# stand-ins in their places).
+# Stand-ins no real row or bound can equal: ids are positive, instants after 1970. A list of ids
+# (an IN) gets one stand-in per id, and its length is part of the shape.
+_ID_STAND_IN = -900_000_000
+_INSTANT_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC)
+_COLLECTIONS = (list, tuple, set, frozenset)
+# (database alias, shape) -> (SQL, parameters with a ``_Slot`` where a value of the call goes).
 _compiled: dict[tuple, tuple[str, tuple]] = {}
+
+
+class _Slot(NamedTuple):
+    name: str
+    index: int | None  # the position in a list of ids; None for a single value
+
+
+def _shape(values: dict) -> tuple:
+    """What the SQL text depends on: which values are given, and how many ids each list has."""
+    return tuple(
+        (name, None if value is None else len(value) if isinstance(value, _COLLECTIONS) else "one")
+        for name, value in sorted(values.items())
+    )
+
+
+def _stand_ins(values: dict) -> dict:
+    found = {}
+    for number, (name, value) in enumerate(sorted(values.items())):
+        if value is None:
+            found[name] = None
+        elif isinstance(value, datetime):
+            found[name] = _INSTANT_STAND_IN + timedelta(days=number)
+        elif isinstance(value, _COLLECTIONS):
+            found[name] = [_ID_STAND_IN - 1000 * (number + 1) - index for index in range(len(value))]
+        else:
+            found[name] = _ID_STAND_IN - number
+    return found
+
+
+def _prepared(value, ops):
+    if isinstance(value, datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, _COLLECTIONS):
+        return list(value)
+    return value
 
 
 def _busy_sql(**values) -> tuple[str, list]:
     """The SQL and parameters of ``busy_queryset(**values)``, compiled once per process and shape."""
     using = Appointment.objects.db
     ops = connections[using].ops
-    shape = (using, *(values[name] is None for name in ("client_id", "exclude_appointment_id", "location_id")))
-    compiled = _compiled.get(shape)
+    key = (using, _shape(values))
+    compiled = _compiled.get(key)
     if compiled is None:
-        stand_ins = {name: None if values[name] is None else stand_in for name, stand_in in _STAND_INS.items()}
-        queryset = busy_queryset(**stand_ins)
-        sql, params = queryset.query.get_compiler(using=using).as_sql()
-        named = {
-            (ops.adapt_datetimefield_value(stand_in) if name in _INSTANTS else stand_in): name
-            for name, stand_in in stand_ins.items()
-            if stand_in is not None
-        }
-        slots = tuple(_Slot(named[param]) if _hashable(param) and param in named else param for param in params)
-        if {slot.name for slot in slots if isinstance(slot, _Slot)} != set(named.values()):
+        stand_ins = _stand_ins(values)
+        sql, params = busy_queryset(**stand_ins).query.get_compiler(using=using).as_sql()
+        slot_of = {}
+        for name, stand_in in stand_ins.items():
+            if isinstance(stand_in, list):
+                slot_of.update({one: _Slot(name, index) for index, one in enumerate(stand_in)})
+            elif stand_in is not None:
+                slot_of[_prepared(stand_in, ops)] = _Slot(name, None)
+        slots = tuple(slot_of[param] if _hashable(param) and param in slot_of else param for param in params)
+        if {slot for slot in slots if isinstance(slot, _Slot)} != set(slot_of.values()):
             # A stand-in the compiler did not pass through as a parameter: compile every time.
             return busy_queryset(**values).query.get_compiler(using=using).as_sql()
-        compiled = _compiled[shape] = (sql, slots)
+        compiled = _compiled[key] = (sql, slots)
     sql, slots = compiled
-    prepared = {
-        name: ops.adapt_datetimefield_value(values[name]) if name in _INSTANTS else values[name] for name in _STAND_INS
-    }
-    return sql, [prepared[slot.name] if isinstance(slot, _Slot) else slot for slot in slots]
-
-
-class _Slot(NamedTuple):
-    name: str
+    prepared = {name: _prepared(value, ops) for name, value in values.items()}
+    return sql, [
+        (prepared[slot.name] if slot.index is None else prepared[slot.name][slot.index])
+        if isinstance(slot, _Slot)
+        else slot
+        for slot in slots
+    ]
 
 
 def _hashable(value) -> bool:
