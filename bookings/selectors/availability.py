@@ -179,6 +179,18 @@ def availability_inputs(
         exclude_appointment_id=exclude_appointment_id, tz=tz, location_id=catalogue.location_id,
     )  # fmt: skip
     clearance = _clearance(treatment=treatment, client=client, areas=areas, on=first_day)
+    return inputs_assemble(
+        treatment=treatment, areas=areas, catalogue=catalogue, tz=tz, now=now, hours=hours, busy=busy,
+        clearance=clearance, online=online, limits=limits,
+    )  # fmt: skip
+
+
+def inputs_assemble(
+    *, treatment, areas: frozenset, catalogue: Catalogue, tz, now, hours, busy: Busy, clearance, online: bool, limits
+) -> AvailabilityInputs:
+    """The engine's inputs from what was read: ``availability_inputs`` for one client and a few
+    days, and the batch booking of an import (``services.appointment_batch``), which reads once for
+    thousands of sessions and keeps its ``Busy`` up to date as it books."""
     return AvailabilityInputs(
         tz=tz,
         now=now,

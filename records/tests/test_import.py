@@ -169,23 +169,21 @@ def test_appointments_go_through_the_booking_rules_and_refusals_are_listed(manag
 
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(manager, clinic, monkeypatch):
-    import records.csv_import.appointments as module
+    import bookings.services.appointment_batch as module
 
     clients = [ClientFactory(), ClientFactory()]
     day = next_weekday().strftime("%d/%m/%Y")
     content = appointments_csv(
         clinic, [(clients[0].email, day, "10:00", "face"), (clients[1].email, day, "14:00", "face")]
     )
-    real = module.appointment_book
-    calls = []
+    # The appointments, their history and their messages are written; then the disk fills up.
+    written = []
 
-    def crash_on_second(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise RuntimeError("the disk is full")
-        return real(**kwargs)
+    def crash_after_the_inserts(**kwargs):
+        written.append(Appointment.objects.count())
+        raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(module, "appointment_book", crash_on_second)
+    monkeypatch.setattr(module, "waitlist_mark_booked_many", crash_after_the_inserts)
     from django.core.files.base import ContentFile
     from django.core.files.storage import storages
 
@@ -194,6 +192,7 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(manager, clinic, monke
     done = import_run_execute(run_id=import_run.pk)
     assert done.status == ImportRun.Status.FAILED
     assert "nothing was imported" in done.report["error"]
+    assert written == [2]  # it did fail half-way
     assert not Appointment.objects.exists()
     assert not OutboundMessage.objects.exists()
     assert import_run_execute(run_id=import_run.pk).status == ImportRun.Status.FAILED  # a second run does nothing
