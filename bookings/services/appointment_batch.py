@@ -245,20 +245,7 @@ def _check_all(bookings, asks: dict[int, BookingAsk], results: list, *, booked_b
     now = timezone.now()
     limits = booking_settings()
     clients = _Clients({ask.client.pk for ask in asks.values()})
-    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for index, ask in asks.items():
-        location_id = ask.catalogue.location_id
-        groups[(ask.treatment.pk, location_id)].append(index)
-    diaries, hours_of = {}, {}
-    for (treatment_pk, location_id), indexes in groups.items():
-        first = asks[indexes[0]]
-        days = [asks[i].starts_at.astimezone(first.tz).date() for i in indexes]
-        diaries[(treatment_pk, location_id)] = _Diary.read(
-            treatment=first.treatment, days=days, tz=first.tz, location_id=location_id
-        )
-        hours_of[(treatment_pk, location_id)] = treatment_working_hours(
-            treatment=first.treatment, location_id=location_id
-        )
+    diaries, hours_of = _read_diaries(asks)
     new_courses: dict[int, Course] = {}
     pending: list[_Pending] = []
     for index in sorted(asks):
@@ -288,17 +275,7 @@ def _check_all(bookings, asks: dict[int, BookingAsk], results: list, *, booked_b
         except ValidationError as exc:
             results[index] = exc
             continue
-        if checked.course_id is not None:
-            course_key = checked.course_id
-            planned = next(s.course_planned_sessions for s in inputs.sessions if s.course_id == course_key)
-        else:  # as _course_for: the clearance's course length, else the treatment's
-            planned = (
-                inputs.clearance.planned_sessions if inputs.clearance else None
-            ) or ask.treatment.planned_sessions
-            course_key = -(len(new_courses) + 1)
-            new_courses[course_key] = Course(
-                client=ask.client, treatment=ask.treatment, areas=ask.areas, planned_sessions=planned
-            )
+        course_key, planned = _course_key(checked, inputs, ask, new_courses)
         values = _slot_values(checked, course=None)
         values.pop("course")
         appointment = Appointment(
@@ -319,6 +296,37 @@ def _check_all(bookings, asks: dict[int, BookingAsk], results: list, *, booked_b
         pending.append(_Pending(index, appointment, course_key, day, checked.note, checked.starts_new_course))
     _pending_courses(pending, new_courses)
     return pending
+
+
+def _read_diaries(asks: dict[int, BookingAsk]) -> tuple[dict, dict]:
+    """The diary and the working hours of each treatment and location of the batch."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, ask in asks.items():
+        groups[(ask.treatment.pk, ask.catalogue.location_id)].append(index)
+    diaries, hours_of = {}, {}
+    for (treatment_pk, location_id), indexes in groups.items():
+        first = asks[indexes[0]]
+        days = [asks[i].starts_at.astimezone(first.tz).date() for i in indexes]
+        diaries[(treatment_pk, location_id)] = _Diary.read(
+            treatment=first.treatment, days=days, tz=first.tz, location_id=location_id
+        )
+        hours_of[(treatment_pk, location_id)] = treatment_working_hours(
+            treatment=first.treatment, location_id=location_id
+        )
+    return diaries, hours_of
+
+
+def _course_key(checked, inputs, ask: BookingAsk, new_courses: dict[int, Course]) -> tuple[int, int]:
+    """(the course the session joins, its planned sessions): the engine's course (one already
+    written, or one this batch started: a negative key), else a new one, as ``_course_for``
+    makes it (the clearance's course length, else the treatment's)."""
+    if checked.course_id is not None:
+        planned = next(s.course_planned_sessions for s in inputs.sessions if s.course_id == checked.course_id)
+        return checked.course_id, planned
+    planned = (inputs.clearance.planned_sessions if inputs.clearance else None) or ask.treatment.planned_sessions
+    key = -(len(new_courses) + 1)
+    new_courses[key] = Course(client=ask.client, treatment=ask.treatment, areas=ask.areas, planned_sessions=planned)
+    return key, planned
 
 
 def _pending_courses(pending: list[_Pending], new_courses: dict[int, Course]) -> None:
