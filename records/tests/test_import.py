@@ -318,3 +318,31 @@ def test_a_clients_import_that_fails_half_way_leaves_nothing(manager, monkeypatc
     assert done.status == ImportRun.Status.FAILED and "nothing was imported" in done.report["error"]
     assert not User.objects.filter(email__in=["ann@example.com", "bob@example.com"]).exists()
     assert not MarketingConsent.objects.exists()
+
+
+def test_spacing_and_closed_days_in_the_file_are_refused_and_listed(manager, clinic):
+    """The file's own rows count for spacing (the second session 14 days after the first), and
+    a Sunday or a bank holiday is closed, as for any booking."""
+    from bookings.models import ClinicClosure
+    from bookings.tests.conftest import at
+
+    client = ClientFactory()
+    first = next_weekday()
+    sunday = first + timedelta(days=6 - first.weekday())
+    holiday = first + timedelta(days=35)
+    while holiday.weekday() >= 5:
+        holiday += timedelta(days=1)
+    ClinicClosure.objects.create(starts_at=at(holiday, "00:00"), ends_at=at(holiday + timedelta(days=1), "00:00"))
+    rows = [
+        (client.email, first.strftime("%d/%m/%Y"), "10:00", "face"),
+        (client.email, (first + timedelta(days=14)).strftime("%d/%m/%Y"), "10:00", "face"),
+        (ClientFactory().email, sunday.strftime("%d/%m/%Y"), "10:00", "face"),
+        (ClientFactory().email, holiday.strftime("%d/%m/%Y"), "10:00", "face"),
+        (client.email, (first + timedelta(days=28)).strftime("%d/%m/%Y"), "10:00", "face"),
+    ]
+    report = run(manager, appointments_csv(clinic, rows), kind="appointments")
+    assert outcomes(report) == [(2, "created"), (3, "refused"), (4, "refused"), (5, "refused"), (6, "created")]
+    assert "at least 28 days" in report.rows[1].message
+    assert "closed" in report.rows[2].message and "closed" in report.rows[3].message
+    sessions = Appointment.objects.filter(client=client).order_by("starts_at")
+    assert [s.course_id for s in sessions] == [sessions[0].course_id] * 2  # one course of two sessions
