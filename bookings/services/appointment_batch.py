@@ -38,7 +38,6 @@ from clinic.models import Location, User
 from ..availability import Session
 from ..models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
 from ..selectors.availability import (
-    ACTIVE,
     Busy,
     _busy_times,
     _clearance,
@@ -137,7 +136,7 @@ class _Clients:
     def __init__(self, client_ids):
         self.spans: dict[int, list] = defaultdict(list)
         self.sessions: dict[tuple[int, int], list] = defaultdict(list)  # (client, treatment) -> raw
-        rows = Appointment.objects.filter(client_id__in=client_ids, status__in=ACTIVE).values_list(
+        rows = Appointment.objects.filter(client_id__in=client_ids, status__in=Appointment.ACTIVE_STATUSES).values_list(
             "client_id", "treatment_id", "course_id", "course__planned_sessions", "areas", "starts_at",
             "needling_ends_at",
         )  # fmt: skip

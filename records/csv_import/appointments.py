@@ -149,6 +149,19 @@ class _Catalogue:
         return found
 
 
+def _row_client(values: dict, *, by_email: dict, by_phone: dict, client_ids: set[int]) -> User:
+    """The client a row names, by e-mail, else by phone; else ``ValidationError``."""
+    email = values.get("email", "").strip().lower()
+    client = by_email.get(email) if email else None
+    if client is None and values.get("phone"):
+        client = by_phone.get(phone_key(values["phone"]))
+    if client is None:
+        raise ValidationError("No client with this e-mail or phone: import the clients first.")
+    if client.pk not in client_ids:
+        raise ValidationError("This e-mail or phone belongs to a member of staff, not a client.")
+    return client
+
+
 def import_appointments(rows, report: ImportReport, *, imported_by, date_format: str) -> None:
     tz = ClinicProfile.get().tz
     catalogue = _Catalogue()
@@ -173,14 +186,7 @@ def import_appointments(rows, report: ImportReport, *, imported_by, date_format:
             filter(None, (values.get("email") or values.get("phone"), values.get("date"), values.get("time")))
         )
         try:
-            email = values.get("email", "").strip().lower()
-            client = by_email.get(email) if email else None
-            if client is None and values.get("phone"):
-                client = by_phone.get(phone_key(values["phone"]))
-            if client is None:
-                raise ValidationError("No client with this e-mail or phone: import the clients first.")
-            if client.pk not in client_ids:
-                raise ValidationError("This e-mail or phone belongs to a member of staff, not a client.")
+            client = _row_client(values, by_email=by_email, by_phone=by_phone, client_ids=client_ids)
             starts_at = _local_instant(_parse_date(values["date"], date_format), _parse_time(values["time"]), tz)
             if starts_at <= now:
                 raise ValidationError("This session is in the past: only future sessions are imported.")
