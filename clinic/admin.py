@@ -18,7 +18,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name", "phone"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "phone", "preferred_channel", "marketing_opt_out")}),
+        ("Person", {"fields": ("first_name", "last_name", "phone", "preferred_channel")}),
         ("Roles and access", {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
         ("Locations (staff)", {"fields": ("home_location", "locations")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),

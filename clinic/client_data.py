@@ -167,7 +167,6 @@ def _user_erase(*, client, rows, **kwargs) -> None:
         last_name="",
         phone="",
         preferred_channel="email",
-        marketing_opt_out=True,
         is_active=False,
         password=make_password(None),
         last_login=None,

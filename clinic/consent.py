@@ -5,7 +5,9 @@ have opted in for the channel the message goes by (``MarketingConsent``). Remind
 and every other kind are service messages and do not ask. The outbox holds the rule twice: a
 marketing message planned for someone with no opt-in on any channel is written skipped
 (``clinic.outbox.outbox_enqueue``), and the dispatcher checks again at send time for the channel
-it picked (``clinic.dispatch``), so a withdrawal between the two stops it.
+it picked (``clinic.dispatch``), so a withdrawal between the two stops it. This is the one model of
+consent: the earlier "only essential messages" switch was folded into it (migration 0012), and the
+Messages page and the records page both write these rows.
 
 Every marketing message carries an unsubscribe link that works without logging in: a signed
 token naming the person (``unsubscribe_token``), no expiry (old e-mails keep working), and a

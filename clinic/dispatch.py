@@ -23,8 +23,9 @@ Guarantees:
   offer) that could only go out after its moment had passed by more than
   ``OUTBOX_STALE_GRACE_MINUTES`` is skipped with a note (``clinic.staleness``); so is one that its
   content builder finds moot (the next session is already booked).
-- Non-essential messages to people who opted out are cancelled, not sent; a marketing message
-  (``clinic.consent``) without a current opt-in for the channel it would go by is skipped. A message goes by SMS
+- One model of consent (``clinic.consent``): service messages (about appointments, aftercare,
+  the account, a waitlist the person joined) always go; a marketing message without a current
+  opt-in for the channel it would go by is skipped. A message goes by SMS
   when the person prefers it and has a phone number, else by e-mail; an essential message whose
   texts failed twice goes by e-mail, so it reaches the person on at least one channel.
 
@@ -221,8 +222,6 @@ def _email_connection_close(connection) -> None:
 def _not_to_be_sent(message: OutboundMessage, clinic) -> tuple[str, str] | None:
     """(status, note) for a message that must not go out at all, checked before it is composed."""
     recipient = message.recipient
-    if not message.essential and recipient.marketing_opt_out:
-        return Status.CANCELLED, "Opted out of messages that are not essential."
     if not recipient.is_active:
         return Status.CANCELLED, "The account is closed."
     if is_marketing(message.kind):

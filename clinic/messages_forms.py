@@ -18,13 +18,14 @@ class ContactPreferencesForm(forms.Form):
         help_text="Needed for text messages.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    marketing_opt_out = forms.BooleanField(
-        label="Only send me essential messages",
+    marketing = forms.MultipleChoiceField(
+        label="Send me offers and reminders to book my next session, and course reviews",
+        choices=[("email", "By e-mail"), ("sms", "By text message")],
+        widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=(
-            "You will still get everything about your appointments: confirmations, changes, "
-            "reminders, health-update requests and aftercare. You will not get reminders to book "
-            "your next session, waitlist offers or review suggestions."
+            "You always get everything about your appointments: confirmations, changes, reminders, "
+            "health-update requests, aftercare, and offers from a waitlist you joined."
         ),
     )
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import roles
 from .audit import audit_record
-from .consent import marketing_consent_withdraw_all, unsubscribe_person_id
+from .consent import marketing_channels, marketing_consent_withdraw_all, unsubscribe_person_id
 from .errors import error_show
 from .message_kinds import clinical_kinds
 from .messages_forms import ContactPreferencesForm, MessageLogFilterForm
@@ -84,6 +84,7 @@ def message_log_client(request, client_id: int):
         "messages/log_client.html",
         {
             "person": person,
+            "marketing": [OutboundMessage.Channel(c).label.lower() for c in sorted(marketing_channels(person=person))],
             # Nearest first: what is coming up soonest, then what went out most recently.
             "upcoming": _rows([row for row in rows if row.upcoming]),
             "rows": _rows([row for row in rows if not row.upcoming]),
@@ -141,7 +142,7 @@ def my_messages(request):
     initial = {
         "preferred_channel": user.preferred_channel,
         "phone": user.phone,
-        "marketing_opt_out": user.marketing_opt_out,
+        "marketing": sorted(marketing_channels(person=user)),
     }
     form = ContactPreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -52,11 +52,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=150, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     preferred_channel = models.CharField(max_length=8, choices=ContactChannel.choices, default=ContactChannel.EMAIL)
-    marketing_opt_out = models.BooleanField(
-        "no messages that are not essential",
-        default=False,
-        help_text="Essential messages about an appointment are always sent.",
-    )
     is_staff = models.BooleanField("admin access", default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -327,7 +322,9 @@ class OutboundMessage(models.Model):
     # Dates and times go in as ISO strings; keys ending in "_at" come back as datetimes when the
     # message is composed (clinic.composing).
     context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    essential = models.BooleanField(default=True, help_text="Sent even to people who opted out.")
+    essential = models.BooleanField(
+        default=True, help_text="Must reach the person: goes by e-mail when texts keep failing."
+    )
     idempotency_key = models.CharField(max_length=200, unique=True)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -403,6 +400,7 @@ class MarketingConsent(models.Model):
         STAFF = "staff", "Recorded by staff"
         UNSUBSCRIBE_LINK = "unsubscribe_link", "The unsubscribe link in a message"
         IMPORT = "import", "Imported from the previous system"
+        PREVIOUS_SETTING = "previous_setting", "The earlier “essential messages only” setting"
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="marketing_consents")
     channel = models.CharField(max_length=8, choices=OutboundMessage.Channel.choices)

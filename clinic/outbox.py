@@ -339,12 +339,16 @@ def recent_messages(*, status: str | None = None, limit: int = 100) -> list[Outb
     return list(rows.order_by("-due_at", "-pk")[:limit])
 
 
-def contact_preferences_update(*, user, preferred_channel: str, phone: str, marketing_opt_out: bool, request=None):
-    """Set how a person wants to hear from the clinic: e-mail or text, and whether they want
-    messages that are not essential. Essential messages about appointments are sent whatever they
-    choose. Raises ValidationError when texts are chosen without a mobile number."""
+def contact_preferences_update(
+    *, user, preferred_channel: str, phone: str, marketing: list[str] | None = None, request=None
+):
+    """Set how a person wants to hear from the clinic: e-mail or text, and (``marketing``, when
+    given) the channels they opt in to for marketing, through ``clinic.consent`` (when and how is
+    recorded). Service messages are sent whatever they choose. Raises ValidationError when texts
+    are chosen without a mobile number."""
+    from .consent import marketing_consent_set
     from .locks import users_lock
-    from .models import User
+    from .models import MarketingConsent, User
 
     phone = (phone or "").strip()
     if preferred_channel not in User.ContactChannel.values:
@@ -353,7 +357,7 @@ def contact_preferences_update(*, user, preferred_channel: str, phone: str, mark
         raise ValidationError({"phone": "Add your mobile number to get text messages."})
     with transaction.atomic():
         (person,) = users_lock(user.pk)
-        values = {"preferred_channel": preferred_channel, "phone": phone, "marketing_opt_out": marketing_opt_out}
+        values = {"preferred_channel": preferred_channel, "phone": phone}
         changed = [name for name, value in values.items() if getattr(person, name) != value]
         if changed:
             for name in changed:
@@ -367,6 +371,8 @@ def contact_preferences_update(*, user, preferred_channel: str, phone: str, mark
                 subject=person,
                 details={"fields": changed},
             )
+        if marketing is not None:
+            marketing_consent_set(person=person, channels=marketing, via=MarketingConsent.Via.PORTAL, request=request)
     return person
 
 

@@ -5,7 +5,7 @@ Document (``client.json``), version ``SCHEMA_VERSION``::
 
     {
       "format": "clinic-client-export",
-      "schema_version": "1.0",
+      "schema_version": "2.0",
       "exported_at": "2026-03-05T14:00:00Z",     # ISO 8601, UTC
       "clinic": {"name": ..., "time_zone": ...},
       "client_id": 12,
@@ -25,7 +25,7 @@ from django.db import models
 
 from clinic.client_data import ClientData, client_data_entries
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # 2.0: the profile lost marketing_opt_out (one model of consent)
 FORMAT = "clinic-client-export"
 
 _JSON_TYPES = {

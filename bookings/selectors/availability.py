@@ -173,7 +173,16 @@ def availability_inputs(
         treatment=treatment, client=client, range_start=range_start, range_end=range_end,
         exclude_appointment_id=exclude_appointment_id, tz=tz, location_id=catalogue.location_id,
     )  # fmt: skip
-    clearance = _clearance(treatment=treatment, client=client, areas=areas, on=first_day)
+    return inputs_assemble(
+        treatment=treatment, areas=areas, catalogue=catalogue, tz=tz, now=now, hours=hours, busy=busy, online=online,
+        clearance=_clearance(treatment=treatment, client=client, areas=areas, on=first_day), limits=limits,
+    )  # fmt: skip
+
+
+def inputs_assemble(
+    *, treatment, areas: frozenset, catalogue: Catalogue, tz, now, hours, busy: Busy, clearance, online: bool, limits
+) -> AvailabilityInputs:
+    """The engine's inputs from what was read: here, and in an import's batch booking (``services.appointment_batch``)."""
     return AvailabilityInputs(
         tz=tz,
         now=now,

@@ -33,7 +33,7 @@ from ..locks import appointment_lock
 from ..models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
 from ..selectors.availability import availability_inputs, booking_location_id, treatment_catalogue
 from . import message_planning
-from .refusals import BookingAsk, insert_or_explain, start_refusal
+from .refusals import BookingAsk, free_times_hint, insert_or_explain, start_refusal
 from .waitlist import waitlist_mark_booked
 
 Status = Appointment.Status
@@ -127,9 +127,12 @@ def _day_inputs(ask: BookingAsk, *, practitioner_id: int | None) -> Availability
     )
 
 
-def _check(ask: BookingAsk, inputs: AvailabilityInputs, *, practitioner, room, late_booking_reason: str) -> _Checked:
+def _check(
+    ask: BookingAsk, inputs: AvailabilityInputs, *, practitioner, room, late_booking_reason: str, hint=free_times_hint
+) -> _Checked:
     """Run the engine for this one start time; raise with the reason and the next possibility,
-    or when staff book after the course's window without a reason."""
+    or when staff book after the course's window without a reason. ``hint`` says where else there
+    is room (the batch booking of an import passes its own, which sees the sessions it holds)."""
     result = check_start(
         inputs,
         ask.starts_at,
@@ -137,7 +140,7 @@ def _check(ask: BookingAsk, inputs: AvailabilityInputs, *, practitioner, room, l
         room_id=room.pk if room else None,
     )
     if result.slot is None:
-        raise start_refusal(ask, result, inputs)
+        raise start_refusal(ask, result, inputs, hint=hint)
     day = result.day
     reason = (late_booking_reason or "").strip()
     if day.needs_reason and not reason:

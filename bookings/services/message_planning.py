@@ -117,6 +117,35 @@ def _cancel_window_messages_of_client(appointment) -> None:
     ).update(status=Status.CANCELLED, note="The next session is booked.", updated_at=timezone.now())
 
 
+def _cancel_window_messages_of_clients(appointments) -> None:
+    """``_cancel_window_messages_of_client`` for many new appointments: two queries."""
+    pairs = {(a.client_id, a.treatment_id) for a in appointments}
+    new_ids = {a.pk for a in appointments}
+    earlier = Appointment.objects.filter(client_id__in={client_id for client_id, _ in pairs}).values_list(
+        "pk", "client_id", "treatment_id"
+    )
+    ids = [pk for pk, client_id, treatment_id in earlier if (client_id, treatment_id) in pairs and pk not in new_ids]
+    if ids:
+        OutboundMessage.objects.filter(appointment_id__in=ids, kind__in=WINDOW_KINDS, status=Status.PENDING).update(
+            status=Status.CANCELLED, note="The next session is booked.", updated_at=timezone.now()
+        )
+
+
+def appointments_booked_messages_plan(*, appointments, chunk: int = 2000) -> None:
+    """``appointment_messages_plan(event="booked")`` for many appointments just inserted (an
+    import's batch booking): the same messages, planned by the same functions, in a few queries
+    per thousand. The appointments are new, so none has outbox rows yet."""
+    clinic = ClinicProfile.get()
+    now = timezone.now()
+    planned: list[PlannedMessage] = []
+    for appointment in appointments:
+        planned.append(_message(appointment, Kind.BOOKING_CONFIRMATION, now, version=1))
+        planned += _plan_reminders(appointment, clinic, {})
+    _cancel_window_messages_of_clients(appointments)
+    for start in range(0, len(planned), chunk):
+        outbox_enqueue_many(planned[start : start + chunk], known=())
+
+
 def _plan_windows(appointment, clinic, latest: dict) -> list[PlannedMessage]:
     course = appointment.course
     done = course.appointments.filter(status=Appointment.Status.COMPLETED).count()

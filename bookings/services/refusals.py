@@ -60,7 +60,12 @@ def free_times_hint(ask: BookingAsk) -> str:
         tz=ask.tz,
         catalogue=ask.catalogue,
     )
-    for found in find_availability(inputs, day, last_day, practitioner_id=ask.practitioner_id):
+    return nearest_free_times(ask, inputs, day, last_day)
+
+
+def nearest_free_times(ask: BookingAsk, inputs: AvailabilityInputs, first_day, last_day) -> str:
+    """ "The nearest free times are ..." from inputs already read (the engine only)."""
+    for found in find_availability(inputs, first_day, last_day, practitioner_id=ask.practitioner_id):
         if found.slots:
             nearest = sorted(found.slots, key=lambda slot: abs(slot.starts_at - ask.starts_at))[:3]
             times = ", ".join(
@@ -71,15 +76,16 @@ def free_times_hint(ask: BookingAsk) -> str:
     return ""
 
 
-def start_refusal(ask: BookingAsk, result: StartCheck, inputs: AvailabilityInputs) -> ValidationError:
+def start_refusal(ask: BookingAsk, result: StartCheck, inputs: AvailabilityInputs, *, hint=None) -> ValidationError:
     """The engine said no to this start time: its reason, with the next possible date or the
-    nearest free times."""
+    nearest free times (``hint(ask)``, by default ``free_times_hint``)."""
+    hint = hint or free_times_hint
     message = result.message
     next_possible = result.day.next_possible if result.day else None
     if next_possible:
         message += f" The next possible date is {long_date(next_possible)}."
     elif result.reason in TAKEN_REASONS or result.reason in (Reason.NOTICE, Reason.CLIENT_BUSY):
-        message += free_times_hint(ask)
+        message += hint(ask)
     elif result.reason == Reason.CLEARANCE_MISSING and inputs.clearance and inputs.clearance.valid_from:
         message += f" The next possible date is {long_date(inputs.clearance.valid_from)}."
     return ValidationError({"starts_at": ValidationError(message, code=result.reason)})

@@ -146,3 +146,25 @@ def waitlist_mark_booked(*, client, treatment: Treatment, day: date) -> int:
     return WaitlistEntry.objects.filter(
         client=client, treatment=treatment, status__in=OPEN, first_day__lte=day, last_day__gte=day
     ).update(status=WaitlistEntry.Status.BOOKED)
+
+
+def waitlist_mark_booked_many(*, booked) -> int:
+    """``waitlist_mark_booked`` for many sessions at once (an import's batch booking): ``booked``
+    holds ``(client_id, treatment_id, day)``. Two queries. Returns how many entries closed."""
+    booked = list(booked)
+    if not booked:
+        return 0
+    days_of: dict[tuple[int, int], list[date]] = {}
+    for client_id, treatment_id, day in booked:
+        days_of.setdefault((client_id, treatment_id), []).append(day)
+    rows = WaitlistEntry.objects.filter(
+        client_id__in={client_id for client_id, _ in days_of}, status__in=OPEN
+    ).values_list("pk", "client_id", "treatment_id", "first_day", "last_day")
+    ids = [
+        pk
+        for pk, client_id, treatment_id, first_day, last_day in rows
+        if any(first_day <= day <= last_day for day in days_of.get((client_id, treatment_id), ()))
+    ]
+    if not ids:
+        return 0
+    return WaitlistEntry.objects.filter(pk__in=ids).update(status=WaitlistEntry.Status.BOOKED)

@@ -118,8 +118,10 @@ def test_sms_goes_to_people_who_chose_it_and_email_when_there_is_no_phone(db, cl
     assert fallback.sent_via == "email" and "No phone number" in fallback.note
 
 
-def test_opted_out_clients_get_essential_messages_but_not_the_others(db, clinic_profile):
-    opted_out = ClientFactory(marketing_opt_out=True)
+def test_service_messages_go_without_a_marketing_opt_in(db, clinic_profile):
+    """One model of consent: service messages (a decision, an offer from a waitlist the client
+    joined) always go; only marketing kinds ask for an opt-in (``records/tests/test_marketing.py``)."""
+    opted_out = ClientFactory()
     extra = _waitlist_offer(opted_out, key="offer:extra", essential=False)
     needed = outbox_enqueue(
         kind=ConsultationKind.INTAKE_DECISION,
@@ -131,9 +133,8 @@ def test_opted_out_clients_get_essential_messages_but_not_the_others(db, clinic_
     outbox_dispatch_due()
     extra.refresh_from_db()
     needed.refresh_from_db()
-    assert extra.status == Status.CANCELLED and "Opted out" in extra.note
-    assert needed.status == Status.SENT
-    assert [e.subject for e in mail.outbox] == ["You are cleared for treatment"]
+    assert extra.status == Status.SENT and needed.status == Status.SENT
+    assert sorted(e.subject for e in mail.outbox) == sorted([needed.subject, extra.subject])
 
 
 class _BrokenEmailBackend:

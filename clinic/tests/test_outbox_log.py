@@ -1,6 +1,7 @@
 """The communication log: the front desk sees every message to a client with its status and can
 send one again; clients cannot see it; clinical bodies stay with practitioners."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.messages import BookingKind
+from clinic.consent import marketing_channels
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import AuditEntry, OutboundMessage
 from clinic.outbox import outbox_enqueue
@@ -186,26 +188,34 @@ def test_the_log_reads_well_on_a_phone_and_send_again_works(page, live_server, c
     assert OutboundMessage.objects.filter(resend_of__isnull=False).count() == 1
 
 
-def test_a_client_chooses_texts_and_only_essential_messages(client, client_user, clinic_profile):
+def test_a_client_chooses_texts_and_marketing_by_text_only(client, client_user, clinic_profile):
+    from clinic.consent import marketing_consent_set
+    from clinic.models import MarketingConsent
+
+    marketing_consent_set(person=client_user, channels=["email"], via=MarketingConsent.Via.PORTAL)
     log_in(client, client_user)
-    response = client.post(reverse("my_messages"), {"preferred_channel": "sms", "phone": "", "marketing_opt_out": "on"})
+    page = client.get(reverse("my_messages")).content.decode()
+    assert re.search(r'name="marketing" value="email"[^>]*checked', page)
+    assert not re.search(r'name="marketing" value="sms"[^>]*checked', page)
+    response = client.post(reverse("my_messages"), {"preferred_channel": "sms", "phone": "", "marketing": ["sms"]})
     assert "Add your mobile number to get text messages." in response.content.decode()
     client_user.refresh_from_db()
-    assert client_user.preferred_channel == "email" and not client_user.marketing_opt_out
+    assert client_user.preferred_channel == "email" and marketing_channels(person=client_user) == {"email"}
 
     response = client.post(
         reverse("my_messages"),
-        {"preferred_channel": "sms", "phone": "+44 7700 900555", "marketing_opt_out": "on"},
+        {"preferred_channel": "sms", "phone": "+44 7700 900555", "marketing": ["sms"]},
         follow=True,
     )
     assert "Your message preferences are saved." in response.content.decode()
     client_user.refresh_from_db()
-    assert (client_user.preferred_channel, client_user.phone, client_user.marketing_opt_out) == (
-        "sms",
-        "+44 7700 900555",
-        True,
-    )
+    assert (client_user.preferred_channel, client_user.phone) == ("sms", "+44 7700 900555")
+    # One model of consent: the same rows the unsubscribe link and the records page write.
+    assert marketing_channels(person=client_user) == {"sms"}
+    withdrawn = MarketingConsent.objects.get(person=client_user, channel="email")
+    assert withdrawn.withdrawn_via == "portal" and withdrawn.withdrawn_at is not None
     assert AuditEntry.objects.filter(action="contact_preferences.update", subject=client_user).exists()
+    assert AuditEntry.objects.filter(action="marketing_consent.update", subject=client_user).exists()
 
 
 def test_a_client_sees_only_what_was_sent_to_them(client, client_user, clinic_profile):
@@ -238,7 +248,7 @@ def test_a_client_sets_their_preferences_on_a_phone(page, live_server, client, s
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto("/messages/mine/")
     page.get_by_label("Text message (SMS)").check()
-    page.get_by_label("Only send me essential messages").check()
+    page.get_by_label("By text message").check()
     page.get_by_role("button", name="Save preferences").click()
     assert page.get_by_text("Add your mobile number to get text messages.").is_visible()
     screenshot(page, "messages-preferences-error-phone")
@@ -248,7 +258,7 @@ def test_a_client_sets_their_preferences_on_a_phone(page, live_server, client, s
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "messages-preferences-phone")
     person.refresh_from_db()
-    assert person.preferred_channel == "sms" and person.marketing_opt_out
+    assert person.preferred_channel == "sms" and marketing_channels(person=person) == {"sms"}
 
 
 @pytest.mark.parametrize("query", ["Jane\x00", "x" * 101])

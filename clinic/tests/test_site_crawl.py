@@ -137,7 +137,7 @@ COMMON_POST_NAMES = (
     "consent_version",
     "preferred_channel",
     "phone",
-    "marketing_opt_out",
+    "marketing",
     "day",
     "date",
     "email",

@@ -9,8 +9,9 @@ A dry run and the import are the same code: the dry run rolls its transaction ba
 what it shows is what the import would do, rows interacting included (two rows booking the same
 room at the same time). An import runs in one transaction: the rows it can take are written
 together and a failure half-way leaves the database as it was. Running it again creates nothing
-(every row is then matched). Appointments go through ``bookings.services.appointments.appointment_book``, the
-service every booking uses (clearance, spacing, opening hours, no double booking). Imported
+(every row is then matched). Appointments go through ``bookings.services.appointment_batch``, the
+batch form of ``appointment_book`` (the same rule functions: clearance, spacing, opening hours, no
+double booking; the database's exclusion constraints the last word). Imported
 clients get an e-mail invitation through the outbox to set a password and fill in their intake.
 
 File-level problems (not text in the chosen encoding, a required column missing, more than
@@ -21,6 +22,7 @@ import logging
 
 from django.db import transaction
 
+from bookings.services.appointment_batch import BatchClash
 from clinic import roles
 
 from .appointments import APPOINTMENT_COLUMNS, APPOINTMENT_REQUIRED, DATE_FORMATS, import_appointments
@@ -79,6 +81,9 @@ def csv_import(
                 transaction.on_commit(_kick_invitations)
     except _DryRunRollback:
         pass
+    except BatchClash as exc:  # the database's last word: nothing of this file was written
+        report.rows = []
+        report.error = " ".join(exc.messages)
     return report
 
 

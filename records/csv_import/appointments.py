@@ -1,5 +1,6 @@
-"""Future appointments from another system's file, each booked through
-``bookings.services.appointments.appointment_book`` (clearance, spacing, opening hours, no double booking)."""
+"""Future appointments from another system's file, booked together through
+``bookings.services.appointment_batch.appointments_book_many``: the rules of ``appointment_book``
+(clearance, spacing, opening hours, no double booking), each row seeing the rows before it."""
 
 import re
 from datetime import date, datetime, time
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bookings.models import Appointment, Practitioner, Room, Treatment
-from bookings.services.appointments import appointment_book
+from bookings.services.appointment_batch import BatchBooking, appointments_book_many
 from clinic import roles
 from clinic.dates import date_label
 from clinic.models import ClinicProfile, User
@@ -178,6 +179,8 @@ def import_appointments(rows, report: ImportReport, *, imported_by, date_format:
     )
     now = timezone.now()
     seen: dict[tuple, int] = {}
+    bookings: list[BatchBooking] = []
+    asked: list[tuple] = []
     for line, values in rows:
         label = " ".join(
             filter(None, (values.get("email") or values.get("phone"), values.get("date"), values.get("time")))
@@ -202,19 +205,19 @@ def import_appointments(rows, report: ImportReport, *, imported_by, date_format:
         if key in booked:
             report.add(line, MATCHED, label, "This client already has a session at this time.")
             continue
-        try:
-            appointment_book(
-                client=client,
-                treatment=treatment,
-                areas=areas,
-                starts_at=starts_at,
-                booked_by=imported_by,
-                practitioner=practitioner,
-                room=room,
-                late_booking_reason="Imported from the previous system.",
-            )
-        except ValidationError as exc:
-            report.add(line, REFUSED, label, " ".join(exc.messages))
-            continue
         booked.add(key)
-        report.add(line, CREATED, label, f"{treatment.name}, {', '.join(areas)}.")
+        asked.append((line, label, treatment, areas))
+        bookings.append(
+            BatchBooking(
+                client=client, treatment=treatment, areas=areas, starts_at=starts_at, practitioner=practitioner,
+                room=room,
+            )
+        )  # fmt: skip
+    results = appointments_book_many(
+        bookings=bookings, booked_by=imported_by, late_booking_reason="Imported from the previous system."
+    )
+    for (line, label, treatment, areas), result in zip(asked, results, strict=True):
+        if isinstance(result, ValidationError):
+            report.add(line, REFUSED, label, " ".join(result.messages))
+        else:
+            report.add(line, CREATED, label, f"{treatment.name}, {', '.join(areas)}.")

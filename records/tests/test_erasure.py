@@ -118,7 +118,7 @@ def test_the_audit_log_keeps_that_it_happened_not_who(full_client, clinic_profil
 @pytest.mark.django_db
 def test_erasure_is_refused_while_a_session_today_is_not_over(full_client, clinic_profile):
     future = Appointment.objects.get(client=full_client, status=Appointment.Status.BOOKED)
-    AppointmentFactory(
+    today = AppointmentFactory(
         client=full_client,
         treatment=future.treatment,
         practitioner=future.practitioner,
@@ -134,6 +134,12 @@ def test_erasure_is_refused_while_a_session_today_is_not_over(full_client, clini
     assert full_client.is_active and full_client.phone == PHONE
     erasure.refresh_from_db()
     assert erasure.status == ErasureRequest.Status.REQUESTED
+    # Once that session is over (here: the clinic cancelled it), the manager can confirm.
+    from bookings.services.appointments import appointment_cancel
+
+    manager = ManagerFactory()
+    appointment_cancel(appointment=today, cancelled_by=manager)
+    assert erasure_confirm(erasure=erasure, confirmed_by=manager).status == ErasureRequest.Status.ERASED
 
 
 @pytest.mark.django_db

@@ -206,3 +206,33 @@ def test_the_documented_schema_in_the_repository_is_the_one_exports_carry():
     from records.management.commands.export_schema import SCHEMA_FILE, schema_text
 
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asked_twice_at_the_same_moment_from_two_connections_it_is_one_zip(clinic_profile):
+    """Two tabs, two workers: each request on its own connection, released together."""
+    import threading
+
+    from django.db import connections
+
+    person = ClientFactory()
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def ask(index):
+        try:
+            barrier.wait()
+            results[index] = client_export_request(client=person, requested_by=person).pk
+        except Exception as error:  # noqa: BLE001 - the test looks at what each got
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results[0] == results[1] and isinstance(results[0], int)
+    assert ClientExport.objects.filter(client=person).count() == 1
+    assert AuditEntry.objects.filter(action="client_export.request", subject=person).count() == 2

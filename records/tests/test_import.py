@@ -169,23 +169,21 @@ def test_appointments_go_through_the_booking_rules_and_refusals_are_listed(manag
 
 
 def test_a_failure_half_way_leaves_the_database_as_it_was(manager, clinic, monkeypatch):
-    import records.csv_import.appointments as module
+    import bookings.services.appointment_batch as module
 
     clients = [ClientFactory(), ClientFactory()]
     day = next_weekday().strftime("%d/%m/%Y")
     content = appointments_csv(
         clinic, [(clients[0].email, day, "10:00", "face"), (clients[1].email, day, "14:00", "face")]
     )
-    real = module.appointment_book
-    calls = []
+    # The appointments, their history and their messages are written; then the disk fills up.
+    written = []
 
-    def crash_on_second(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise RuntimeError("the disk is full")
-        return real(**kwargs)
+    def crash_after_the_inserts(**kwargs):
+        written.append(Appointment.objects.count())
+        raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(module, "appointment_book", crash_on_second)
+    monkeypatch.setattr(module, "waitlist_mark_booked_many", crash_after_the_inserts)
     from django.core.files.base import ContentFile
     from django.core.files.storage import storages
 
@@ -194,6 +192,7 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(manager, clinic, monke
     done = import_run_execute(run_id=import_run.pk)
     assert done.status == ImportRun.Status.FAILED
     assert "nothing was imported" in done.report["error"]
+    assert written == [2]  # it did fail half-way
     assert not Appointment.objects.exists()
     assert not OutboundMessage.objects.exists()
     assert import_run_execute(run_id=import_run.pk).status == ImportRun.Status.FAILED  # a second run does nothing
@@ -234,3 +233,116 @@ def test_a_file_of_50000_rows_is_refused_at_once_with_what_to_do(manager):
     report = run(manager, content, dry_run=True)
     assert "more than 20,000 rows" in report.error and "Split it" in report.error
     assert report.rows == []
+
+
+def test_a_file_of_50000_rows_through_the_pages_is_a_plain_message_quickly(
+    client, manager, django_capture_on_commit_callbacks
+):
+    """Uploaded, dry-run by the task, shown on the run's page: a sentence, not a 500 or a timeout."""
+    import time
+
+    log_in(client, manager)
+    content = "email,name\n" + "".join(f"p{n}@example.com,Person {n}\n" for n in range(50_000))
+    upload = SimpleUploadedFile("everyone.csv", content.encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            reverse("records:import_csv"),
+            {"kind": "clients", "encoding": "utf-8", "date_format": "dmy", "file": upload},
+        )
+    assert response.status_code == 302
+    started = time.perf_counter()
+    run_ = import_run_execute(run_id=ImportRun.objects.get().pk)
+    assert time.perf_counter() - started < 30
+    assert run_.status == ImportRun.Status.FAILED
+    page = client.get(reverse("records:import_run", args=[run_.pk]))
+    assert page.status_code == 200
+    assert "more than 20,000 rows" in page.content.decode() and "Split it" in page.content.decode()
+    assert not User.objects.filter(email="p0@example.com").exists()
+
+
+def test_dates_in_another_format_import_when_that_format_is_chosen(manager, clinic):
+    client = ClientFactory()
+    day = next_weekday(days_ahead=16)  # day of the month > 12 keeps day/month and month/day apart
+    while day.day <= 12 or day.weekday() >= 5:
+        day += timedelta(days=1)
+    for written, chosen in ((day.strftime("%m/%d/%Y"), "mdy"), (day.strftime("%Y-%m-%d"), "ymd")):
+        refused = run(
+            manager, appointments_csv(clinic, [(client.email, written, "10:00", "face")]), kind="appointments"
+        )
+        assert refused.counts["refused"] == 1 and "day/month/year" in refused.rows[0].message
+        dry = run(manager, appointments_csv(clinic, [(client.email, written, "10:00", "face")]),
+                  kind="appointments", date_format=chosen, dry_run=True)  # fmt: skip
+        assert dry.counts["created"] == 1 and not Appointment.objects.exists()
+    report = run(manager, appointments_csv(clinic, [(client.email, written, "10:00", "face")]),
+                 kind="appointments", date_format="ymd")  # fmt: skip
+    assert report.counts["created"] == 1
+    booked = Appointment.objects.get(client=client)
+    assert timezone.localtime(booked.starts_at).date() == day and timezone.localtime(booked.starts_at).hour == 10
+
+
+def test_an_appointment_overlapping_one_already_booked_is_refused_and_listed(manager, clinic):
+    from bookings.services.appointments import appointment_book
+    from bookings.tests.conftest import at
+
+    day = next_weekday()
+    practitioner = clinic.practitioners[0]
+    there = appointment_book(
+        client=ClientFactory(), treatment=clinic.treatment, areas=["face"],
+        starts_at=at(day, "10:00"),
+        booked_by=manager, practitioner=practitioner,
+    )  # fmt: skip
+    newcomer, other = ClientFactory(), ClientFactory()
+    dmy = day.strftime("%d/%m/%Y")
+    content = appointments_csv(clinic, [(newcomer.email, dmy, "10:15", "face"), (other.email, dmy, "14:00", "face")])
+    report = run(manager, content, kind="appointments")
+    assert outcomes(report) == [(2, "refused"), (3, "created")]
+    assert "taken" in report.rows[0].message and "nearest free times" in report.rows[0].message
+    assert not Appointment.objects.filter(client=newcomer).exists()
+    assert Appointment.objects.filter(practitioner=practitioner).count() == 2
+    assert Appointment.objects.get(client=other).starts_at > there.ends_at
+
+
+def test_a_clients_import_that_fails_half_way_leaves_nothing(manager, monkeypatch):
+    """The users, their e-mail addresses and consents are written; then the invitations fail."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    def full_disk(*args, **kwargs):
+        assert User.objects.filter(email="ann@example.com").exists()  # it did get half-way
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(OutboundMessage.objects, "bulk_create", full_disk)
+    name = storages["private"].save("imports/clients.csv", ContentFile(CLIENTS.encode()))
+    import_run = ImportRun.objects.create(kind="clients", dry_run=False, file_name=name, uploaded_by=manager)
+    done = import_run_execute(run_id=import_run.pk)
+    assert done.status == ImportRun.Status.FAILED and "nothing was imported" in done.report["error"]
+    assert not User.objects.filter(email__in=["ann@example.com", "bob@example.com"]).exists()
+    assert not MarketingConsent.objects.exists()
+
+
+def test_spacing_and_closed_days_in_the_file_are_refused_and_listed(manager, clinic):
+    """The file's own rows count for spacing (the second session 14 days after the first), and
+    a Sunday or a bank holiday is closed, as for any booking."""
+    from bookings.models import ClinicClosure
+    from bookings.tests.conftest import at
+
+    client = ClientFactory()
+    first = next_weekday()
+    sunday = first + timedelta(days=6 - first.weekday())
+    holiday = first + timedelta(days=35)
+    while holiday.weekday() >= 5:
+        holiday += timedelta(days=1)
+    ClinicClosure.objects.create(starts_at=at(holiday, "00:00"), ends_at=at(holiday + timedelta(days=1), "00:00"))
+    rows = [
+        (client.email, first.strftime("%d/%m/%Y"), "10:00", "face"),
+        (client.email, (first + timedelta(days=14)).strftime("%d/%m/%Y"), "10:00", "face"),
+        (ClientFactory().email, sunday.strftime("%d/%m/%Y"), "10:00", "face"),
+        (ClientFactory().email, holiday.strftime("%d/%m/%Y"), "10:00", "face"),
+        (client.email, (first + timedelta(days=28)).strftime("%d/%m/%Y"), "10:00", "face"),
+    ]
+    report = run(manager, appointments_csv(clinic, rows), kind="appointments")
+    assert outcomes(report) == [(2, "created"), (3, "refused"), (4, "refused"), (5, "refused"), (6, "created")]
+    assert "at least 28 days" in report.rows[1].message
+    assert "closed" in report.rows[2].message and "closed" in report.rows[3].message
+    sessions = Appointment.objects.filter(client=client).order_by("starts_at")
+    assert [s.course_id for s in sessions] == [sessions[0].course_id] * 2  # one course of two sessions
