@@ -87,6 +87,12 @@ def _single_clinic() -> dict:
     from clinic.models import User
 
     client_user = User.objects.get(pk=client_user)
+    # bench_availability's clients are bare rows: this one logs in, as a client.
+    from django.contrib.auth.models import Group
+
+    from clinic.roles import Role
+
+    client_user.groups.add(Group.objects.get(name=Role.CLIENT))
     ClearanceFactory(client=client_user, areas=["face", "neck"], treatment_slug=treatment.slug)
     return {"location_id": location.pk, "desk": desk, "client_user": client_user, "treatment": treatment}
 

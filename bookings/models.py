@@ -180,6 +180,30 @@ class WorkingHours(models.Model):
         return f"{self.practitioner} {self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
 
+class OpeningHours(models.Model):
+    """When a location is open on a weekday, in its local time: one span a day (a day without a
+    row is closed). Practitioners' working hours there fall inside it, and availability never
+    offers a time outside it. A location with no opening hours at all (a new one, before the
+    manager sets them) is not held to any: its practitioners' hours alone say when it works."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField(help_text="Local time.")
+    closes = models.TimeField(help_text="Local time.")
+
+    class Meta:
+        ordering = ["location", "weekday"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(fields=["location", "weekday"], name="opening_hours_one_span_a_day"),
+            models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="opening_hours_close_after_open"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.location} {self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
 class TimeOff(models.Model):
     """Time a practitioner or a room cannot be booked (leave, training, maintenance). With neither
     set it closes the whole clinic: see ``ClinicClosure``."""
@@ -403,6 +427,14 @@ class WaitlistEntry(models.Model):
     areas = models.JSONField(default=list, help_text="Area codes.")
     practitioner = models.ForeignKey(
         Practitioner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Blank: anyone."
+    )
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waitlist_entries",
+        help_text="Where the client waits for a time. Blank: any location.",
     )
     first_day = models.DateField(help_text="Local date.")
     last_day = models.DateField(help_text="Local date.")

@@ -118,3 +118,32 @@ def clinic_at(location: Location | int | None):
     place.email, place.time_zone = location.email or profile.email, location.time_zone
     place.late_cancellation_hours = location.late_cancellation_hours
     return place
+
+
+STAFF_SESSION_KEY = "desk_location_id"
+
+
+def staff_location(request, *, activate: bool = True) -> dict:
+    """The location a staff page (day and week views, waitlist, review queue, message log) shows:
+    ``?location=`` if the member of staff may see it, else the one chosen earlier in this session
+    (one choice for every such page), else their home location. Another location's id in the
+    address is ignored (the page shows their own), so nobody reads a schedule they may not see.
+
+    Returns ``location``, ``choices`` (the locations they may see), ``several`` (the clinic has
+    more than one: the page shows one location; else ``location`` is the one there is, or None)
+    and ``switch`` (there is a choice to offer).
+    With ``activate`` the page's clock is set to the location's time zone."""
+    from django.utils import timezone
+
+    found = all_locations()
+    if len(found) <= 1:  # one location (or none yet): nothing to choose, nothing written
+        return {"location": found[0] if found else None, "choices": found, "several": False, "switch": False}
+    visible = locations_for(request.user)
+    wanted = request.GET.get("location") or str(request.session.get(STAFF_SESSION_KEY, ""))
+    location = next((loc for loc in visible if str(loc.pk) == wanted), None) or home_location_for(request.user)
+    if request.GET.get("location") and str(location.pk) == wanted:
+        request.session[STAFF_SESSION_KEY] = location.pk  # kept while moving between pages
+    if activate:
+        timezone.activate(location_tz(location))
+    request.page_location = location  # the footer shows its address
+    return {"location": location, "choices": visible, "several": True, "switch": len(visible) > 1}

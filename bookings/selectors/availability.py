@@ -12,7 +12,20 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Case, CharField, F, FloatField, Func, IntegerField, JSONField, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -34,7 +47,18 @@ from ..availability import (
     local_instant,
     needling_minutes,
 )
-from ..models import Appointment, Practitioner, Room, TimeOff, Treatment, TreatmentArea, WorkingHours, overlapping
+from ..models import (
+    Appointment,
+    Course,
+    OpeningHours,
+    Practitioner,
+    Room,
+    TimeOff,
+    Treatment,
+    TreatmentArea,
+    WorkingHours,
+    overlapping,
+)
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -171,6 +195,8 @@ def availability_inputs(
     range_start, range_end = _day_bounds(first_day, last_day, tz)
 
     hours = treatment_working_hours(treatment=treatment, location_id=catalogue.location_id)
+    if catalogue.location_id is not None:
+        hours = within_opening_hours(hours, location_opening_hours(catalogue.location_id))
     if practitioner_id is not None:
         hours = {pk: by_day for pk, by_day in hours.items() if pk == practitioner_id}
 
@@ -227,6 +253,37 @@ def treatment_working_hours(*, treatment: Treatment, location_id: int | None = N
     cached."""
     by_location = setup_cached(f"bookings:hours:{treatment.pk}", lambda: _working_hours_load(treatment))
     return by_location.get(location_id, {})
+
+
+def location_opening_hours(location_id: int) -> dict[int, tuple[time, time]] | None:
+    """weekday -> (opens, closes) at a location, local times (set-up cache); ``None`` when it has
+    no opening hours set (it is then held to none)."""
+    return setup_cached("bookings:opening_hours", _opening_hours_load).get(location_id)
+
+
+def _opening_hours_load() -> dict[int, dict[int, tuple[time, time]]]:
+    spans: dict[int, dict[int, tuple[time, time]]] = {}
+    for location_pk, weekday, opens, closes in OpeningHours.objects.values_list(
+        "location_id", "weekday", "opens", "closes"
+    ):
+        spans.setdefault(location_pk, {})[weekday] = (opens, closes)
+    return spans
+
+
+def within_opening_hours(hours: dict[int, dict[int, list]], opening: dict[int, tuple] | None) -> dict:
+    """Working hours cut to the location's opening hours (a closed weekday has none left)."""
+    if opening is None:
+        return hours
+    clipped: dict[int, dict[int, list]] = {}
+    for pk, by_day in hours.items():
+        days: dict[int, list] = {}
+        for weekday, blocks in by_day.items():
+            span = opening.get(weekday)
+            kept = [(max(s, span[0]), min(e, span[1])) for s, e in blocks if span and s < span[1] and e > span[0]]
+            if kept:
+                days[weekday] = kept
+        clipped[pk] = days
+    return clipped
 
 
 def _working_hours_load(treatment: Treatment) -> dict[int | None, dict[int, dict[int, list]]]:
@@ -308,7 +365,18 @@ def _appointment_rows(
     return appointments.annotate(
         kind=Value("appointment"),
         own_areas=Case(When(mine, then=F("areas")), default=Value(None), output_field=JSONField()),
-        own_planned=Case(When(mine, then=F("course__planned_sessions")), default=None, output_field=IntegerField()),
+        # A subquery, not a join: only the client's own rows read their course (on a chain's
+        # thousand rows a join made the plan a parallel one, slower to start than to run).
+        own_planned=Case(
+            When(
+                mine,
+                then=Subquery(
+                    Course.objects.filter(pk=OuterRef("course_id")).order_by().values("planned_sessions")[:1]
+                ),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        ),
         **{
             f"{name}_s": EpochSeconds(name)
             for name in ("starts_at", "needling_starts_at", "needling_ends_at", "ends_at")

@@ -177,11 +177,13 @@ def desk_day_sheet(request):
     )
 
 
-def _week_view(request, practitioner, template: str, extra: dict):
+def _week_view(request, practitioner, template: str, extra: dict, location_id: int | None = None):
     today = clinic_today()
     anchor = parse_day(request.GET.get("week"), today)
     week_start = anchor - timedelta(days=anchor.weekday())
-    week = schedules.practitioner_week_schedule(practitioner=practitioner, week_start=week_start)
+    week = schedules.practitioner_week_schedule(
+        practitioner=practitioner, week_start=week_start, location_id=location_id
+    )
     # One height for the whole week: from the earliest to the latest local time of any day.
     local_times = []
     for day in week.days:
@@ -226,12 +228,25 @@ def _week_view(request, practitioner, template: str, extra: dict):
 
 @needs(roles.Capability.VIEW_SCHEDULE)
 def desk_week(request):
-    practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
+    # With several locations: the practitioners working at the one shown (front desk: theirs),
+    # and only their hours and sessions there.
+    place = desk_location(request)
+    location_id = place["location"].pk if place["several"] else None
+    if location_id is not None:
+        practitioners = schedules.practitioners_at(location_id)
+    else:
+        practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
     if not practitioners:
-        return render(request, "bookings/desk_week.html", {"practitioners": [], "columns": []})
+        return render(request, "bookings/desk_week.html", {"practitioners": [], "columns": [], "place": place})
     chosen = parse_int(request.GET.get("practitioner"))
     practitioner = next((p for p in practitioners if p.pk == chosen), practitioners[0])
-    return _week_view(request, practitioner, "bookings/desk_week.html", {"practitioners": practitioners})
+    return _week_view(
+        request,
+        practitioner,
+        "bookings/desk_week.html",
+        {"practitioners": practitioners, "place": place},
+        location_id=location_id,
+    )
 
 
 @needs(roles.Capability.BOOK_FOR_CLIENT)
@@ -303,7 +318,9 @@ def desk_appointment(request, appointment_id):
     waiting = []
     if status == Appointment.Status.CANCELLED and appointment.starts_at > timezone.now():
         waiting = desk_selectors.waitlist_for_day(
-            entries=desk_selectors.open_waitlist(from_day=day), day=day, treatment_id=appointment.treatment_id
+            entries=desk_selectors.open_waitlist(from_day=day, location_id=appointment.room.location_id),
+            day=day,
+            treatment_id=appointment.treatment_id,
         )
     move_query = "&".join(f"areas={code}" for code in appointment.areas) + f"&moving={appointment.pk}"
     return render(
