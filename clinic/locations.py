@@ -8,7 +8,7 @@ never places anybody). Clients may book at every active location.
 
 from zoneinfo import ZoneInfo
 
-from .models import Location
+from .models import Location, User
 from .roles import Capability, can, is_staff_member
 from .setup_cache import setup_cached
 
@@ -66,12 +66,20 @@ def locations_for(user) -> list[Location]:
     return [loc for loc in active if loc.pk in placed]
 
 
+def _load_placements() -> dict[int, frozenset[int]]:
+    placed: dict[int, set[int]] = {}
+    for user_id, location_id in User.locations.through.objects.values_list("user_id", "location_id"):
+        placed.setdefault(user_id, set()).add(location_id)
+    return {user_id: frozenset(ids) for user_id, ids in placed.items()}
+
+
 def staff_location_ids(user) -> frozenset[int]:
     """The ids of the locations a member of staff is placed at (home location included); kept on
-    the user object for the rest of the request."""
+    the user object for the rest of the request. The placements of all staff are set-up (a few
+    rows per member of staff, changed when someone moves), read from the set-up cache."""
     cached = getattr(user, "_clinic_location_ids", None)
     if cached is None:
-        ids = set(user.locations.values_list("pk", flat=True))
+        ids = set(setup_cached("clinic:placements", _load_placements).get(user.pk, ()))
         if user.home_location_id:
             ids.add(user.home_location_id)
         cached = frozenset(ids)
