@@ -14,8 +14,13 @@ from django.utils.html import format_html
 from clinic.errors import error_show
 from clinic.models import Location
 
-from .models import Room, Weekday
-from .services.locations import holidays_import, location_delete_check, room_location_change_check
+from .models import OpeningHours, Room, Weekday
+from .services.locations import (
+    holidays_import,
+    location_delete_check,
+    opening_hours_refusal,
+    room_location_change_check,
+)
 
 
 class WorkingHoursFormSet(forms.BaseInlineFormSet):
@@ -33,6 +38,14 @@ class WorkingHoursFormSet(forms.BaseInlineFormSet):
             mine = form.cleaned_data
             if not (mine.get("start_time") and mine.get("end_time")) or mine.get("weekday") is None:
                 continue
+            refusal = opening_hours_refusal(
+                location=mine["location"],
+                weekday=mine["weekday"],
+                start_time=mine["start_time"],
+                end_time=mine["end_time"],
+            )
+            if refusal:
+                raise forms.ValidationError(refusal)
             for other in blocks[:index]:
                 theirs = other.cleaned_data
                 if (
@@ -70,10 +83,21 @@ class RoomAdminForm(forms.ModelForm):
         return cleaned
 
 
+class OpeningHoursInline(admin.TabularInline):
+    """A location's opening hours, one span per weekday (a weekday left out is closed)."""
+
+    model = OpeningHours
+    extra = 0
+    max_num = 7
+    fields = ["weekday", "opens", "closes"]
+
+
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    """A location: address, contact, time zone, late-cancellation window. Its rooms, working hours
-    and closures are edited on their own pages."""
+    """A location: address, contact, time zone, late-cancellation window and opening hours. Its
+    rooms, working hours and closures are edited on their own pages."""
+
+    inlines = [OpeningHoursInline]
 
     list_display = ["name", "time_zone", "phone", "email", "late_cancellation_hours", "is_active", "holidays_link"]
     list_filter = ["is_active", "time_zone"]

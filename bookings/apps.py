@@ -10,7 +10,7 @@ def _setup_cache_watch() -> None:
     from clinic.models import User
     from clinic.setup_cache import setup_models_watch
 
-    from .models import Practitioner, Room, Treatment, TreatmentArea, WorkingHours
+    from .models import OpeningHours, Practitioner, Room, Treatment, TreatmentArea, WorkingHours
 
     setup_models_watch(
         Treatment,
@@ -18,6 +18,7 @@ def _setup_cache_watch() -> None:
         Room,
         Practitioner,
         WorkingHours,
+        OpeningHours,
         through=(Practitioner.treatments.through, Room.treatments.through),
     )
     # Practitioners are tried in the order of their names: a renamed one moves. A login (which

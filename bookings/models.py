@@ -7,6 +7,8 @@ break SQLite, see DESIGN.md "No double booking"); services check the same rules 
 person gets a clear message.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -30,6 +32,16 @@ class Weekday(models.IntegerChoices):
 # the database (a check constraint). The TREATMENT_SPACING_MIN_FLOOR_DAYS setting may raise the
 # floor the services enforce, never lower it below this (system check bookings.E001).
 SPACING_FLOOR_DAYS_IN_DATABASE = 28
+
+# No session lasts longer than this (the ``appointment_within_a_day`` constraint holds it), so a
+# search for the sessions overlapping a period can bound ``starts_at`` from below and use the
+# (room, starts_at) and (practitioner, starts_at) indexes instead of reading all history.
+LONGEST_SESSION = timedelta(hours=24)
+
+
+def overlapping(start, end) -> Q:
+    """Sessions whose time (arrival to turnover) overlaps [start, end)."""
+    return Q(starts_at__lt=end, starts_at__gt=start - LONGEST_SESSION, ends_at__gt=start)
 
 
 class Treatment(models.Model):
@@ -166,6 +178,30 @@ class WorkingHours(models.Model):
 
     def __str__(self):
         return f"{self.practitioner} {self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class OpeningHours(models.Model):
+    """When a location is open on a weekday, in its local time: one span a day (a day without a
+    row is closed). Practitioners' working hours there fall inside it, and availability never
+    offers a time outside it. A location with no opening hours at all (a new one, before the
+    manager sets them) is not held to any: its practitioners' hours alone say when it works."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField(help_text="Local time.")
+    closes = models.TimeField(help_text="Local time.")
+
+    class Meta:
+        ordering = ["location", "weekday"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(fields=["location", "weekday"], name="opening_hours_one_span_a_day"),
+            models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="opening_hours_close_after_open"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.location} {self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
 
 class TimeOff(models.Model):
@@ -313,6 +349,8 @@ class Appointment(models.Model):
             models.Index(fields=["starts_at", "ends_at"], name="appointment_interval"),
             models.Index(fields=["client", "treatment"], name="appointment_client_treatment"),
             models.Index(fields=["practitioner", "starts_at"], name="appointment_practitioner_day"),
+            # A location's sessions of a day or of 60 days (desk day, availability): by its rooms.
+            models.Index(fields=["room", "starts_at"], name="appointment_room_day"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -327,6 +365,9 @@ class Appointment(models.Model):
                 condition=Q(ends_at__gte=models.F("needling_ends_at")), name="appointment_ends_after_needling"
             ),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=models.F("starts_at") + LONGEST_SESSION), name="appointment_within_a_day"
+            ),
             models.CheckConstraint(
                 condition=Q(status="cancelled", cancelled_at__isnull=False)
                 | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
@@ -367,74 +408,6 @@ class AppointmentStatusChange(models.Model):
         )
 
 
-# --- Booking screens: the waitlist and the practitioners' calendar feeds ------------------------
-
-
-class WaitlistEntry(models.Model):
-    """A client who would take a session on any day from ``first_day`` to ``last_day`` if a time
-    frees up. The front desk offers a freed slot to them (an outbox message); the client books it
-    through the ordinary booking rules, so an offer holds no time."""
-
-    class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        OFFERED = "offered", "Offered a slot"
-        BOOKED = "booked", "Booked"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="waitlist_entries")
-    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="waitlist_entries")
-    areas = models.JSONField(default=list, help_text="Area codes.")
-    practitioner = models.ForeignKey(
-        Practitioner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Blank: anyone."
-    )
-    first_day = models.DateField(help_text="Local date.")
-    last_day = models.DateField(help_text="Local date.")
-    note = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
-    created_at = models.DateTimeField(default=timezone.now)
-    offered_at = models.DateTimeField(null=True, blank=True)
-    offered_starts_at = models.DateTimeField(null=True, blank=True, help_text="The time last offered.")
-    offered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        verbose_name_plural = "waitlist entries"
-        indexes = [models.Index(fields=["status", "first_day", "last_day"], name="waitlist_open_range")]
-        constraints = [
-            models.CheckConstraint(condition=Q(last_day__gte=models.F("first_day")), name="waitlist_range_valid"),
-        ]
-
-    def __str__(self):
-        return f"{self.client} waiting {self.first_day}-{self.last_day} ({area_labels(self.areas)})"
-
-    @property
-    def area_labels(self) -> str:
-        return area_labels(self.areas)
-
-
-class CalendarFeedToken(models.Model):
-    """The secret in a practitioner's calendar subscription address. Only its SHA-256 digest is
-    stored (the address is shown once, when it is made); revoking one makes the address dead."""
-
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="calendar_feed_tokens")
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["practitioner"], condition=Q(revoked_at__isnull=True), name="calendar_feed_one_live_token"
-            ),
-        ]
-
-    def __str__(self):
-        state = "revoked" if self.revoked_at else "live"
-        return f"Calendar feed of {self.practitioner} ({state})"
-
-
-# Defined in its own module (size); imported here so that Django registers it with the app.
+# Defined in their own modules (size); imported here so that Django registers them with the app.
+from .screen_models import CalendarFeedToken, WaitlistEntry  # noqa: E402, F401
 from .tablet_models import TabletCheckIn  # noqa: E402, F401

@@ -18,12 +18,12 @@ class ClinicConfig(AppConfig):
         )
         from .client_data import core_client_data_register
         from .mfa import record_totp_activation
-        from .models import ClinicProfile, Location
+        from .models import ClinicProfile, Location, User
         from .setup_cache import setup_models_watch
 
         # Not on creation: the profile is created by the first read, which caches what it made.
         setup_models_watch(ClinicProfile, on_create=False)
-        setup_models_watch(Location)
+        setup_models_watch(Location, through=(User.locations.through,))
 
         core_client_data_register()
 

@@ -8,7 +8,7 @@ never places anybody). Clients may book at every active location.
 
 from zoneinfo import ZoneInfo
 
-from .models import Location
+from .models import Location, User
 from .roles import Capability, can, is_staff_member
 from .setup_cache import setup_cached
 
@@ -66,12 +66,20 @@ def locations_for(user) -> list[Location]:
     return [loc for loc in active if loc.pk in placed]
 
 
+def _load_placements() -> dict[int, frozenset[int]]:
+    placed: dict[int, set[int]] = {}
+    for user_id, location_id in User.locations.through.objects.values_list("user_id", "location_id"):
+        placed.setdefault(user_id, set()).add(location_id)
+    return {user_id: frozenset(ids) for user_id, ids in placed.items()}
+
+
 def staff_location_ids(user) -> frozenset[int]:
     """The ids of the locations a member of staff is placed at (home location included); kept on
-    the user object for the rest of the request."""
+    the user object for the rest of the request. The placements of all staff are set-up (a few
+    rows per member of staff, changed when someone moves), read from the set-up cache."""
     cached = getattr(user, "_clinic_location_ids", None)
     if cached is None:
-        ids = set(user.locations.values_list("pk", flat=True))
+        ids = set(setup_cached("clinic:placements", _load_placements).get(user.pk, ()))
         if user.home_location_id:
             ids.add(user.home_location_id)
         cached = frozenset(ids)
@@ -118,3 +126,32 @@ def clinic_at(location: Location | int | None):
     place.email, place.time_zone = location.email or profile.email, location.time_zone
     place.late_cancellation_hours = location.late_cancellation_hours
     return place
+
+
+STAFF_SESSION_KEY = "desk_location_id"
+
+
+def staff_location(request, *, activate: bool = True) -> dict:
+    """The location a staff page (day and week views, waitlist, review queue, message log) shows:
+    ``?location=`` if the member of staff may see it, else the one chosen earlier in this session
+    (one choice for every such page), else their home location. Another location's id in the
+    address is ignored (the page shows their own), so nobody reads a schedule they may not see.
+
+    Returns ``location``, ``choices`` (the locations they may see), ``several`` (the clinic has
+    more than one: the page shows one location; else ``location`` is the one there is, or None)
+    and ``switch`` (there is a choice to offer).
+    With ``activate`` the page's clock is set to the location's time zone."""
+    from django.utils import timezone
+
+    found = all_locations()
+    if len(found) <= 1:  # one location (or none yet): nothing to choose, nothing written
+        return {"location": found[0] if found else None, "choices": found, "several": False, "switch": False}
+    visible = locations_for(request.user)
+    wanted = request.GET.get("location") or str(request.session.get(STAFF_SESSION_KEY, ""))
+    location = next((loc for loc in visible if str(loc.pk) == wanted), None) or home_location_for(request.user)
+    if request.GET.get("location") and str(location.pk) == wanted:
+        request.session[STAFF_SESSION_KEY] = location.pk  # kept while moving between pages
+    if activate:
+        timezone.activate(location_tz(location))
+    request.page_location = location  # the footer shows its address
+    return {"location": location, "choices": visible, "several": True, "switch": len(visible) > 1}

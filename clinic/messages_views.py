@@ -8,7 +8,7 @@ to staff who may read medical answers: the front desk sees that they went out, n
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,12 +17,14 @@ from . import roles
 from .audit import audit_record
 from .consent import marketing_channels, marketing_consent_withdraw_all, unsubscribe_person_id
 from .errors import error_show
+from .locations import locations_for, several_locations, staff_location
 from .message_kinds import clinical_kinds
 from .messages_forms import ContactPreferencesForm, MessageLogFilterForm
 from .models import MarketingConsent, OutboundMessage
 from .outbox import (
     client_messages,
     contact_preferences_update,
+    message_location_id,
     message_log_people,
     message_words_visible,
     messages_needing_attention,
@@ -49,6 +51,16 @@ def _rows(rows):
     return rows
 
 
+def _require_location(request, message) -> None:
+    """A message about a session at a location the member of staff may not see is not theirs to
+    read (the front desk of one site, with the address of another site's message)."""
+    if not several_locations():
+        return
+    location_id = message_location_id(message)
+    if location_id is not None and location_id not in {loc.pk for loc in locations_for(request.user)}:
+        raise PermissionDenied("This message is about a session at a location you do not work at.")
+
+
 @login_required
 def message_log(request):
     """Failed messages first, then the latest messages, optionally filtered by status or by the
@@ -59,12 +71,15 @@ def message_log(request):
     status = search.cleaned_data.get("status", "")
     query = search.cleaned_data.get("q", "")
     people = message_log_people(query=query)
+    place = staff_location(request)
+    location_id = place["location"].pk if place["several"] else None
     return render(
         request,
         "messages/log_index.html",
         {
-            "failed": _rows(messages_needing_attention(limit=50)) if not status else [],
-            "recent": _rows(recent_messages(status=status or None, limit=100)),
+            "place": place,
+            "failed": _rows(messages_needing_attention(limit=50, location_id=location_id)) if not status else [],
+            "recent": _rows(recent_messages(status=status or None, limit=100, location_id=location_id)),
             "status": status,
             "statuses": OutboundMessage.Status.choices,
             "query": query,
@@ -99,6 +114,7 @@ def message_detail(request, pk: int):
     condition) are shown to staff who may read medical answers, and each showing is audited."""
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
     message = get_object_or_404(OutboundMessage.objects.select_related("recipient", "resend_of"), pk=pk)
+    _require_location(request, message)
     show_body = message_words_visible(message=message, viewer=request.user)
     if show_body and message.kind in clinical_kinds() and message.body_text:
         audit_record(
@@ -124,6 +140,7 @@ def message_detail(request, pk: int):
 def message_resend(request, pk: int):
     roles.require(request.user, roles.Capability.VIEW_MESSAGES)
     message = get_object_or_404(OutboundMessage.objects.select_related("recipient"), pk=pk)
+    _require_location(request, message)
     try:
         outbox_resend(message=message, resent_by=request.user, request=request)
     except ValidationError as error:

@@ -323,17 +323,41 @@ def client_messages(*, client, limit: int = 200) -> list[OutboundMessage]:
     )
 
 
-def messages_needing_attention(*, limit: int = 100) -> list[OutboundMessage]:
-    """Failed messages, newest first, with their recipients: what the front desk must look at."""
-    return list(
-        OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
-        .select_related("recipient")
-        .order_by("-updated_at", "-pk")[:limit]
-    )
+def _at_location(location_id: int) -> Q:
+    """Messages for one location's log: those about a session there, and those about no session
+    (an invitation, a course reminder: every location's staff see them)."""
+    from django.apps import apps
+
+    appointment = apps.get_model("bookings", "Appointment")
+    here = appointment.objects.filter(room__location_id=location_id).values("pk")
+    return Q(appointment_id__isnull=True) | Q(appointment_id__in=here)
 
 
-def recent_messages(*, status: str | None = None, limit: int = 100) -> list[OutboundMessage]:
+def message_location_id(message: OutboundMessage) -> int | None:
+    """The location of the session a message is about (None: about no session)."""
+    from django.apps import apps
+
+    if message.appointment_id is None:
+        return None
+    appointment = apps.get_model("bookings", "Appointment")
+    return appointment.objects.filter(pk=message.appointment_id).values_list("room__location_id", flat=True).first()
+
+
+def messages_needing_attention(*, limit: int = 100, location_id: int | None = None) -> list[OutboundMessage]:
+    """Failed messages, newest first, with their recipients: what the front desk must look at
+    (with ``location_id``: of that location's log)."""
+    rows = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
+    if location_id is not None:
+        rows = rows.filter(_at_location(location_id))
+    return list(rows.select_related("recipient").order_by("-updated_at", "-pk")[:limit])
+
+
+def recent_messages(
+    *, status: str | None = None, limit: int = 100, location_id: int | None = None
+) -> list[OutboundMessage]:
     rows = OutboundMessage.objects.select_related("recipient")
+    if location_id is not None:
+        rows = rows.filter(_at_location(location_id))
     if status:
         rows = rows.filter(status=status)
     return list(rows.order_by("-due_at", "-pk")[:limit])

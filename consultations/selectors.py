@@ -355,25 +355,42 @@ def intake_versions(*, viewer, client_id: int) -> list[Intake]:
     return list(Intake.objects.filter(client_id=client_id).exclude(status=IntakeStatus.DRAFT).order_by("version"))
 
 
-def review_queue(*, viewer) -> list[Intake]:
-    """Intakes waiting for a practitioner, oldest first, with their flags: two queries."""
-    roles.require(viewer, roles.Capability.REVIEW_INTAKE)
-    return list(
-        Intake.objects.filter(status=IntakeStatus.PENDING, superseded_at__isnull=True)
-        .select_related("client")
-        .prefetch_related("flags")
-        .order_by("submitted_at", "pk")
+def _coming_at(location_id: int) -> Q:
+    """Clients to review for one location: those with a session still to come there, and those
+    with none to come anywhere (not booked yet: every location's staff may review them)."""
+    from django.apps import apps
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    appointment = apps.get_model("bookings", "Appointment")
+    coming = appointment.objects.filter(
+        client=OuterRef("client"), status__in=appointment.ACTIVE_STATUSES, starts_at__gte=timezone.now()
     )
+    return Q(Exists(coming.filter(room__location_id=location_id))) | ~Q(Exists(coming))
 
 
-def health_updates_to_review(*, viewer) -> list[HealthUpdate]:
-    """Reported health changes nobody has reviewed yet, oldest first (one query)."""
+def review_queue(*, viewer, location_id: int | None = None) -> list[Intake]:
+    """Intakes waiting for a practitioner, oldest first, with their flags: two queries. With
+    ``location_id``, the clients coming to that location or not booked anywhere yet."""
     roles.require(viewer, roles.Capability.REVIEW_INTAKE)
-    return list(
-        HealthUpdate.objects.filter(anything_changed=True, review_outcome="")
-        .select_related("client")
-        .order_by("submitted_at", "pk")
-    )
+    intakes = Intake.objects.filter(status=IntakeStatus.PENDING, superseded_at__isnull=True)
+    if location_id is not None:
+        intakes = intakes.filter(_coming_at(location_id))
+    return list(intakes.select_related("client").prefetch_related("flags").order_by("submitted_at", "pk"))
+
+
+def health_updates_to_review(*, viewer, location_id: int | None = None) -> list[HealthUpdate]:
+    """Reported health changes nobody has reviewed yet, oldest first (one query). With
+    ``location_id``, those about a session at that location."""
+    roles.require(viewer, roles.Capability.REVIEW_INTAKE)
+    updates = HealthUpdate.objects.filter(anything_changed=True, review_outcome="")
+    if location_id is not None:
+        from django.apps import apps
+
+        appointment = apps.get_model("bookings", "Appointment")
+        here = appointment.objects.filter(room__location_id=location_id).values("pk")
+        updates = updates.filter(appointment_id__in=here)
+    return list(updates.select_related("client").order_by("submitted_at", "pk"))
 
 
 def review_queue_count() -> int:

@@ -20,6 +20,7 @@ from clinic.audit import audit_record
 from clinic.clock import clinic_today
 from clinic.dates import date_label
 from clinic.errors import error_show
+from clinic.locations import staff_location
 from clinic.pdf import pdf_from_template
 from clinic.privacy import medical_page
 
@@ -286,8 +287,10 @@ def health_update(request, appointment_id: int):
 @login_required
 def review_queue(request):
     """Pending intakes, oldest first, flags highlighted; and reported health changes."""
-    intakes = selectors.review_queue(viewer=request.user)
-    health_updates = selectors.health_updates_to_review(viewer=request.user)
+    place = staff_location(request)
+    location_id = place["location"].pk if place["several"] else None
+    intakes = selectors.review_queue(viewer=request.user, location_id=location_id)
+    health_updates = selectors.health_updates_to_review(viewer=request.user, location_id=location_id)
     if intakes or health_updates:
         # The queue shows flag titles (medical): one audit entry says who saw which.
         audit_record(
@@ -297,7 +300,11 @@ def review_queue(request):
             request=request,
             details={"intakes": [i.pk for i in intakes], "health_updates": [h.pk for h in health_updates]},
         )
-    return render(request, "consultations/review_queue.html", {"intakes": intakes, "health_updates": health_updates})
+    return render(
+        request,
+        "consultations/review_queue.html",
+        {"intakes": intakes, "health_updates": health_updates, "place": place},
+    )
 
 
 def _suggested_defer(flags):

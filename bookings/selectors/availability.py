@@ -30,7 +30,7 @@ from ..availability import (
     local_instant,
     needling_minutes,
 )
-from ..models import Practitioner, Room, Treatment, TreatmentArea, WorkingHours
+from ..models import OpeningHours, Practitioner, Room, Treatment, TreatmentArea, WorkingHours
 from .busy import Busy, busy_times
 
 
@@ -166,12 +166,16 @@ def availability_inputs(
     range_start, range_end = _day_bounds(first_day, last_day, tz)
 
     hours = treatment_working_hours(treatment=treatment, location_id=catalogue.location_id)
+    if catalogue.location_id is not None:
+        hours = within_opening_hours(hours, location_opening_hours(catalogue.location_id))
     if practitioner_id is not None:
         hours = {pk: by_day for pk, by_day in hours.items() if pk == practitioner_id}
 
     busy = busy_times(
         treatment=treatment, client=client, range_start=range_start, range_end=range_end,
         exclude_appointment_id=exclude_appointment_id, tz=tz, location_id=catalogue.location_id,
+        room_ids=catalogue.room_ids if catalogue.location_id is not None else None,
+        practitioner_ids=sorted(hours) if catalogue.location_id is not None else None,
     )  # fmt: skip
     return inputs_assemble(
         treatment=treatment, areas=areas, catalogue=catalogue, tz=tz, now=now, hours=hours, busy=busy, online=online,
@@ -229,6 +233,37 @@ def treatment_working_hours(*, treatment: Treatment, location_id: int | None = N
     cached."""
     by_location = setup_cached(f"bookings:hours:{treatment.pk}", lambda: _working_hours_load(treatment))
     return by_location.get(location_id, {})
+
+
+def location_opening_hours(location_id: int) -> dict[int, tuple[time, time]] | None:
+    """weekday -> (opens, closes) at a location, local times (set-up cache); ``None`` when it has
+    no opening hours set (it is then held to none)."""
+    return setup_cached("bookings:opening_hours", _opening_hours_load).get(location_id)
+
+
+def _opening_hours_load() -> dict[int, dict[int, tuple[time, time]]]:
+    spans: dict[int, dict[int, tuple[time, time]]] = {}
+    for location_pk, weekday, opens, closes in OpeningHours.objects.values_list(
+        "location_id", "weekday", "opens", "closes"
+    ):
+        spans.setdefault(location_pk, {})[weekday] = (opens, closes)
+    return spans
+
+
+def within_opening_hours(hours: dict[int, dict[int, list]], opening: dict[int, tuple] | None) -> dict:
+    """Working hours cut to the location's opening hours (a closed weekday has none left)."""
+    if opening is None:
+        return hours
+    clipped: dict[int, dict[int, list]] = {}
+    for pk, by_day in hours.items():
+        days: dict[int, list] = {}
+        for weekday, blocks in by_day.items():
+            span = opening.get(weekday)
+            kept = [(max(s, span[0]), min(e, span[1])) for s, e in blocks if span and s < span[1] and e > span[0]]
+            if kept:
+                days[weekday] = kept
+        clipped[pk] = days
+    return clipped
 
 
 def _working_hours_load(treatment: Treatment) -> dict[int | None, dict[int, dict[int, list]]]:

@@ -6,8 +6,14 @@ Appointments are read live on every call, never cached: a time a booking took a 
 never offered. What is kept is the query's SQL text: compiling the union (four epoch columns, two
 ``CASE``s, the union itself) through the ORM cost more CPU than running it, on every calendar
 page, and its text depends only on which filters apply (a client or not, an appointment left out
-or not, a location or not). So it is compiled once per process and shape with stand-in values,
-and each call swaps its own values for them in the parameters (``_busy_sql``).
+or not, a location or not, and for one location how many rooms and practitioners it reads). So it
+is compiled once per process and shape with stand-in values, and each call swaps its own values
+for them in the parameters (``_busy_sql``).
+
+For one location (``room_ids`` given) the appointments read are its rooms' sessions, its
+practitioners' (wherever they are) and the client's (a client is in one place at a time), each
+arm on an index of its own; every overlap search bounds ``starts_at`` from below
+(``earliest_start``, see ``models.overlapping``), so a chain's years of history are not read.
 """
 
 from __future__ import annotations
@@ -19,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import Case, F, FloatField, Func, IntegerField, JSONField, Q, Value, When
+from django.db.models import Case, F, FloatField, Func, IntegerField, JSONField, OuterRef, Q, Subquery, Value, When
 
 from ..availability import Session
-from ..models import Appointment, TimeOff
+from ..models import LONGEST_SESSION, Appointment, Course, TimeOff
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -57,19 +63,41 @@ class Busy:
     sessions: list[Session] = field(default_factory=list)
 
 
-def _appointment_rows(*, treatment_id, client_id, range_start, range_end, exclude_appointment_id):
-    overlapping = Q(starts_at__lt=range_end, ends_at__gt=range_start)
+def _appointment_rows(
+    *,
+    treatment_id,
+    client_id,
+    range_start,
+    range_end,
+    earliest_start,
+    exclude_appointment_id,
+    room_ids,
+    practitioner_ids,
+):
+    # ``models.overlapping(range_start, range_end)``, with its lower bound on ``starts_at`` passed
+    # in (``earliest_start``) so that it is a value of the call, not one computed from a stand-in.
+    in_range = Q(starts_at__lt=range_end, starts_at__gt=earliest_start, ends_at__gt=range_start)
     mine = Q(client_id=client_id, treatment_id=treatment_id) if client_id is not None else Q(pk__in=[])
-    wanted = overlapping | mine if client_id is not None else overlapping
+    if room_ids is not None:
+        # One location: its rooms' sessions, its practitioners' and the client's.
+        wanted = Q(room_id__in=room_ids) & in_range | Q(practitioner_id__in=practitioner_ids or ()) & in_range
+        if client_id is not None:
+            wanted |= Q(client_id=client_id) & in_range
+    else:
+        wanted = in_range
+    if client_id is not None:
+        wanted |= mine
     appointments = Appointment.objects.filter(wanted, status__in=ACTIVE)
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
     # Areas and course matter only for the client's own sessions (spacing): other rows leave
-    # them empty, which keeps the JSON decoding off hundreds of rows.
+    # them empty, which keeps the JSON decoding off hundreds of rows. The course is a subquery,
+    # not a join: on a chain's thousand rows a join made the plan a parallel one, slower to start.
+    planned = Subquery(Course.objects.filter(pk=OuterRef("course_id")).order_by().values("planned_sessions")[:1])
     return appointments.annotate(
         kind=Value("appointment"),
         own_areas=Case(When(mine, then=F("areas")), default=Value(None), output_field=JSONField()),
-        own_planned=Case(When(mine, then=F("course__planned_sessions")), default=None, output_field=IntegerField()),
+        own_planned=Case(When(mine, then=planned), default=None, output_field=IntegerField()),
         **{
             f"{name}_s": EpochSeconds(name)
             for name in ("starts_at", "needling_starts_at", "needling_ends_at", "ends_at")
@@ -107,17 +135,32 @@ def _time_off_rows(*, range_start, range_end, location_id=None):
     ).values_list(*_TIME_OFF_COLUMNS)
 
 
-def busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz, location_id=None) -> Busy:
+def busy_times(
+    *,
+    treatment,
+    client,
+    range_start,
+    range_end,
+    exclude_appointment_id,
+    tz,
+    location_id=None,
+    room_ids=None,
+    practitioner_ids=None,
+) -> Busy:
     """One union query: appointments holding time in the range (and all the client's sessions
-    of this treatment, for spacing), and time off in the range."""
+    of this treatment, for spacing), and time off in the range. With ``room_ids``, only the
+    sessions in those rooms, of ``practitioner_ids`` and of the client (one location's)."""
     client_pk = client.pk if client is not None else None
     sql, params = _busy_sql(
         treatment_id=treatment.pk,
         client_id=client_pk,
         range_start=range_start,
         range_end=range_end,
+        earliest_start=range_start - LONGEST_SESSION,
         exclude_appointment_id=exclude_appointment_id,
         location_id=location_id,
+        room_ids=None if room_ids is None else list(room_ids),
+        practitioner_ids=None if room_ids is None else list(practitioner_ids or ()),
     )
     busy = Busy()
     for row in map(BusyRow._make, _raw_rows(sql, params)):
@@ -147,14 +190,29 @@ def busy_times(*, treatment, client, range_start, range_end, exclude_appointment
     return busy
 
 
-def busy_queryset(*, treatment_id, client_id, range_start, range_end, exclude_appointment_id, location_id):
-    """The busy-times union as a queryset (``_busy_sql`` compiles it)."""
+def busy_queryset(
+    *,
+    treatment_id,
+    client_id,
+    range_start,
+    range_end,
+    exclude_appointment_id,
+    location_id,
+    earliest_start=None,
+    room_ids=None,
+    practitioner_ids=None,
+):
+    """The busy-times union as a queryset (``_busy_sql`` compiles it). ``earliest_start``
+    defaults to ``range_start - LONGEST_SESSION``."""
     appointments = _appointment_rows(
         treatment_id=treatment_id,
         client_id=client_id,
         range_start=range_start,
         range_end=range_end,
+        earliest_start=range_start - LONGEST_SESSION if earliest_start is None else earliest_start,
         exclude_appointment_id=exclude_appointment_id,
+        room_ids=room_ids,
+        practitioner_ids=practitioner_ids,
     )
     time_off = _time_off_rows(range_start=range_start, range_end=range_end, location_id=location_id)
     return appointments.order_by().union(time_off.order_by(), all=True)
@@ -206,6 +264,7 @@ def _prepared(value, ops):
 
 def _busy_sql(**values) -> tuple[str, list]:
     """The SQL and parameters of ``busy_queryset(**values)``, compiled once per process and shape."""
+    values.setdefault("earliest_start", values["range_start"] - LONGEST_SESSION)
     using = Appointment.objects.db
     ops = connections[using].ops
     key = (using, _shape(values))
@@ -220,8 +279,10 @@ def _busy_sql(**values) -> tuple[str, list]:
             elif stand_in is not None:
                 slot_of[_prepared(stand_in, ops)] = _Slot(name, None)
         slots = tuple(slot_of[param] if _hashable(param) and param in slot_of else param for param in params)
-        if {slot for slot in slots if isinstance(slot, _Slot)} != set(slot_of.values()):
-            # A stand-in the compiler did not pass through as a parameter: compile every time.
+        if _inlined(sql, stand_ins):
+            # A stand-in the compiler wrote into the SQL text, not as a parameter: compile every
+            # time. (A stand-in the SQL does not use at all, like the treatment without a client,
+            # is fine.)
             return busy_queryset(**values).query.get_compiler(using=using).as_sql()
         compiled = _compiled[key] = (sql, slots)
     sql, slots = compiled
@@ -232,6 +293,16 @@ def _busy_sql(**values) -> tuple[str, list]:
         else slot
         for slot in slots
     ]
+
+
+def _inlined(sql: str, stand_ins: dict) -> bool:
+    texts = {str(_INSTANT_STAND_IN.year)}
+    for value in stand_ins.values():
+        if isinstance(value, list):
+            texts.update(str(-one) for one in value)
+        elif isinstance(value, int):
+            texts.add(str(-value))
+    return any(text in sql for text in texts)
 
 
 def _hashable(value) -> bool:

@@ -59,12 +59,16 @@ def desk_appointment(*, appointment_id: int) -> Appointment:
     return appointment
 
 
-def open_waitlist(*, from_day: date) -> list[WaitlistEntry]:
-    """Waitlist entries still open whose range has not passed, soonest range first. One query."""
+def open_waitlist(*, from_day: date, location_id: int | None = None) -> list[WaitlistEntry]:
+    """Waitlist entries still open whose range has not passed, soonest range first (with
+    ``location_id``: those waiting there or anywhere). One query."""
+    entries = WaitlistEntry.objects.filter(status__in=OPEN_WAITLIST, last_day__gte=from_day)
+    if location_id is not None:
+        entries = entries.filter(Q(location_id=location_id) | Q(location__isnull=True))
     return list(
-        WaitlistEntry.objects.filter(status__in=OPEN_WAITLIST, last_day__gte=from_day)
-        .select_related("client", "treatment", "practitioner__user")
-        .order_by("first_day", "created_at", "pk")
+        entries.select_related("client", "treatment", "practitioner__user", "location").order_by(
+            "first_day", "created_at", "pk"
+        )
     )
 
 

@@ -17,7 +17,7 @@ from consultations.selectors import ClearanceCheck, clearance_statuses, health_u
 from ..availability import (
     local_instant,
 )
-from ..models import Appointment, Practitioner, Room, TimeOff, WorkingHours
+from ..models import Appointment, Practitioner, Room, TimeOff, WorkingHours, overlapping
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -75,7 +75,7 @@ def _scheduled(appointments: list[Appointment], on: date) -> list[ScheduledAppoi
 
 def _appointments_between(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     rows = (
-        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        Appointment.objects.filter(overlapping(start, end))
         .select_related("client", "treatment", "practitioner__user", "room", "course")
         .order_by("starts_at", "pk")
     )
@@ -84,6 +84,13 @@ def _appointments_between(start: datetime, end: datetime, *, practitioner_id=Non
     if location_id is not None:
         rows = rows.filter(room__location_id=location_id)
     return list(rows)
+
+
+def practitioners_at(location_id: int) -> list[Practitioner]:
+    """The active practitioners with working hours at a location (from the set-up cache)."""
+    practitioners, hours, _ = setup_cached("bookings:schedule_setup", _schedule_setup)
+    here = {pk for by_day in hours.values() for pk, _, _, at in by_day if at == location_id}
+    return [p for p in practitioners if p.pk in here]
 
 
 def _schedule_setup() -> tuple[list[Practitioner], dict[int, list], list[Room]]:
@@ -141,16 +148,20 @@ class WeekSchedule:
     days: list[PractitionerDay]  # seven, Monday first
 
 
-def practitioner_week_schedule(*, practitioner: Practitioner, week_start: date) -> WeekSchedule:
+def practitioner_week_schedule(
+    *, practitioner: Practitioner, week_start: date, location_id: int | None = None
+) -> WeekSchedule:
     """One practitioner's week (seven days from ``week_start``): working blocks and appointments
-    with badges, in a fixed number of queries."""
-    tz = ClinicProfile.get().tz
+    with badges, in a fixed number of queries. With ``location_id``, only their hours and sessions
+    at that location, in its time zone."""
+    tz = location_tz(location_id) if location_id is not None else ClinicProfile.get().tz
     start = local_instant(week_start, time(0), tz)
     end = local_instant(week_start + timedelta(days=7), time(0), tz)
-    hours = list(
-        WorkingHours.objects.filter(practitioner=practitioner).values_list("weekday", "start_time", "end_time")
-    )
-    appointments = _appointments_between(start, end, practitioner_id=practitioner.pk)
+    hours = WorkingHours.objects.filter(practitioner=practitioner)
+    if location_id is not None:
+        hours = hours.filter(location_id=location_id)
+    hours = list(hours.values_list("weekday", "start_time", "end_time"))
+    appointments = _appointments_between(start, end, practitioner_id=practitioner.pk, location_id=location_id)
     scheduled = _scheduled(appointments, week_start)
     days = []
     for offset in range(7):

@@ -38,8 +38,6 @@ from clinic.models import Location, User
 from ..availability import Session
 from ..models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
 from ..selectors.availability import (
-    Busy,
-    _busy_times,
     _clearance,
     _day_bounds,
     booking_location_id,
@@ -48,6 +46,7 @@ from ..selectors.availability import (
     treatment_catalogue,
     treatment_working_hours,
 )
+from ..selectors.busy import Busy, busy_times
 from . import message_planning
 from .appointments import (
     _check,
@@ -100,7 +99,7 @@ class _Diary:
     @classmethod
     def read(cls, *, treatment: Treatment, days: list[date], tz, location_id: int) -> _Diary:
         range_start, range_end = _day_bounds(min(days), max(days), tz)
-        busy = _busy_times(
+        busy = busy_times(
             treatment=treatment, client=None, range_start=range_start, range_end=range_end,
             exclude_appointment_id=None, tz=tz, location_id=location_id,
         )  # fmt: skip

@@ -54,15 +54,38 @@ def working_hours_conflict(
     return _overlap_message(practitioner, clash) if clash else ""
 
 
+def opening_hours_refusal(*, location: Location, weekday: int, start_time: time, end_time: time) -> str:
+    """Why a block of working hours at ``location`` falls outside its opening hours, or the empty
+    string (also when the location has no opening hours set)."""
+    spans = {
+        day: (opens, closes) for day, opens, closes in location.opening_hours.values_list("weekday", "opens", "closes")
+    }
+    if not spans:
+        return ""
+    day = Weekday(weekday).label
+    span = spans.get(weekday)
+    if span is None:
+        return f"{location} is closed on {day}s: working hours there must fall on a day it is open."
+    if start_time < span[0] or end_time > span[1]:
+        return (
+            f"{start_time:%H:%M}-{end_time:%H:%M} on {day} is outside the opening hours of {location} "
+            f"({span[0]:%H:%M}-{span[1]:%H:%M})."
+        )
+    return ""
+
+
 def working_hours_add(
     *, practitioner: Practitioner, location: Location, weekday: int, start_time: time, end_time: time
 ) -> WorkingHours:
     """Add a block of a practitioner's week at a location (local wall-clock times there).
 
-    Raises ``ValidationError`` when the end is not after the start or when the block overlaps the
-    same practitioner's hours at another location (the message names it); nothing is written."""
+    Raises ``ValidationError`` when the end is not after the start, when the block falls outside
+    the location's opening hours, or when it overlaps the same practitioner's hours at another
+    location (the message names it); nothing is written."""
     if end_time <= start_time:
         raise ValidationError({"end_time": "The block must end after it starts."})
+    if refusal := opening_hours_refusal(location=location, weekday=weekday, start_time=start_time, end_time=end_time):
+        raise ValidationError(refusal, code="outside_opening_hours")
     try:
         with transaction.atomic():
             # Two managers adding clashing blocks at once: the practitioner's row lock puts them in

@@ -36,6 +36,7 @@ def waitlist_join(
     joined_by,
     note: str = "",
     practitioner=None,
+    location=None,
 ) -> WaitlistEntry:
     """Put ``client`` on the waitlist for ``areas`` from ``first_day`` to ``last_day`` (local
     dates). A client has at most one open entry per treatment: joining again replaces its range.
@@ -67,6 +68,7 @@ def waitlist_join(
             "last_day": last_day,
             "note": (note or "").strip(),
             "practitioner": practitioner,
+            "location": location,
             "status": WaitlistEntry.Status.WAITING,
         }
         if entry is None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from bookings.selectors import busy
 from bookings.selectors.busy import _busy_sql, busy_queryset
 from bookings.services.appointments import appointment_book
 from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
@@ -41,6 +42,36 @@ def test_the_kept_sql_is_what_the_orm_compiles_for_these_values(client_id, exclu
     for _ in range(2):  # compiled on the first call, kept for the second
         sql, params = _busy_sql(**values)
         assert (sql, _plain(params)) == (compiled[0], _plain(compiled[1]))
+
+
+@pytest.mark.parametrize(
+    ("client_id", "room_ids", "practitioner_ids"),
+    [(None, [44, 45], [46]), (41, [44], [46, 47, 48]), (41, [44, 45], []), (None, [], [46])],
+)
+def test_one_locations_rooms_and_practitioners_are_kept_per_shape(client_id, room_ids, practitioner_ids):
+    """wip/loc12's one-location arms (rooms, practitioners, client) with the lower bound on
+    starts_at: the kept SQL is the ORM's, and it is kept (not compiled on every call)."""
+    values = {
+        "treatment_id": 40,
+        "client_id": client_id,
+        "exclude_appointment_id": None,
+        "location_id": 43,
+        "range_start": datetime(2026, 12, 1, 0, 0, tzinfo=UTC),
+        "range_end": datetime(2027, 1, 5, 0, 0, tzinfo=UTC),
+        "earliest_start": datetime(2026, 11, 30, 0, 0, tzinfo=UTC),
+        "room_ids": room_ids,
+        "practitioner_ids": practitioner_ids,
+    }
+    compiled = busy_queryset(**values).query.get_compiler(using="default").as_sql()
+    busy._compiled.clear()
+    for _ in range(2):
+        sql, params = _busy_sql(**values)
+        assert (sql, _plain(params)) == (compiled[0], _plain(compiled[1]))
+        assert len(busy._compiled) == 1
+    other = {**values, "room_ids": [900 + n for n in range(len(room_ids))], "client_id": client_id and 77}
+    compiled = busy_queryset(**other).query.get_compiler(using="default").as_sql()
+    assert _plain(_busy_sql(**other)[1]) == _plain(compiled[1])
+    assert len(busy._compiled) == 1
 
 
 def _plain(params) -> list:

@@ -322,6 +322,57 @@ def test_one_client_booked_at_two_locations_at_the_same_moment_gets_one_session(
     assert Appointment.objects.filter(client=client).count() == 1
 
 
+@postgresql_only
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_same_skin_booked_at_two_locations_at_once_days_apart_gets_one_session():
+    """Two desks, two cities, the same client and area three days apart, at the same moment: the
+    spacing rule holds across locations under the race (PostgreSQL's trigger, the client lock)."""
+    import time_machine
+
+    from bookings.models import Appointment
+    from bookings.services.appointments import appointment_book
+    from clinic.tests.factories import ClientFactory, FrontDeskFactory
+
+    treatment, anna, bristol, new_york, rooms = _two_cities()
+    client = ClientFactory()
+    desks = [FrontDeskFactory(), FrontDeskFactory()]
+    monday_bristol = datetime(2026, 6, 8, 10, 0, tzinfo=bristol.tz)
+    thursday_new_york = datetime(2026, 6, 11, 10, 0, tzinfo=new_york.tz)
+    with time_machine.travel(datetime(2026, 6, 1, 6, 0, tzinfo=UTC), tick=False):
+        results = run_in_threads(
+            [
+                lambda: appointment_book(
+                    client=client,
+                    treatment=treatment,
+                    areas=["face"],
+                    starts_at=monday_bristol,
+                    booked_by=desks[0],
+                    location=bristol,
+                ),
+                lambda: appointment_book(
+                    client=client,
+                    treatment=treatment,
+                    areas=["face"],
+                    starts_at=thursday_new_york,
+                    booked_by=desks[1],
+                    location=new_york,
+                ),
+            ]
+        )
+    assert sum(isinstance(result, Appointment) for result in results) == 1, results
+    assert sum(isinstance(result, ValidationError) for result in results) == 1, results
+    assert Appointment.objects.filter(client=client).count() == 1
+
+
+def test_the_admin_refuses_to_delete_a_location_with_future_bookings_and_keeps_it(manager_admin, bristol):
+    AppointmentFactory(room=RoomFactory(location=bristol), starts_at=timezone.now() + timedelta(days=5))
+    page = manager_admin.get(f"/admin/clinic/location/{bristol.pk}/delete/").content.decode()
+    assert "Bristol has 1 future booking" in page
+    manager_admin.post(f"/admin/clinic/location/{bristol.pk}/delete/", {"post": "yes"})
+    assert Location.objects.filter(pk=bristol.pk).exists()
+
+
 # --- Closures and public holidays --------------------------------------------------------------
 
 

@@ -127,7 +127,8 @@ def test_availability_takes_at_most_six_queries_however_much_there_is(
     for _ in range(8):
         PractitionerFactory(treatments=[setup.treatment], hours=WEEKDAY_HOURS)
     RoomFactory(treatments=[setup.treatment])
-    with django_assert_num_queries(expected + 4):  # the set-up changed: read again, once (locations too)
+    # The set-up changed: read again, once (locations and their opening hours too).
+    with django_assert_num_queries(expected + 5):
         offer(setup, client, TUESDAY, TUESDAY + days(59))
     with django_assert_num_queries(expected):
         large = offer(setup, client, TUESDAY, TUESDAY + days(59))

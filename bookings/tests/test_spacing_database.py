@@ -126,7 +126,12 @@ def test_an_update_moving_a_session_closer_than_the_minimum_is_refused(clinic, c
         later.save()
     with pytest.raises(IntegrityError) as raw, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE bookings_appointment SET starts_at = starts_at - interval '10 days' WHERE id = %s", [later.pk]
+            # Every instant moves (a session stays within a day: the appointment_within_a_day check).
+            "UPDATE bookings_appointment SET starts_at = starts_at - interval '10 days', "
+            "needling_starts_at = needling_starts_at - interval '10 days', "
+            "needling_ends_at = needling_ends_at - interval '10 days', ends_at = ends_at - interval '10 days' "
+            "WHERE id = %s",
+            [later.pk],
         )
     with pytest.raises(IntegrityError) as areas, transaction.atomic():
         # The thighs session 5 days later is fine until it takes in the face.

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from bookings.availability import engine
 from bookings.models import Appointment, Practitioner, Treatment
-from bookings.selectors.availability import treatment_catalogue, treatment_working_hours
+from bookings.selectors.availability import location_opening_hours, treatment_catalogue, treatment_working_hours
 from bookings.services.appointments import appointment_book
 from bookings.tests.factories import AppointmentFactory
 from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
@@ -61,6 +61,7 @@ def _warm(client, calendar_url=None):
     treatment = Treatment.objects.get(slug="microneedling")
     treatment_catalogue(treatment=treatment)
     treatment_working_hours(treatment=treatment)
+    location_opening_hours(Location.default().pk)
 
 
 def test_an_online_booking_post_stays_within_its_budget_and_runs_the_engine_once(

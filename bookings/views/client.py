@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from clinic import roles
 from clinic.clock import clinic_today
 from clinic.errors import error_show
-from clinic.locations import clinic_at
+from clinic.locations import clinic_at, several_locations
 from consultations.areas import Area
 from consultations.selectors import clearance_check, health_update_status
 
@@ -27,6 +27,7 @@ from ..selectors import client as client_selectors
 from ..services import appointments as services
 from ..services import waitlist
 from .common import needs
+from .flow_location import booking_location
 
 
 def _late_cancellation(appointment: Appointment, hours: int) -> bool:
@@ -51,6 +52,7 @@ def my_appointments(request):
 def my_appointment(request, appointment_id):
     appointment = client_selectors.client_appointment(client=request.user, appointment_id=appointment_id)
     profile = clinic_at(appointment.room.location_id)  # where it is: address, zone, window
+    request.page_location = appointment.room.location_id  # the footer says where too
     timezone.activate(profile.tz)
     upcoming = appointment.status == Appointment.Status.BOOKED and appointment.starts_at > timezone.now()
     health = None
@@ -167,6 +169,7 @@ def waitlist_join_view(request, slug):
                 last_day=form.cleaned_data["last_day"],
                 note=form.cleaned_data["note"],
                 joined_by=request.user,
+                location=booking_location(request) if several_locations() else None,
             )
         except ValidationError as exc:
             error_show(form, exc)

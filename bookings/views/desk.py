@@ -30,37 +30,8 @@ from ..services import appointments as services
 from ..services.clients import client_create_by_staff
 from .client import _ics_response
 from .common import needs, parse_day, parse_int, safe_next
+from .desk_badges import CLEARANCE_BADGES, HEALTH_BADGES, badges
 from .flow_location import desk_location
-
-CLEARANCE_BADGES = {
-    "cleared": ("Cleared", "ok"),
-    "expired": ("Clearance expired", "bad"),
-    "health_review": ("Health review", "warn"),
-    "pending": ("Review pending", "warn"),
-    "no_intake": ("No consultation", "bad"),
-    "declined": ("Declined", "bad"),
-    "deferred": ("Deferred", "bad"),
-    "area_not_cleared": ("Area not cleared", "bad"),
-}
-HEALTH_BADGES = {
-    "not_due": ("Health update not due yet", "info"),
-    "ok": ("Health update in", "ok"),
-    "missing": ("Health update due", "warn"),
-    "needs_review": ("Health change", "bad"),
-}
-
-SCHEDULE_HEALTH_CODES = ("ok", "missing", "needs_review")  # "not due" would only clutter a schedule
-
-
-def badges(item) -> list[tuple[str, str]]:
-    found = []
-    if item.clearance is not None:
-        found.append(CLEARANCE_BADGES.get(item.clearance.code, (item.clearance.code, "info")))
-    # The health update matters until the client is in the chair, not afterwards.
-    waiting = item.appointment.status in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
-    if waiting and item.health_update is not None and item.health_update.code in SCHEDULE_HEALTH_CODES:
-        found.append(HEALTH_BADGES[item.health_update.code])
-    return found
 
 
 def _appointment_box(grid, item, *, view: str) -> dict:
@@ -177,11 +148,13 @@ def desk_day_sheet(request):
     )
 
 
-def _week_view(request, practitioner, template: str, extra: dict):
+def _week_view(request, practitioner, template: str, extra: dict, location_id: int | None = None):
     today = clinic_today()
     anchor = parse_day(request.GET.get("week"), today)
     week_start = anchor - timedelta(days=anchor.weekday())
-    week = schedules.practitioner_week_schedule(practitioner=practitioner, week_start=week_start)
+    week = schedules.practitioner_week_schedule(
+        practitioner=practitioner, week_start=week_start, location_id=location_id
+    )
     # One height for the whole week: from the earliest to the latest local time of any day.
     local_times = []
     for day in week.days:
@@ -226,12 +199,25 @@ def _week_view(request, practitioner, template: str, extra: dict):
 
 @needs(roles.Capability.VIEW_SCHEDULE)
 def desk_week(request):
-    practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
+    # With several locations: the practitioners working at the one shown (front desk: theirs),
+    # and only their hours and sessions there.
+    place = desk_location(request)
+    location_id = place["location"].pk if place["several"] else None
+    if location_id is not None:
+        practitioners = schedules.practitioners_at(location_id)
+    else:
+        practitioners = list(Practitioner.objects.filter(is_active=True).select_related("user"))
     if not practitioners:
-        return render(request, "bookings/desk_week.html", {"practitioners": [], "columns": []})
+        return render(request, "bookings/desk_week.html", {"practitioners": [], "columns": [], "place": place})
     chosen = parse_int(request.GET.get("practitioner"))
     practitioner = next((p for p in practitioners if p.pk == chosen), practitioners[0])
-    return _week_view(request, practitioner, "bookings/desk_week.html", {"practitioners": practitioners})
+    return _week_view(
+        request,
+        practitioner,
+        "bookings/desk_week.html",
+        {"practitioners": practitioners, "place": place},
+        location_id=location_id,
+    )
 
 
 @needs(roles.Capability.BOOK_FOR_CLIENT)
@@ -303,7 +289,9 @@ def desk_appointment(request, appointment_id):
     waiting = []
     if status == Appointment.Status.CANCELLED and appointment.starts_at > timezone.now():
         waiting = desk_selectors.waitlist_for_day(
-            entries=desk_selectors.open_waitlist(from_day=day), day=day, treatment_id=appointment.treatment_id
+            entries=desk_selectors.open_waitlist(from_day=day, location_id=appointment.room.location_id),
+            day=day,
+            treatment_id=appointment.treatment_id,
         )
     move_query = "&".join(f"areas={code}" for code in appointment.areas) + f"&moving={appointment.pk}"
     return render(

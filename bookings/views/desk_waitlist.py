@@ -20,12 +20,16 @@ from ..models import Treatment, WaitlistEntry
 from ..selectors import desk as desk_selectors
 from ..services import waitlist
 from .common import needs, parse_instant, safe_next
+from .flow_location import desk_location
 
 
 @needs(roles.Capability.BOOK_FOR_CLIENT)
 def desk_waitlist(request):
-    entries = desk_selectors.open_waitlist(from_day=clinic_today())
-    return render(request, "bookings/desk_waitlist.html", {"entries": entries})
+    place = desk_location(request)
+    entries = desk_selectors.open_waitlist(
+        from_day=clinic_today(), location_id=place["location"].pk if place["several"] else None
+    )
+    return render(request, "bookings/desk_waitlist.html", {"entries": entries, "place": place})
 
 
 @require_POST
@@ -66,7 +70,14 @@ def desk_waitlist_join(request, client_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            waitlist.waitlist_join(client=client, treatment=treatment, joined_by=request.user, **form.cleaned_data)
+            place = desk_location(request, activate=False)
+            waitlist.waitlist_join(
+                client=client,
+                treatment=treatment,
+                joined_by=request.user,
+                location=place["location"] if place["several"] else None,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             error_show(form, exc)
         else:

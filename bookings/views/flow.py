@@ -163,7 +163,7 @@ def _flow_context(request, client_id, slug):
     if moving is not None:
         treatment = moving.treatment
         raw_areas = raw_areas or moving.areas
-        booker.location = where.booking_location_of(moving)  # a move stays at the session's location
+        booker.location = where.booking_location_of(moving, request)  # a move stays at the session's location
     areas = _area_codes(treatment, raw_areas)
     practitioner = None
     practitioner_id = parse_int(request.GET.get("practitioner"))

@@ -5,11 +5,11 @@ among the locations they may see (``clinic.locations.locations_for``)."""
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinic.locations import all_locations, clinic_at, home_location_for, location_tz, locations_for
+from clinic.locations import STAFF_SESSION_KEY, clinic_at, home_location_for, location_tz, locations_for, staff_location
 from clinic.models import Location
 
 SESSION_KEY = "booking_location_id"
-DESK_SESSION_KEY = "desk_location_id"
+DESK_SESSION_KEY = STAFF_SESSION_KEY
 
 
 def booking_locations(request) -> list[Location]:
@@ -25,6 +25,7 @@ def booking_location(request) -> Location:
     chosen = request.session.get(SESSION_KEY)
     location = next((loc for loc in visible if loc.pk == chosen), None) or home_location_for(request.user)
     timezone.activate(location_tz(location))
+    request.page_location = location  # the footer shows its address
     return location
 
 
@@ -52,12 +53,14 @@ def location_picker(request, booker):
     return render(request, "bookings/book_location.html", {"booker": booker, "choices": choices})
 
 
-def booking_location_of(appointment) -> Location:
-    """The location of a session being moved; the page's clock follows it."""
+def booking_location_of(appointment, request=None) -> Location:
+    """The location of a session being moved; the page's clock (and the footer) follows it."""
     from clinic.locations import location_by_id
 
     location = location_by_id(appointment.room.location_id)
     timezone.activate(location_tz(location))
+    if request is not None:
+        request.page_location = location
     return location
 
 
@@ -66,16 +69,6 @@ def booker_place(request) -> dict:
     return {"location": booking_location(request), "several_locations": len(booking_locations(request)) > 1}
 
 
-def desk_location(request) -> dict:
-    """The location a staff page shows: ``?location=`` if the member of staff may see it, else
-    their home location; ``switch`` when they may switch (a manager sees every location, the
-    front desk only theirs). The page's clock is set to the location's time zone."""
-    visible = locations_for(request.user)
-    wanted = request.GET.get("location") or str(request.session.get(DESK_SESSION_KEY, ""))
-    location = next((loc for loc in visible if str(loc.pk) == wanted), None) or home_location_for(request.user)
-    if request.GET.get("location") and str(location.pk) == wanted:
-        request.session[DESK_SESSION_KEY] = location.pk  # kept while moving between days and views
-    several = len(all_locations()) > 1  # then the page shows one location only
-    if several:
-        timezone.activate(location_tz(location))
-    return {"location": location, "choices": visible, "several": several, "switch": len(visible) > 1}
+def desk_location(request, *, activate: bool = True) -> dict:
+    """The location a staff page shows (``clinic.locations.staff_location``), clock set to its zone."""
+    return staff_location(request, activate=activate)

@@ -6,7 +6,7 @@ about 40 cells, and template logic, filters and date formatting per cell were ha
 CPU time. The template only prints them."""
 
 import calendar as month_calendar
-from datetime import date
+from datetime import date, timedelta
 
 from clinic.dates import date_label
 
@@ -100,6 +100,7 @@ def explanations(days: list) -> list[dict]:
     Fri 12 Jun: too close to your last session; first possible date ..."), scattered days as a
     list ("Sun 7, Sun 14: closed")."""
     groups: dict[str, dict] = {}
+    by_day = {info.day: info for info in days}
     for info in days:
         if info.slots or info.reason in (Reason.PAST, "") or not info.message:
             continue
@@ -112,7 +113,13 @@ def explanations(days: list) -> list[dict]:
     for group in groups.values():
         found = group["days"]
         group["first"], group["last"] = found[0], found[-1]
-        group["is_run"] = all((b - a).days <= 2 for a, b in zip(found, found[1:], strict=False))
+        # A range only when every day inside it is one of them, or closed, past or not asked
+        # for: "Tue 1 - Thu 31 Dec: closed" must not run over the open Saturdays between.
+        members = set(found)
+        group["is_run"] = all(
+            day in members or by_day.get(day) is None or by_day[day].reason in (Reason.PAST, Reason.CLOSED)
+            for day in (found[0] + timedelta(days=n) for n in range((found[-1] - found[0]).days + 1))
+        )
         group["days_label"] = _days_label(found, group["is_run"])
         # "First possible date" helps where the rule moves the date (spacing, window,
         # clearance), not beside a Sunday or the notice period.

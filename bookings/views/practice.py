@@ -21,7 +21,8 @@ from ..services.calendar_feed import (
     calendar_feed_token_revoke,
 )
 from .common import needs, parse_day
-from .desk import _session_record_url, _week_view, badges
+from .desk import _session_record_url, _week_view
+from .desk_badges import badges
 
 
 def _own_practitioner(request) -> Practitioner:

@@ -41,6 +41,13 @@ def test_a_one_site_database_migrates_to_one_location_holding_its_profile_rooms_
     hours = old.get_model("bookings", "WorkingHours").objects.create(
         practitioner=practitioner, weekday=0, start_time=time(9), end_time=time(17)
     )
+    ben = old.get_model("bookings", "Practitioner").objects.create(
+        user=old.get_model("clinic", "User").objects.create(email="ben@example.com")
+    )
+    for weekday, start, end in ((0, time(8, 30), time(13)), (0, time(14), time(18, 30)), (2, time(10), time(16))):
+        old.get_model("bookings", "WorkingHours").objects.create(
+            practitioner=ben, weekday=weekday, start_time=start, end_time=end
+        )
 
     executor = MigrationExecutor(connection)
     executor.migrate(_latest())
@@ -60,6 +67,12 @@ def test_a_one_site_database_migrates_to_one_location_holding_its_profile_rooms_
     assert users.get(pk=user.pk).home_location_id == location.pk
     assert list(users.get(pk=user.pk).locations.values_list("pk", flat=True)) == [location.pk]
     assert users.get(pk=client.pk).home_location_id is None
+    # Opening hours: each weekday someone works, from the earliest start to the latest end.
+    opening = new.get_model("bookings", "OpeningHours").objects.order_by("weekday")
+    assert list(opening.values_list("location_id", "weekday", "opens", "closes")) == [
+        (location.pk, 0, time(8, 30), time(18, 30)),
+        (location.pk, 2, time(10), time(16)),
+    ]
     # The clinic itself stays one: its profile is still there.
     assert new.get_model("clinic", "ClinicProfile").objects.get().name == "Lumen Skin Clinic"
 
