@@ -32,6 +32,7 @@ from ..availability import AvailabilityInputs, Reason, Slot, check_start
 from ..locks import appointment_lock
 from ..models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
 from ..selectors.availability import availability_inputs, booking_location_id, treatment_catalogue
+from ..status_hooks import status_hooks_run
 from . import message_planning
 from .refusals import BookingAsk, insert_or_explain, start_refusal
 from .waitlist import waitlist_mark_booked
@@ -428,6 +429,7 @@ def appointment_cancel(
         ) + f"cancellation by the {appointment.cancelled_by_party}"
         record_status(appointment, from_status=previous, by=cancelled_by, note=note)
         message_planning.appointment_messages_plan(appointment=appointment, event="cancelled")
+        status_hooks_run("cancelled", appointment=appointment, by=cancelled_by)
         audit_record(
             actor=cancelled_by,
             action="appointment.cancelled",

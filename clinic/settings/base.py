@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "bookings",
     "aftercare",
     "records",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -360,6 +361,13 @@ LOGGING = {
 RECORDS_EXPORT_DAYS = env.int("RECORDS_EXPORT_DAYS", default=7)
 # Clinical records of a client who asked to be forgotten are kept this many years after their
 # last treatment (the law on medical records), then deleted by the hourly sweep.
+# payments: one currency per clinic (ISO code); what a no-show or a late cancellation by the
+# client costs: "use_session" (a prepaid session of a valid package; none: the fee) or
+# "charge_fee" (always the fee). A fee of 0 charges nothing.
+CLINIC_CURRENCY = env.str("CLINIC_CURRENCY", default="GBP")
+PAYMENTS_MISSED_SESSION_POLICY = env.str("PAYMENTS_MISSED_SESSION_POLICY", default="use_session")
+PAYMENTS_MISSED_SESSION_FEE = env.str("PAYMENTS_MISSED_SESSION_FEE", default="30.00")
+
 RECORDS_CLINICAL_RETENTION_YEARS = env.int("RECORDS_CLINICAL_RETENTION_YEARS", default=8)
 # Operational data: sent messages older than this many days are deleted (what they said goes),
 # audit entries older than this many days too.
