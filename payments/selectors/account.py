@@ -54,4 +54,6 @@ def client_account(*, client_id: int, limit: int = 200) -> Account:
     )
     packages = list(PackageSale.objects.filter(client_id=client_id).select_related("package", "location", "treatment"))
     receipts = {r.entry_id: r for r in Receipt.objects.filter(client_id=client_id)}
+    for entry in entries:
+        entry.receipt_obj = receipts.get(entry.pk)
     return Account(balance=balance_of(client_id=client_id), entries=entries, packages=packages, receipts=receipts)
