@@ -165,3 +165,17 @@ def test_the_account_lists_refundable_payments(desk, key, django_assert_num_quer
         account = client_account(client_id=client.pk)
     assert [p.amount for p in account.refundable_payments] == [Decimal("20.00")]
     assert account.balance == Decimal("-20.00")
+
+
+def test_taking_a_payment_has_a_query_budget(desk, key, django_assert_max_num_queries):
+    """The tax rate's charge, lock the client, check the key, insert (in a savepoint), the receipt
+    counter (get, lock, bump), the receipt, the outbox row (in a savepoint), the audit entry: the
+    same budget whatever the account already holds."""
+    client = ClientFactory()
+    pay(client, desk, key)
+    with django_assert_max_num_queries(18):
+        pay(client, desk, key)
+    for _ in range(3):
+        pay(client, desk, key)
+    with django_assert_max_num_queries(18):
+        pay(client, desk, key)
