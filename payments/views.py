@@ -170,6 +170,7 @@ def checkout(request, appointment_id):
         .order_by("starts_at")
         .first()
     )
+    proposal, proposal_url = (None, "") if upcoming is not None else _next_session_offer(appointment)
     return render(
         request,
         "payments/checkout.html",
@@ -179,6 +180,8 @@ def checkout(request, appointment_id):
             "account": account,
             "cost": cost,
             "upcoming": upcoming,
+            "proposal": proposal,
+            "proposal_url": proposal_url,
             "next_booking_url": next_booking_url,
             "form": PaymentForm(
                 initial={
@@ -189,6 +192,29 @@ def checkout(request, appointment_id):
             ),
         },
     )
+
+
+def _next_session_offer(appointment):
+    """The course plan's next session (its window) and, when it has a free time, the address of
+    the desk's confirmation of that time."""
+    from urllib.parse import urlencode
+
+    from bookings.selectors.course_plan import course_plan
+
+    proposals = course_plan(course=appointment.course)
+    if not proposals:
+        return None, ""
+    proposal = proposals[0]
+    if proposal.slot is None:
+        return proposal, ""
+    query = urlencode(
+        [("areas", code) for code in appointment.areas]
+        + [("starts_at", proposal.slot.starts_at.isoformat()), ("practitioner", proposal.slot.practitioner_id)]
+    )
+    confirm = reverse(
+        "desk_book_confirm", kwargs={"client_id": appointment.client_id, "slug": appointment.treatment.slug}
+    )
+    return proposal, f"{confirm}?{query}"
 
 
 @login_required
@@ -205,49 +231,14 @@ def price_list(request):
     """The price list and the packages, per location; adding a price or a package."""
     price_form = PriceForm(prefix="price")
     package_form = PackageForm(prefix="package")
-    if request.method == "POST":
-        which = request.POST.get("form")
-        if which == "price":
-            price_form = PriceForm(request.POST, prefix="price")
-            if price_form.is_valid():
-                data = price_form.cleaned_data
-                try:
-                    services.price_save(
-                        treatment=data["treatment"],
-                        areas=data["areas"],
-                        location=data["location"],
-                        amount=data["amount"],
-                        tax_rate=data["tax_rate"],
-                        saved_by=request.user,
-                        request=request,
-                    )
-                except ValidationError as error:
-                    error_show(price_form, error)
-                else:
-                    messages.success(request, "Price saved.")
-                    return redirect("payments:prices")
-        elif which == "package":
-            package_form = PackageForm(request.POST, prefix="package")
-            if package_form.is_valid():
-                data = package_form.cleaned_data
-                try:
-                    services.package_save(
-                        name=data["name"],
-                        treatment=data["treatment"],
-                        areas=data["areas"],
-                        location=data["location"],
-                        sessions=data["sessions"],
-                        price=data["amount"],
-                        tax_rate=data["tax_rate"],
-                        validity_months=data["validity_months"],
-                        saved_by=request.user,
-                        request=request,
-                    )
-                except ValidationError as error:
-                    error_show(package_form, error)
-                else:
-                    messages.success(request, "Package saved.")
-                    return redirect("payments:prices")
+    if request.method == "POST" and request.POST.get("form") == "price":
+        price_form = PriceForm(request.POST, prefix="price")
+        if _price_saved(request, price_form):
+            return redirect("payments:prices")
+    elif request.method == "POST" and request.POST.get("form") == "package":
+        package_form = PackageForm(request.POST, prefix="package")
+        if _package_saved(request, package_form):
+            return redirect("payments:prices")
     locations = {}
     for price in Price.objects.filter(is_active=True).select_related("treatment", "location"):
         locations.setdefault(price.location, {"prices": [], "packages": []})["prices"].append(price)
@@ -262,6 +253,51 @@ def price_list(request):
             "package_form": package_form,
         },
     )
+
+
+def _price_saved(request, form) -> bool:
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.price_save(
+            treatment=data["treatment"],
+            areas=data["areas"],
+            location=data["location"],
+            amount=data["amount"],
+            tax_rate=data["tax_rate"],
+            saved_by=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        error_show(form, error)
+        return False
+    messages.success(request, "Price saved.")
+    return True
+
+
+def _package_saved(request, form) -> bool:
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.package_save(
+            name=data["name"],
+            treatment=data["treatment"],
+            areas=data["areas"],
+            location=data["location"],
+            sessions=data["sessions"],
+            price=data["amount"],
+            tax_rate=data["tax_rate"],
+            validity_months=data["validity_months"],
+            saved_by=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        error_show(form, error)
+        return False
+    messages.success(request, "Package saved.")
+    return True
 
 
 @needs(roles.Capability.MANAGE_CLINIC)

@@ -381,11 +381,10 @@ def appointment_reschedule(
 def appointment_cancel(
     *, appointment: Appointment, cancelled_by: User, reason: str = "", party: str | None = None, request=None
 ) -> Appointment:
-    """Cancel a session, by the client themselves or by staff who may book, either for the
-    clinic or on the client's behalf (``party="client"``, a client on the phone). It is late when
-    closer to the start than the clinic's late-cancellation window (48 hours by default). Frees
-    the time, cancels its pending messages, records who, for whom and when. Raises
-    ``ValidationError`` for a session that has started, passed or is already closed."""
+    """Cancel a session, by the client or by staff who may book, for the clinic or on the client's behalf
+    (``party="client"``: a client on the phone); late when closer to the start than the late-cancellation window
+    (48 hours by default). Frees the time, cancels pending messages, records who, for whom and when, tells the
+    status hooks (payments). Raises ``ValidationError`` for a session that has started, passed or is closed."""
     now = timezone.now()
     with transaction.atomic():
         appointment = appointment_lock(appointment.pk)

@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("clinic", "consultations", "bookings", "aftercare")
+APPS = ("clinic", "consultations", "bookings", "aftercare", "payments")
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 60
 PURE_MODULES = {

@@ -26,6 +26,19 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _clearance_required(*, client, package: Package, today: date) -> None:
+    if not package.treatment.needs_clearance:
+        return
+    clearance = clearance_check(
+        client=client, treatment_slug=package.treatment.slug, areas=list(package.areas), on=today
+    )
+    if not clearance.ok:
+        raise ValidationError(
+            f"A package can be sold only to a client cleared for its treatment and areas: {clearance.message}",
+            code="not_cleared",
+        )
+
+
 def package_sell(*, client, package: Package, sold_by, key: str = "", request=None) -> PackageSale:
     """Sell ``package`` to ``client`` at the package's location: the sale (what was sold is copied:
     sessions, price, tax, areas; it expires ``validity_months`` after today) and its charge on the
@@ -39,15 +52,7 @@ def package_sell(*, client, package: Package, sold_by, key: str = "", request=No
     if not package.is_active:
         raise ValidationError("This package is no longer on sale.")
     today = timezone.localtime(timezone.now(), location_tz(package.location_id)).date()
-    if package.treatment.needs_clearance:
-        clearance = clearance_check(
-            client=client, treatment_slug=package.treatment.slug, areas=list(package.areas), on=today
-        )
-        if not clearance.ok:
-            raise ValidationError(
-                f"A package can be sold only to a client cleared for its treatment and areas: {clearance.message}",
-                code="not_cleared",
-            )
+    _clearance_required(client=client, package=package, today=today)
     charge_key = f"package:{key}"
     with transaction.atomic():
         users_lock(client.pk)

@@ -228,6 +228,32 @@ def test_check_out_shows_the_payment_and_the_next_session_on_one_screen(client):
     assert "Record the payment" in text
     assert "Book the next session" in text
     assert "areas=face" in text
+    assert "Session 2 of the course: between" in text  # the window, from the course plan
+
+
+def test_check_out_offers_the_next_sessions_free_time_to_book(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.tests.factories import bookable_clinic
+
+    setup = bookable_clinic(practitioners=1, rooms=1)
+    log_in(client, FrontDeskFactory())
+    appointment = AppointmentFactory(
+        status=Appointment.Status.COMPLETED,
+        treatment=setup.treatment,
+        practitioner=setup.practitioners[0],
+        room=setup.rooms[0],
+        areas=["face"],
+        starts_at=(timezone.now() - timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0),
+    )
+    text = client.get(reverse("payments:checkout", args=[appointment.pk])).content.decode()
+    assert "Free then:" in text
+    assert "Book this time" in text
+    assert (
+        f"/desk/clients/{appointment.client_id}/book/{setup.treatment.slug}/confirm/?areas=face&amp;starts_at=" in text
+    )
 
 
 def _count(client, url) -> int:
