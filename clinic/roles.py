@@ -37,6 +37,7 @@ class Capability(StrEnum):
     RECORD_SESSION = "record_session"  # session records and aftercare
     VIEW_MESSAGES = "view_messages"  # the communication log
     MANAGE_CLINIC = "manage_clinic"  # catalogue, hours, rooms, staff, clinic profile
+    TAKE_PAYMENTS = "take_payments"  # sell packages, take payments, refund, receipts (payments)
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -47,6 +48,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.BOOK_FOR_CLIENT,
             Capability.VIEW_CLEARANCE_STATUS,
             Capability.VIEW_MESSAGES,
+            Capability.TAKE_PAYMENTS,
         }
     ),
     Role.PRACTITIONER: frozenset(
@@ -70,6 +72,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_SESSION,
             Capability.VIEW_MESSAGES,
             Capability.MANAGE_CLINIC,
+            Capability.TAKE_PAYMENTS,
         }
     ),
 }

@@ -15,6 +15,7 @@ from consultations.selectors import clearance_check, health_update_status
 
 from ..locks import appointment_lock
 from ..models import Appointment, Course
+from ..status_hooks import status_hooks_run
 from . import message_planning
 from .appointments import Status, record_status
 
@@ -109,6 +110,7 @@ def appointment_complete(*, appointment: Appointment, completed_by: User, sessio
             note=f"session record {session_record.pk}",
         )
         message_planning.appointment_messages_plan(appointment=appointment, event="completed")
+        status_hooks_run("completed", appointment=appointment, by=completed_by)
         course = appointment.course
         done = course.appointments.filter(status=Status.COMPLETED).count()
         if done >= course.planned_sessions and course.status != Course.Status.FINISHED:
@@ -136,4 +138,5 @@ def appointment_no_show(*, appointment: Appointment, recorded_by: User) -> Appoi
             check=started,
         )
         message_planning.appointment_messages_plan(appointment=appointment, event="no_show")
+        status_hooks_run("no_show", appointment=appointment, by=recorded_by)
     return appointment

@@ -32,6 +32,7 @@ from ..availability import AvailabilityInputs, Reason, Slot, check_start
 from ..locks import appointment_lock
 from ..models import Appointment, AppointmentStatusChange, Course, Practitioner, Room, Treatment
 from ..selectors.availability import availability_inputs, booking_location_id, treatment_catalogue
+from ..status_hooks import status_hooks_run
 from . import message_planning
 from .refusals import BookingAsk, free_times_hint, insert_or_explain, start_refusal
 from .waitlist import waitlist_mark_booked
@@ -383,11 +384,10 @@ def appointment_reschedule(
 def appointment_cancel(
     *, appointment: Appointment, cancelled_by: User, reason: str = "", party: str | None = None, request=None
 ) -> Appointment:
-    """Cancel a session, by the client themselves or by staff who may book, either for the
-    clinic or on the client's behalf (``party="client"``, a client on the phone). It is late when
-    closer to the start than the clinic's late-cancellation window (48 hours by default). Frees
-    the time, cancels its pending messages, records who, for whom and when. Raises
-    ``ValidationError`` for a session that has started, passed or is already closed."""
+    """Cancel a session, by the client or by staff who may book, for the clinic or on the client's behalf
+    (``party="client"``: a client on the phone); late when closer to the start than the late-cancellation window
+    (48 hours by default). Frees the time, cancels pending messages, records who, for whom and when, tells the
+    status hooks (payments). Raises ``ValidationError`` for a session that has started, passed or is closed."""
     now = timezone.now()
     with transaction.atomic():
         appointment = appointment_lock(appointment.pk)
@@ -431,6 +431,7 @@ def appointment_cancel(
         ) + f"cancellation by the {appointment.cancelled_by_party}"
         record_status(appointment, from_status=previous, by=cancelled_by, note=note)
         message_planning.appointment_messages_plan(appointment=appointment, event="cancelled")
+        status_hooks_run("cancelled", appointment=appointment, by=cancelled_by)
         audit_record(
             actor=cancelled_by,
             action="appointment.cancelled",

@@ -20,6 +20,7 @@ from consultations.services import health_update_submit
 
 from .. import tablet
 from ..course_panels import course_panels
+from ..desk_panels import desk_panels
 from ..forms import ClientCreateForm, ClientSearchForm, HealthUpdateAtDeskForm, StaffCancelForm
 from ..models import Appointment, Practitioner
 from ..schedule_grid import Column, grid_for
@@ -258,6 +259,7 @@ def desk_client(request, client_id):
             "past": [a for a in appointments if not (a.starts_at >= now and a.is_active)],
             "book_url": reverse("desk_book_start", kwargs={"client_id": client.pk}),
             "course_panels": [panel for course_id in sorted(panels) for panel in panels[course_id]],
+            "desk_panels": desk_panels("client", viewer=request.user, client=client, request=request),
         },
     )
 
@@ -299,6 +301,9 @@ def desk_appointment(request, appointment_id):
         "bookings/desk_appointment.html",
         {
             "appointment": appointment,
+            "desk_panels": desk_panels(
+                "appointment", viewer=request.user, client=appointment.client, appointment=appointment, request=request
+            ),
             "health": health,
             "health_badge": HEALTH_BADGES.get(health.code),
             "clearance": clearance,

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "bookings",
     "aftercare",
     "records",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -370,3 +371,11 @@ RECORDS_IMPORT_RUNS_DAYS = env.int("RECORDS_IMPORT_RUNS_DAYS", default=30)
 # CSV import (records.csv_import): the most rows and bytes one file may have.
 RECORDS_IMPORT_MAX_ROWS = env.int("RECORDS_IMPORT_MAX_ROWS", default=20000)
 RECORDS_IMPORT_MAX_BYTES = env.int("RECORDS_IMPORT_MAX_BYTES", default=20 * 1000 * 1000)
+
+# --- Payments -------------------------------------------------------------------------------
+# payments: one currency per clinic (ISO code); what a no-show or a late cancellation by the
+# client costs: "use_session" (a prepaid session of a valid package; none: the fee) or
+# "charge_fee" (always the fee). A fee of 0 charges nothing.
+CLINIC_CURRENCY = env.str("CLINIC_CURRENCY", default="GBP")
+PAYMENTS_MISSED_SESSION_POLICY = env.str("PAYMENTS_MISSED_SESSION_POLICY", default="use_session")
+PAYMENTS_MISSED_SESSION_FEE = env.str("PAYMENTS_MISSED_SESSION_FEE", default="30.00")

@@ -68,6 +68,8 @@ PARAMETER_KINDS = {
     ("*", "photo_id"): "photo",
     ("*", "course_id"): "course",
     ("*", "run_id"): "import_run",
+    ("*", "receipt_id"): "receipt",
+    ("*", "payment_id"): "payment",
     ("consultations:intake_detail", "pk"): "intake",
     ("consultations:consent_pdf", "pk"): "intake",
     ("consultations:intake_review", "pk"): "intake",
@@ -88,6 +90,8 @@ CLIENT_OWNED_KINDS = frozenset(
         "message",
         "photo",
         "course",
+        "receipt",
+        "payment",
     }
 )
 GARBAGE_INTS = ("0", "999999", str(2**63), "9" * 30)
@@ -291,6 +295,7 @@ def _client_objects(client, *, upcoming, treatment) -> dict[str, str]:
     from aftercare.models import AftercarePlan, CheckIn, SessionPhoto
     from bookings.models import WaitlistEntry
     from consultations.models import HealthUpdate, Intake
+    from payments.models import Receipt
 
     plan = AftercarePlan.objects.filter(client=client).order_by("pk").first()
     photo = SessionPhoto.objects.filter(client=client).select_related("appointment").order_by("pk").first()
@@ -302,6 +307,8 @@ def _client_objects(client, *, upcoming, treatment) -> dict[str, str]:
         "plan": plan.pk,
         "check_in": CheckIn.objects.filter(plan__client=client).order_by("pk").first().pk,
         "waitlist_entry": WaitlistEntry.objects.filter(client=client).order_by("pk").first().pk,
+        "receipt": Receipt.objects.filter(client=client).order_by("pk").first().pk,
+        "payment": Receipt.objects.filter(client=client, entry__kind="payment").order_by("pk").first().entry_id,
         "intake": Intake.objects.filter(client=client, superseded_at__isnull=True).exclude(status="draft").get().pk,
         "health_update": HealthUpdate.objects.filter(client=client).order_by("pk").first().pk,
         # The practitioner's question: a clinical message, sent, with its words kept.
@@ -353,6 +360,7 @@ def build_site() -> Site:
     from bookings.services.waitlist import waitlist_join
     from consultations.selectors import clearance_check
     from consultations.services import health_update_submit
+    from payments.services import payment_take
 
     call_command("seed_demo", stdout=io.StringIO())
     staff = {role: User.objects.get(email=email) for email, _, _, role in STAFF if role != Role.FRONT_DESK}
@@ -405,6 +413,14 @@ def build_site() -> Site:
             first_day=clinic_today() + timedelta(days=10),
             last_day=clinic_today() + timedelta(days=20),
             joined_by=client,
+        )
+        payment_take(
+            client=client,
+            location_id=upcoming.room.location_id,
+            amount=Decimal("25.00"),
+            method="cash",
+            key=f"crawl-payment-{client.pk}",
+            taken_by=desk,
         )
     # Send what is due, so the communication log holds the words that went out.
     outbox_dispatch_due(seconds=30)

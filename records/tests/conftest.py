@@ -39,6 +39,14 @@ def full_client(session_setup, record_input, add_photo, django_capture_on_commit
     client = appointment.client
     client.first_name, client.last_name, client.phone = "Zelda", "Quixotic", PHONE
     client.save(update_fields=["first_name", "last_name", "phone"])
+    # payments: a package sold while cleared (the session uses it), then a payment and a refund.
+    from clinic.models import Location
+    from clinic.tests.factories import FrontDeskFactory
+    from payments.services import package_sell, payment_take, refund_make
+    from payments.tests.factories import PackageFactory
+
+    desk = FrontDeskFactory()
+    package_sell(client=client, package=PackageFactory(treatment=appointment.treatment), sold_by=desk, key="full-sale")
     intake = IntakeFactory(client=client)
     IntakeFlag.objects.create(
         intake=intake, rule_code="blood_thinners", severity="relative", title="Blood thinners", reason=MEDICAL
@@ -46,6 +54,10 @@ def full_client(session_setup, record_input, add_photo, django_capture_on_commit
     HealthUpdateFactory(client=client, appointment_id=appointment.pk, anything_changed=True, details=MEDICAL)
     with django_capture_on_commit_callbacks(execute=False):
         record = session_complete(appointment=appointment, recorded_by=appointment.practitioner.user, **record_input)
+        payment = payment_take(
+            client=client, location_id=Location.default().pk, amount="450", method="cash", key="full-pay", taken_by=desk
+        )
+        refund_make(payment=payment, amount="50", method="cash", key="full-refund", refunded_by=desk)
     aftercare_pdf_render(plan_id=record.plan.pk)
     check_in = record.plan.check_ins.order_by("day").first()
     check_in_answer(check_in=check_in, client=client, answer="worried", comment=MEDICAL)

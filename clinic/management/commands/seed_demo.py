@@ -7,7 +7,7 @@ from django.db import transaction
 from clinic import demo
 
 # In dependency order; each app's `demo.seed(people, stdout)` adds its part.
-APP_SEEDS = ("consultations", "bookings", "aftercare")
+APP_SEEDS = ("consultations", "bookings", "aftercare", "payments")
 
 
 class Command(BaseCommand):

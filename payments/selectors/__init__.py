@@ -1,0 +1,1 @@
+"""Reads of payments: prices, a client's account and packages, the reports."""
