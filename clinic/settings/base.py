@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "bookings",
     "aftercare",
     "records",
+    "insights",
 ]
 
 MIDDLEWARE = [
