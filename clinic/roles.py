@@ -37,6 +37,9 @@ class Capability(StrEnum):
     RECORD_SESSION = "record_session"  # session records and aftercare
     VIEW_MESSAGES = "view_messages"  # the communication log
     MANAGE_CLINIC = "manage_clinic"  # catalogue, hours, rooms, staff, clinic profile
+    VIEW_INSIGHTS = "view_insights"  # every figure of the insights page
+    VIEW_OWN_FIGURES = "view_own_figures"  # a practitioner's own utilisation and course completion
+    WORK_CALL_LIST = "work_call_list"  # the call list: clients to ring, reminders to send
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -47,6 +50,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.BOOK_FOR_CLIENT,
             Capability.VIEW_CLEARANCE_STATUS,
             Capability.VIEW_MESSAGES,
+            Capability.WORK_CALL_LIST,
         }
     ),
     Role.PRACTITIONER: frozenset(
@@ -58,6 +62,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.REVIEW_INTAKE,
             Capability.RECORD_SESSION,
             Capability.VIEW_MESSAGES,
+            Capability.VIEW_OWN_FIGURES,
         }
     ),
     Role.MANAGER: frozenset(
@@ -70,6 +75,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.RECORD_SESSION,
             Capability.VIEW_MESSAGES,
             Capability.MANAGE_CLINIC,
+            Capability.VIEW_INSIGHTS,
+            Capability.WORK_CALL_LIST,
         }
     ),
 }

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("aftercare.urls")),
     path("", include("records.urls")),
+    path("", include("insights.urls")),
 ]

@@ -1,0 +1,103 @@
+"""The insights page, its CSV and the call list, as each role meets them."""
+
+import csv
+import io
+
+import pytest
+
+from clinic.models import AuditEntry, OutboundMessage
+from clinic.tests.factories import FrontDeskFactory, ManagerFactory, log_in
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER_QUERY = {"period": "custom", "first": "2026-10-01", "last": "2026-10-31"}
+
+
+def signed_in(client, user):
+    log_in(client, user)
+    return client
+
+
+def test_a_manager_sees_every_section_with_octobers_numbers(client, hand_built):
+    page = signed_in(client, ManagerFactory()).get("/insights/", OCTOBER_QUERY)
+    assert page.status_code == 200
+    html = page.content.decode()
+    for title in ("Utilisation", "Attendance and rebooking", "Course completion", "Clinical flow", "Messages"):
+        assert f">{title}</h2>" in html
+    assert "1 Oct 2026" in html or "Thu 1 Oct 2026" in html or "1 October 2026" in html
+    tables = page.context["sections"]
+    outcomes = next(t["table"] for s in tables for t in s["tables"] if t["table"].code == "attendance-outcomes")
+    assert outcomes.rows == [
+        ["Completed", 4, 57.1],
+        ["Cancelled on time", 1, 14.3],
+        ["Cancelled late", 1, 14.3],
+        ["No-show", 1, 14.3],
+    ]
+    # The chart's data are the table's numbers.
+    chart = next(t["chart"] for s in tables for t in s["tables"] if t["table"].code == "attendance-outcomes")
+    assert chart["labels"] == ["Completed", "Cancelled on time", "Cancelled late", "No-show"]
+    assert chart["datasets"][0]["data"] == [4, 1, 1, 1]
+    assert 'id="chart-attendance-outcomes" type="application/json"' in html
+
+
+def test_the_csv_is_the_tables_rows(client, hand_built):
+    answer = signed_in(client, ManagerFactory()).get("/insights/table.csv", {**OCTOBER_QUERY, "table": "rebooking"})
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(answer.content.decode())))
+    assert rows == [
+        ["Next session booked", "Sessions", "Share %"],
+        ["Before the client left (same day)", "1", "25.0"],
+        ["Inside the course window", "1", "25.0"],
+    ]
+
+
+def test_a_practitioner_sees_only_their_own_utilisation_and_completion(client, hand_built):
+    anna = hand_built.p1.user
+    page = signed_in(client, anna).get("/insights/", {**OCTOBER_QUERY, "practitioner": hand_built.p2.pk})
+    assert page.status_code == 200
+    codes = [s["section"].code for s in page.context["sections"]]
+    assert codes == ["utilisation", "completion"]
+    practitioners = page.context["sections"][0]["tables"][0]["table"]
+    assert practitioners.rows == [["Anna Bell", 180, 10560, 1.7]]
+    assert signed_in(client, anna).get("/insights/table.csv", {"table": "messages"}).status_code == 404
+    assert client.get("/insights/call-list/").status_code == 403
+
+
+def test_the_front_desk_gets_the_call_list_only(client, hand_built):
+    desk = signed_in(client, FrontDeskFactory())
+    assert desk.get("/insights/").status_code == 403
+    assert desk.get("/insights/table.csv", {"table": "messages"}).status_code == 403
+    assert desk.get("/insights/call-list/").status_code == 200
+
+
+def test_bad_filters_fall_back_to_this_week_with_a_message(client, hand_built):
+    page = signed_in(client, ManagerFactory()).get(
+        "/insights/", {"period": "custom", "first": "2026-10-31", "last": "2026-10-01"}
+    )
+    assert page.status_code == 200
+    assert "The last day comes before the first." in page.content.decode()
+    assert page.context["period_label"] == "This week"
+
+
+def test_the_call_list_reminder_goes_once(client, hand_built):
+    desk = signed_in(client, FrontDeskFactory())
+    course = hand_built.courses["B"]
+    listing = desk.get("/insights/call-list/").content.decode()
+    assert "B Client" in listing and "C Client" in listing
+    first = desk.post("/insights/call-list/remind/", {"about": "course", "pk": course.pk}, follow=True)
+    assert "Reminder to B Client is on its way." in first.content.decode()
+    second = desk.post("/insights/call-list/remind/", {"about": "course", "pk": course.pk}, follow=True)
+    assert "was already sent" in second.content.decode()
+    sent = OutboundMessage.objects.filter(idempotency_key=f"call_list:course:{course.pk}")
+    assert sent.count() == 1
+    assert sent.get().recipient == hand_built.people["B"]
+    assert AuditEntry.objects.filter(action="call_list.reminder").count() == 1
+    assert "Reminder sent" in desk.get("/insights/call-list/").content.decode()
+
+
+def test_a_reminder_for_nobody_on_the_list_is_refused(client, hand_built):
+    desk = signed_in(client, FrontDeskFactory())
+    answer = desk.post("/insights/call-list/remind/", {"about": "course", "pk": "x"}, follow=True)
+    assert "not on the call list" in answer.content.decode()
+    assert not OutboundMessage.objects.filter(kind="call_list_reminder").exists()
