@@ -101,3 +101,10 @@ def test_a_reminder_for_nobody_on_the_list_is_refused(client, hand_built):
     answer = desk.post("/insights/call-list/remind/", {"about": "course", "pk": "x"}, follow=True)
     assert "not on the call list" in answer.content.decode()
     assert not OutboundMessage.objects.filter(kind="call_list_reminder").exists()
+
+
+def test_the_staff_home_page_leads_to_insights_and_the_call_list(client, db, clinic_profile):
+    manager_home = signed_in(client, ManagerFactory()).get("/home/").content.decode()
+    assert 'href="/insights/"' in manager_home and 'href="/insights/call-list/"' in manager_home
+    desk_home = signed_in(client, FrontDeskFactory()).get("/home/").content.decode()
+    assert 'href="/insights/call-list/"' in desk_home and 'href="/insights/"' not in desk_home
