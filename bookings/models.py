@@ -7,6 +7,8 @@ break SQLite, see DESIGN.md "No double booking"); services check the same rules 
 person gets a clear message.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -30,6 +32,16 @@ class Weekday(models.IntegerChoices):
 # the database (a check constraint). The TREATMENT_SPACING_MIN_FLOOR_DAYS setting may raise the
 # floor the services enforce, never lower it below this (system check bookings.E001).
 SPACING_FLOOR_DAYS_IN_DATABASE = 28
+
+# No session lasts longer than this (the ``appointment_within_a_day`` constraint holds it), so a
+# search for the sessions overlapping a period can bound ``starts_at`` from below and use the
+# (room, starts_at) and (practitioner, starts_at) indexes instead of reading all history.
+LONGEST_SESSION = timedelta(hours=24)
+
+
+def overlapping(start, end) -> Q:
+    """Sessions whose time (arrival to turnover) overlaps [start, end)."""
+    return Q(starts_at__lt=end, starts_at__gt=start - LONGEST_SESSION, ends_at__gt=start)
 
 
 class Treatment(models.Model):
@@ -313,6 +325,8 @@ class Appointment(models.Model):
             models.Index(fields=["starts_at", "ends_at"], name="appointment_interval"),
             models.Index(fields=["client", "treatment"], name="appointment_client_treatment"),
             models.Index(fields=["practitioner", "starts_at"], name="appointment_practitioner_day"),
+            # A location's sessions of a day or of 60 days (desk day, availability): by its rooms.
+            models.Index(fields=["room", "starts_at"], name="appointment_room_day"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -327,6 +341,9 @@ class Appointment(models.Model):
                 condition=Q(ends_at__gte=models.F("needling_ends_at")), name="appointment_ends_after_needling"
             ),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=models.F("starts_at") + LONGEST_SESSION), name="appointment_within_a_day"
+            ),
             models.CheckConstraint(
                 condition=Q(status="cancelled", cancelled_at__isnull=False)
                 | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),

@@ -34,7 +34,7 @@ from ..availability import (
     local_instant,
     needling_minutes,
 )
-from ..models import Appointment, Practitioner, Room, TimeOff, Treatment, TreatmentArea, WorkingHours
+from ..models import Appointment, Practitioner, Room, TimeOff, Treatment, TreatmentArea, WorkingHours, overlapping
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -177,6 +177,8 @@ def availability_inputs(
     busy = _busy_times(
         treatment=treatment, client=client, range_start=range_start, range_end=range_end,
         exclude_appointment_id=exclude_appointment_id, tz=tz, location_id=catalogue.location_id,
+        room_ids=catalogue.room_ids if catalogue.location_id is not None else None,
+        practitioner_ids=sorted(hours) if catalogue.location_id is not None else None,
     )  # fmt: skip
     clearance = _clearance(treatment=treatment, client=client, areas=areas, on=first_day)
     return AvailabilityInputs(
@@ -280,9 +282,23 @@ class Busy:
     sessions: list[Session] = field(default_factory=list)
 
 
-def _appointment_rows(*, treatment, client, range_start, range_end, exclude_appointment_id):
-    overlapping = Q(starts_at__lt=range_end, ends_at__gt=range_start)
-    wanted = overlapping | Q(client=client, treatment=treatment) if client is not None else overlapping
+def _appointment_rows(
+    *, treatment, client, range_start, range_end, exclude_appointment_id, room_ids=None, practitioner_ids=None
+):
+    in_range = overlapping(range_start, range_end)
+    if room_ids is not None:
+        # One location: its rooms' sessions, its practitioners' (wherever they are) and the
+        # client's (a client is in one place at a time). Each arm uses an index of its own.
+        parts = [Q(room_id__in=room_ids) & in_range, Q(practitioner_id__in=practitioner_ids or ()) & in_range]
+        if client is not None:
+            parts.append(Q(client=client) & in_range)
+        wanted = parts.pop(0)
+        for part in parts:
+            wanted |= part
+    else:
+        wanted = in_range
+    if client is not None:
+        wanted |= Q(client=client, treatment=treatment)
     appointments = Appointment.objects.filter(wanted, status__in=ACTIVE)
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
@@ -330,15 +346,29 @@ def _time_off_rows(*, range_start, range_end, location_id=None):
     ).values_list(*_TIME_OFF_COLUMNS)
 
 
-def _busy_times(*, treatment, client, range_start, range_end, exclude_appointment_id, tz, location_id=None) -> Busy:
+def _busy_times(
+    *,
+    treatment,
+    client,
+    range_start,
+    range_end,
+    exclude_appointment_id,
+    tz,
+    location_id=None,
+    room_ids=None,
+    practitioner_ids=None,
+) -> Busy:
     """One union query: appointments holding time in the range (and all the client's sessions
-    of this treatment, for spacing), and time off in the range."""
+    of this treatment, for spacing), and time off in the range. With ``room_ids``, only the
+    sessions in those rooms, of ``practitioner_ids`` and of the client (one location's)."""
     appointments = _appointment_rows(
         treatment=treatment,
         client=client,
         range_start=range_start,
         range_end=range_end,
         exclude_appointment_id=exclude_appointment_id,
+        room_ids=room_ids,
+        practitioner_ids=practitioner_ids,
     )
     time_off = _time_off_rows(range_start=range_start, range_end=range_end, location_id=location_id)
     busy = Busy()

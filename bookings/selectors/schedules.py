@@ -17,7 +17,7 @@ from consultations.selectors import ClearanceCheck, clearance_statuses, health_u
 from ..availability import (
     local_instant,
 )
-from ..models import Appointment, Practitioner, Room, TimeOff, WorkingHours
+from ..models import Appointment, Practitioner, Room, TimeOff, WorkingHours, overlapping
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -75,7 +75,7 @@ def _scheduled(appointments: list[Appointment], on: date) -> list[ScheduledAppoi
 
 def _appointments_between(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
     rows = (
-        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        Appointment.objects.filter(overlapping(start, end))
         .select_related("client", "treatment", "practitioner__user", "room", "course")
         .order_by("starts_at", "pk")
     )
