@@ -6,9 +6,9 @@ The funnel's cohort is the clients who sent a consultation in the period; each s
 of them who got that far by now (cleared; a course with at least 1, 2, 3 … completed sessions).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 
@@ -113,21 +113,28 @@ def session_spacing(scope: Scope) -> dict:
 def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | None = None):
     """Unfinished open courses whose last session (booked or done) is behind them and whose window
     closes (last session's local day + the treatment's maximum) between the two days: their
-    clients have no next session booked. Annotated with ``last_day``, ``closes_on``, ``done``."""
-    last = (
-        Appointment.objects.filter(course_id=OuterRef("pk"), status__in=Appointment.ACTIVE_STATUSES)
-        .annotate(day=LocalDate(F("starts_at"), location_zone()))
-        .order_by("-starts_at")
+    clients have no next session booked. Annotated with ``last_day``, ``closes_on``, ``done``.
+
+    One GROUP BY over the sessions of the courses that have a session in the only weeks their
+    last one can fall in (found on the appointments' time index), not a look-up per course."""
+    spans = Treatment.objects.aggregate(longest=Max("spacing_max_days"), shortest=Min("spacing_max_days"))
+    earliest = first_day - timedelta(days=(spans["longest"] or 42) + 1)
+    latest = last_day - timedelta(days=(spans["shortest"] or 42) - 1)
+    around = Scope(earliest, latest)
+    start, end = around.coarse_bounds()
+    candidates = Appointment.objects.filter(
+        course_id=OuterRef("pk"), status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=start, starts_at__lt=end
     )
-    courses = Course.objects.filter(status=Course.Status.OPEN)
-    if scope is not None and scope.appointment_filter("appointments__"):
-        courses = courses.filter(
-            Exists(Appointment.objects.filter(scope.appointment_filter(), course_id=OuterRef("pk")))
-        )
+    if scope is not None:
+        candidates = candidates.filter(scope.appointment_filter())
+    active = Q(appointments__status__in=Appointment.ACTIVE_STATUSES)
     return (
-        courses.annotate(
-            last_day=Subquery(last.values("day")[:1]),
-            last_session_id=Subquery(last.values("pk")[:1]),
+        Course.objects.filter(Exists(candidates), status=Course.Status.OPEN)
+        .annotate(
+            last_day=Max(
+                LocalDate(F("appointments__starts_at"), location_zone("appointments__room__location_id")),
+                filter=active,
+            ),
             done=Count("appointments", filter=Q(appointments__status=Status.COMPLETED)),
         )
         .filter(last_day__isnull=False, done__lt=F("planned_sessions"))

@@ -108,3 +108,16 @@ def test_the_staff_home_page_leads_to_insights_and_the_call_list(client, db, cli
     assert 'href="/insights/"' in manager_home and 'href="/insights/call-list/"' in manager_home
     desk_home = signed_in(client, FrontDeskFactory()).get("/home/").content.decode()
     assert 'href="/insights/call-list/"' in desk_home and 'href="/insights/"' not in desk_home
+
+
+def signed_in_browser(browser, live_server, user):
+    """A browser page signed in as ``user`` (the session of a Django test client's login)."""
+    from django.test import Client
+
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
+    session = Client()
+    log_in(session, user)
+    context.add_cookies([{"name": "sessionid", "value": session.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
