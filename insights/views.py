@@ -72,7 +72,11 @@ def insights_page(request):
                 "table": t,
                 "chart": t.chart_data(),
                 "heat": heat_rows(t) if t.heat else None,
+                "cells": [list(zip(t.columns, row, strict=False)) for row in t.rows],
                 "chart_id": f"chart-{t.code}",
+                "data_id": f"chart-data-{t.code}",
+                # A table of many columns takes the whole row of the grid.
+                "wide": len(t.columns) > 4,
             }
             for t in tables
         ]

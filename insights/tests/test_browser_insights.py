@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 # Each chart's data, and the numbers of its table's charted columns, as the browser has them.
 READ_FIGURES = """
 () => [...document.querySelectorAll("figure.insights-figure canvas")].map((canvas) => {
-  const data = JSON.parse(document.getElementById(canvas.id).textContent);
+  const data = JSON.parse(document.getElementById(canvas.dataset.source).textContent);
   const figure = canvas.closest("figure");
   const rows = [...figure.querySelectorAll("table tbody tr")].map((tr) =>
     [...tr.children].map((cell) => cell.textContent.trim()));

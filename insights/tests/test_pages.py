@@ -37,7 +37,8 @@ def test_a_manager_sees_every_section_with_octobers_numbers(client, hand_built):
     chart = next(t["chart"] for s in tables for t in s["tables"] if t["table"].code == "attendance-outcomes")
     assert chart["labels"] == ["Completed", "Cancelled on time", "Cancelled late", "No-show"]
     assert chart["datasets"][0]["data"] == [4, 1, 1, 1]
-    assert 'id="chart-attendance-outcomes" type="application/json"' in html
+    assert 'id="chart-data-attendance-outcomes" type="application/json"' in html
+    assert '<th scope="row">No-show</th><td data-label="Sessions">1</td><td data-label="Share %">14.3</td>' in html
 
 
 def test_the_csv_is_the_tables_rows(client, hand_built):

@@ -30,8 +30,8 @@
 
   function start() {
     if (!window.Chart) { return; }
-    document.querySelectorAll("canvas[id^='chart-']").forEach(function (canvas) {
-      var source = document.querySelector("script[type='application/json']#" + CSS.escape(canvas.id));
+    document.querySelectorAll("canvas[data-source]").forEach(function (canvas) {
+      var source = document.getElementById(canvas.dataset.source);
       if (!source) { return; }
       draw(canvas, JSON.parse(source.textContent));
     });
