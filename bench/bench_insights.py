@@ -11,11 +11,10 @@ the selectors, the tables and the template.
 import os
 import statistics
 import time as clock
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 OWN_SESSIONS = 20_000
 RUNS = 20
@@ -27,18 +26,30 @@ def _p95(timings: list[float]) -> float:
     return ordered[int(0.95 * (len(ordered) - 1))]
 
 
+class _Counter:
+    """Counts the SQL statements run (Django's own query log is reset by each request)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 def _measure(browser: Client, query: dict, runs: int) -> tuple[list[float], int]:
     answer = browser.get("/insights/", query)  # warm: the set-up cache, the connection, templates
     if answer.status_code != 200:
         raise RuntimeError(f"/insights/ answered {answer.status_code}")
-    with CaptureQueriesContext(connection) as captured:
+    counter = _Counter()
+    with connection.execute_wrapper(counter):
         browser.get("/insights/", query)
     timings = []
     for _ in range(runs):
         started = clock.perf_counter()
         browser.get("/insights/", query)
         timings.append((clock.perf_counter() - started) * 1000)
-    return timings, len(captured.captured_queries)
+    return timings, counter.count
 
 
 def _rows(label: str, timings: list[float], queries: int, target_ms: float | None) -> list[dict]:
@@ -51,6 +62,37 @@ def _rows(label: str, timings: list[float], queries: int, target_ms: float | Non
         {"name": f"{label} median", "value": round(statistics.median(timings), 1), "unit": "ms"},
         {"name": f"{label} queries", "value": queries, "unit": "queries"},
     ]
+
+
+def _sections(scope, label: str) -> list[dict]:
+    """The median time of each section's selectors for ``scope`` (where the time goes)."""
+    from insights.sections import SECTIONS
+
+    rows = []
+    for section in SECTIONS:
+        timings = []
+        for _ in range(3):
+            started = clock.perf_counter()
+            section.build(scope)
+            timings.append((clock.perf_counter() - started) * 1000)
+        rows.append({"name": f"{label}: {section.code}", "value": round(statistics.median(timings), 1), "unit": "ms"})
+    return rows
+
+
+def _scope_of(query: dict):
+    from clinic.clock import clinic_today
+    from insights.periods import period_days
+    from insights.selectors.scope import Scope
+
+    first = query.get("first")
+    last = query.get("last")
+    days = period_days(
+        query["period"],
+        clinic_today(),
+        first and date.fromisoformat(first),
+        last and date.fromisoformat(last),
+    )
+    return Scope(*days, location_id=query.get("location"))
 
 
 def _own_data() -> list[dict]:
@@ -84,6 +126,7 @@ def _own_data() -> list[dict]:
     ):
         timings, queries = _measure(browser, query, RUNS)
         rows += _rows(label, timings, queries, None)
+        rows += _sections(_scope_of(query), label)
     return rows
 
 
@@ -101,9 +144,11 @@ def _chain() -> list[dict]:
         one_location = {"period": "last_quarter", "location": chain.location_id}
         timings, queries = _measure(browser, one_location, RUNS)
         rows += _rows("chain, one location, last quarter", timings, queries, 300)
+        rows += _sections(_scope_of(one_location), "chain, one location, last quarter")
         year = {"period": "custom", "first": (today - timedelta(days=364)).isoformat(), "last": today.isoformat()}
         timings, queries = _measure(browser, year, CHAIN_RUNS_YEAR)
         rows += _rows("chain, every location, a year", timings, queries, 2000)
+        rows += _sections(_scope_of(year), "chain, every location, a year")
     return rows
 
 
