@@ -12,7 +12,7 @@ from clinic import roles
 from clinic.clock import clinic_today
 from clinic.dates import date_label
 from clinic.errors import error_show
-from clinic.locations import several_locations
+from clinic.locations import locations_for, several_locations
 
 from .forms import InsightsFilterForm
 from .periods import PERIODS, period_days
@@ -113,13 +113,24 @@ def insights_csv(request):
     raise Http404("No such table.")
 
 
+def _desk_locations(user) -> list[int] | None:
+    """The locations whose clients a member of staff rings: theirs (a manager: every one)."""
+    if not several_locations() or roles.can(user, roles.Capability.MANAGE_CLINIC):
+        return None
+    return [location.pk for location in locations_for(user)]
+
+
 @login_required
 def call_list(request):
     roles.require(request.user, roles.Capability.WORK_CALL_LIST)
     return render(
         request,
         "insights/call_list.html",
-        {"courses": call_list_courses(), "clearances": call_list_clearances(), "today": clinic_today()},
+        {
+            "courses": call_list_courses(_desk_locations(request.user)),
+            "clearances": call_list_clearances(),
+            "today": clinic_today(),
+        },
     )
 
 

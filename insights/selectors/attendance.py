@@ -8,7 +8,7 @@ from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Val
 
 from bookings.models import Appointment
 
-from .scope import DatePlusDays, LocalDate, Scope, location_zone
+from .scope import DatePlusDays, LocalDate, Scope
 from .sessions import sessions_in
 
 Status = Appointment.Status
@@ -90,7 +90,8 @@ def rebooking(scope: Scope) -> dict:
     )
     in_window = (
         later.filter(status__in=Appointment.ACTIVE_STATUSES)
-        .annotate(day=LocalDate(F("starts_at"), location_zone()))
+        # In the completed session's zone: a next session's own location would cost a join per row.
+        .annotate(day=LocalDate(F("starts_at"), OuterRef("zone")))
         .filter(day__lte=OuterRef("window_closes"))
     )
     figures = (

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Concat
 
+from bookings.models import Appointment
 from clinic.clock import clinic_today
 from clinic.models import OutboundMessage
 from consultations.models import Clearance
@@ -25,16 +26,24 @@ def _reminded(prefix: str):
     return Exists(OutboundMessage.objects.filter(idempotency_key=key))
 
 
-def call_list_courses(location_id: int | None = None):
+def call_list_courses(location_ids: list[int] | None = None):
     """Courses whose window closes today or in the next 7 days and whose client has no session
-    booked after the last one (the window would not be closing otherwise). One query."""
-    from .scope import Scope
-
+    booked after the last one (the window would not be closing otherwise), at the given locations
+    (where the course has sessions) or everywhere. Two queries."""
     today = clinic_today()
-    scope = Scope(today, today, location_id=location_id) if location_id else None
+    courses = courses_with_window_closing(today, today + timedelta(days=WINDOW_DAYS))
+    if location_ids is not None:
+        courses = courses.filter(
+            Exists(
+                Appointment.objects.filter(
+                    course_id=OuterRef("pk"),
+                    status__in=Appointment.ACTIVE_STATUSES,
+                    room__location_id__in=location_ids,
+                )
+            )
+        )
     return list(
-        courses_with_window_closing(today, today + timedelta(days=WINDOW_DAYS), scope)
-        .annotate(reminded=_reminded(COURSE_KEY))
+        courses.annotate(reminded=_reminded(COURSE_KEY))
         .select_related("client", "treatment")
         .order_by("closes_on", "pk")
     )

@@ -85,7 +85,8 @@ def session_spacing(scope: Scope) -> dict:
         Appointment.objects.filter(
             course_id=OuterRef("course_id"), status=Status.COMPLETED, starts_at__lt=OuterRef("starts_at")
         )
-        .annotate(day=LocalDate(F("starts_at"), location_zone()))
+        # In the later session's zone (a course's sessions keep to a location's clock).
+        .annotate(day=LocalDate(F("starts_at"), OuterRef("zone")))
         .order_by("-starts_at")
         .values("day")[:1]
     )

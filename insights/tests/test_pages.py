@@ -122,3 +122,13 @@ def signed_in_browser(browser, live_server, user):
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
+
+
+def test_the_front_desk_of_one_location_rings_its_own_clients(client, hand_built):
+    """B's and C's courses are in Bristol: the New York desk has nobody to ring about a course."""
+    desk = FrontDeskFactory(home_location=hand_built.new_york)
+    listing = signed_in(client, desk).get("/insights/call-list/").content.decode()
+    assert "No course window closes in the next 7 days without a booking." in listing
+    bristol_desk = FrontDeskFactory(home_location=hand_built.bristol)
+    listing = signed_in(client, bristol_desk).get("/insights/call-list/").content.decode()
+    assert "B Client" in listing and "C Client" in listing
