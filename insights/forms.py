@@ -3,6 +3,7 @@
 from django import forms
 
 from bookings.models import Practitioner, Room
+from clinic.locations import several_locations
 from clinic.models import Location
 
 from .periods import PERIODS
@@ -30,3 +31,23 @@ class InsightsFilterForm(forms.Form):
         if own_only:  # a practitioner sees their own figures: no one else to choose
             for name in ("location", "practitioner", "room"):
                 del self.fields[name]
+            return
+        if several_locations():
+            # A chain has thousands of practitioners and rooms: offer those of the chosen location,
+            # and none before one is chosen.
+            location_id = _id(self.data.get("location"))
+            if location_id is None:
+                del self.fields["practitioner"]
+                del self.fields["room"]
+                return
+            self.fields["room"].queryset = self.fields["room"].queryset.filter(location_id=location_id)
+            self.fields["practitioner"].queryset = (
+                self.fields["practitioner"].queryset.filter(working_hours__location_id=location_id).distinct()
+            )
+
+
+def _id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

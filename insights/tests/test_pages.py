@@ -132,3 +132,12 @@ def test_the_front_desk_of_one_location_rings_its_own_clients(client, hand_built
     bristol_desk = FrontDeskFactory(home_location=hand_built.bristol)
     listing = signed_in(client, bristol_desk).get("/insights/call-list/").content.decode()
     assert "B Client" in listing and "C Client" in listing
+
+
+def test_with_several_locations_practitioners_and_rooms_are_offered_once_a_location_is_chosen(client, hand_built):
+    manager = signed_in(client, ManagerFactory())
+    everywhere = manager.get("/insights/").context["form"]
+    assert "practitioner" not in everywhere.fields and "room" not in everywhere.fields
+    bristol = manager.get("/insights/", {"location": hand_built.bristol.pk}).context["form"]
+    assert [room.name for room in bristol.fields["room"].queryset] == ["Bristol 1"]
+    assert list(bristol.fields["practitioner"].queryset) == [hand_built.p1]
