@@ -19,6 +19,8 @@ class BookingKind(models.TextChoices):
     NEXT_WINDOW_OPENS = "next_window_opens", "Next session window opens"
     WINDOW_CLOSING = "window_closing", "Next session window closes soon"
     WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+    # Sent from the front desk's call list (bookings.services.call_list), once per course or clearance.
+    CALL_LIST_REMINDER = "call_list_reminder", "Reminder from the front desk (course window or clearance)"
 
 
 def messages_register() -> None:
@@ -41,3 +43,4 @@ def messages_register() -> None:
     message_kind_register(Kind.AFTERCARE, Kind.AFTERCARE.label, builders=appointment, clinical=True)
     # The offer's words come from its row (the time offered); it goes stale when that time passes.
     message_kind_register(Kind.WAITLIST_OFFER, Kind.WAITLIST_OFFER.label, context_only=True, time_bound=True)
+    message_kind_register(Kind.CALL_LIST_REMINDER, Kind.CALL_LIST_REMINDER.label, context_only=True)

@@ -29,7 +29,7 @@ CORE_ITEMS = [
     NavItem("Clinic profile", "clinic_profile_edit", capability=roles.Capability.MANAGE_CLINIC, order=90),
 ]
 
-APPS_WITH_NAVIGATION = ("consultations", "bookings", "aftercare", "records", "payments")
+APPS_WITH_NAVIGATION = ("consultations", "bookings", "aftercare", "records", "payments", "insights")
 
 
 def _all_items() -> list[NavItem]:

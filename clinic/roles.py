@@ -38,6 +38,9 @@ class Capability(StrEnum):
     VIEW_MESSAGES = "view_messages"  # the communication log
     MANAGE_CLINIC = "manage_clinic"  # catalogue, hours, rooms, staff, clinic profile
     TAKE_PAYMENTS = "take_payments"  # sell packages, take payments, refund, receipts (payments)
+    VIEW_INSIGHTS = "view_insights"  # every figure of the insights page
+    VIEW_OWN_FIGURES = "view_own_figures"  # a practitioner's own utilisation and course completion
+    WORK_CALL_LIST = "work_call_list"  # the call list: clients to ring, reminders to send
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -49,6 +52,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_CLEARANCE_STATUS,
             Capability.VIEW_MESSAGES,
             Capability.TAKE_PAYMENTS,
+            Capability.WORK_CALL_LIST,
         }
     ),
     Role.PRACTITIONER: frozenset(
@@ -60,6 +64,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.REVIEW_INTAKE,
             Capability.RECORD_SESSION,
             Capability.VIEW_MESSAGES,
+            Capability.VIEW_OWN_FIGURES,
         }
     ),
     Role.MANAGER: frozenset(
@@ -73,6 +78,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_MESSAGES,
             Capability.MANAGE_CLINIC,
             Capability.TAKE_PAYMENTS,
+            Capability.VIEW_INSIGHTS,
+            Capability.WORK_CALL_LIST,
         }
     ),
 }

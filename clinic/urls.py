@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("aftercare.urls")),
     path("", include("records.urls")),
     path("", include("payments.urls")),
+    path("", include("insights.urls")),
 ]

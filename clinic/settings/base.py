@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "aftercare",
     "records",
     "payments",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +313,13 @@ CELERY_BEAT_SCHEDULE["records-sweep"] = {
     "task": "records.sweep",
     "schedule": 3600.0,
     "options": {"expires": 3000},
+}
+# insights: the managers' weekly summary. Beat runs in UTC; the task waits for Monday 08:00 on the
+# clinic's clock (so the clock changes move nothing) and plans it once a week (insights.summary).
+CELERY_BEAT_SCHEDULE["insights-weekly-summary"] = {
+    "task": "insights.weekly_summary",
+    "schedule": 900.0,
+    "options": {"expires": 840},
 }
 
 # --- Product settings (defaults; the clinic profile overrides per clinic) -------------------

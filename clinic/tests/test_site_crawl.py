@@ -462,7 +462,12 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path_factory.mktemp("crawl-photos")), "base_url": None},
     }
+    from clinic.setup_cache import setup_changed
+
     with override_settings(STORAGES={**settings.STORAGES, "photos": photos}), django_db_blocker.unblock():
+        # This module's fixture starts before the per-test cache clearing: the set-up cache may
+        # still hold the previous test's (rolled back) clinic profile under a live token.
+        setup_changed()
         atomic = transaction.atomic()
         atomic.__enter__()
         try:

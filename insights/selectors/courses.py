@@ -1,0 +1,162 @@
+"""Course completion: the funnel from consultation to clearance to each session of the course,
+the days between sessions against the treatment's window, and the courses whose window closed
+without a next booking (lapsed).
+
+The funnel's cohort is the clients who sent a consultation in the period; each step counts those
+of them who got that far by now (cleared; a course with at least 1, 2, 3 … completed sessions).
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
+
+from bookings.models import Appointment, Course, Treatment
+from clinic.clock import clinic_today
+from clinic.models import User
+from consultations.models import Clearance, Intake
+
+from .scope import DatePlusDays, DaysBetween, LocalDate, Median, Scope, location_zone
+from .sessions import sessions_in
+
+Status = Appointment.Status
+
+
+def _planned_steps() -> int:
+    found = Treatment.objects.filter(is_active=True).aggregate(most=Max("planned_sessions"))["most"]
+    return found or 3
+
+
+def completion_funnel(scope: Scope, practitioner_user_id: int | None = None) -> list[dict]:
+    """Steps with the number of cohort clients who reached each and the drop-off from the step
+    before: two queries. A practitioner's cohort is the clients they cleared or treated."""
+    steps = _planned_steps()
+    # A consultation belongs to no location: its day is the clinic's.
+    intakes = Intake.objects.filter(client_id=OuterRef("pk"), submitted_at__isnull=False).annotate(
+        day=LocalDate(F("submitted_at"), Value(_clinic_zone()))
+    )
+    sent = intakes.filter(day__gte=scope.first_day, day__lte=scope.last_day)
+    done = (
+        Course.objects.filter(client_id=OuterRef("pk"))
+        .annotate(
+            n=Count(
+                "appointments",
+                filter=Q(appointments__status=Status.COMPLETED) & scope.appointment_filter("appointments__"),
+            )
+        )
+        .order_by("-n")
+        .values("n")[:1]
+    )
+    cohort = User.objects.filter(Exists(sent))
+    if practitioner_user_id is not None:
+        cohort = cohort.filter(
+            Exists(Clearance.objects.filter(client_id=OuterRef("pk"), decided_by_id=practitioner_user_id))
+            | Exists(Appointment.objects.filter(client_id=OuterRef("pk"), practitioner__user_id=practitioner_user_id))
+        )
+    cleared = Exists(Clearance.objects.filter(client_id=OuterRef("pk"), revoked_at__isnull=True))
+    most_done = Coalesce(Subquery(done, output_field=IntegerField()), 0)
+    figures = cohort.aggregate(
+        consulted=Count("pk"),
+        cleared=Count("pk", filter=Q(cleared)),
+        **{f"session_{k}": Count("pk", filter=Q(GreaterThanOrEqual(most_done, k))) for k in range(1, steps + 1)},
+    )
+    labels = [("consulted", "Consultation sent"), ("cleared", "Cleared")]
+    labels += [(f"session_{k}", f"Session {k}") for k in range(1, steps + 1)]
+    funnel, before = [], None
+    for code, label in labels:
+        reached = figures[code]
+        funnel.append({"step": label, "clients": reached, "drop_off": (before - reached) if before is not None else 0})
+        before = reached
+    return funnel
+
+
+def _clinic_zone() -> str:
+    from clinic.locations import location_tz
+
+    return str(location_tz(None))
+
+
+def session_spacing(scope: Scope) -> dict:
+    """The completed sessions of the scope that follow a completed session of the same course:
+    the median days between them, and how many fell before, inside and after the treatment's
+    window. One query."""
+    previous = (
+        Appointment.objects.filter(
+            course_id=OuterRef("course_id"), status=Status.COMPLETED, starts_at__lt=OuterRef("starts_at")
+        )
+        # In the later session's zone (a course's sessions keep to a location's clock).
+        .annotate(day=LocalDate(F("starts_at"), OuterRef("zone")))
+        .order_by("-starts_at")
+        .values("day")[:1]
+    )
+    gaps = (
+        sessions_in(scope)
+        .filter(status=Status.COMPLETED)
+        .annotate(previous_day=Subquery(previous))
+        .filter(previous_day__isnull=False)
+        .annotate(gap=DaysBetween(F("local_day"), F("previous_day")))
+    )
+    figures = gaps.aggregate(
+        sessions=Count("pk"),
+        median_days=Median("gap"),
+        early=Count("pk", filter=Q(gap__lt=F("treatment__spacing_min_days"))),
+        late=Count("pk", filter=Q(gap__gt=F("treatment__spacing_max_days"))),
+    )
+    figures["in_window"] = figures["sessions"] - figures["early"] - figures["late"]
+    windows = Treatment.objects.filter(is_active=True).aggregate(
+        low=Max("spacing_min_days"), high=Max("spacing_max_days")
+    )
+    figures["window"] = (windows["low"] or 28, windows["high"] or 42)
+    return figures
+
+
+def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | None = None):
+    """Unfinished open courses whose last session (booked or done) is behind them and whose window
+    closes (last session's local day + the treatment's maximum) between the two days: their
+    clients have no next session booked. Annotated with ``last_day``, ``closes_on``, ``done``.
+
+    One GROUP BY over the sessions of the courses that have a session in the only weeks their
+    last one can fall in (found on the appointments' time index), not a look-up per course."""
+    spans = Treatment.objects.aggregate(longest=Max("spacing_max_days"), shortest=Min("spacing_max_days"))
+    earliest = first_day - timedelta(days=(spans["longest"] or 42) + 1)
+    latest = last_day - timedelta(days=(spans["shortest"] or 42) - 1)
+    around = Scope(earliest, latest)
+    start, end = around.coarse_bounds()
+    candidates = Appointment.objects.filter(
+        course_id=OuterRef("pk"), status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=start, starts_at__lt=end
+    )
+    if scope is not None:
+        candidates = candidates.filter(scope.appointment_filter())
+    active = Q(appointments__status__in=Appointment.ACTIVE_STATUSES)
+    return (
+        Course.objects.filter(Exists(candidates), status=Course.Status.OPEN)
+        .annotate(
+            last_day=Max(
+                LocalDate(F("appointments__starts_at"), location_zone("appointments__room__location_id")),
+                filter=active,
+            ),
+            done=Count("appointments", filter=Q(appointments__status=Status.COMPLETED)),
+        )
+        .filter(last_day__isnull=False, done__lt=F("planned_sessions"))
+        .annotate(closes_on=DatePlusDays(F("last_day"), F("treatment__spacing_max_days")))
+        .filter(closes_on__gte=first_day, closes_on__lte=last_day)
+    )
+
+
+def lapsed_courses(scope: Scope, limit: int = 50) -> dict:
+    """Courses whose window closed in the period (and before today) without a next booking: the
+    count and the first ``limit`` of them (two queries)."""
+    yesterday = clinic_today().toordinal() - 1
+    last_day = min(scope.last_day, date.fromordinal(yesterday))
+    rows = courses_with_window_closing(scope.first_day, last_day, scope)
+    listed = rows.select_related("client", "treatment").order_by("closes_on", "pk")[:limit]
+    return {"count": rows.count(), "courses": list(listed)}
+
+
+def course_completion(scope: Scope, practitioner_user_id: int | None = None) -> dict:
+    return {
+        "funnel": completion_funnel(scope, practitioner_user_id),
+        "spacing": session_spacing(scope),
+        "lapsed": lapsed_courses(scope),
+    }

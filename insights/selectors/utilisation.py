@@ -1,0 +1,155 @@
+"""Utilisation: the practitioners' booked needling minutes over their working minutes, the rooms'
+occupancy (numbing + needling + turnover) over the location's opening minutes, and the sessions by
+weekday and hour (the heat map).
+
+Working and opening minutes come from the weekly working hours (a few rows of set-up, not data):
+each block counts once for every such weekday in the period, in wall-clock minutes, so a DST day
+counts its eight hours like any other. Time off and closures are not taken off.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, F, Sum
+
+from bookings.models import Appointment, Room, WorkingHours
+
+from .scope import LocalHour, LocalIsoWeekday, Scope, minutes_between
+from .sessions import sessions_in
+
+ACTIVE = Appointment.ACTIVE_STATUSES
+
+
+@dataclass
+class UtilisationRow:
+    key: int
+    name: str
+    booked_minutes: int
+    available_minutes: int
+
+    @property
+    def rate(self) -> float | None:
+        if not self.available_minutes:
+            return None
+        return round(100 * self.booked_minutes / self.available_minutes, 1)
+
+
+def weekday_counts(scope: Scope) -> dict[int, int]:
+    """How many of each weekday (0 Monday .. 6 Sunday) the period holds."""
+    counts = dict.fromkeys(range(7), 0)
+    for offset in range(scope.days):
+        counts[(scope.first_day + timedelta(days=offset)).weekday()] += 1
+    return counts
+
+
+def _block_minutes(start, end) -> int:
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+def _union_minutes(blocks) -> int:
+    """Minutes covered by the union of (start, end) blocks of one day."""
+    total, last_end = 0, None
+    for start, end in sorted(blocks):
+        if last_end is not None and start < last_end:
+            if end > last_end:
+                total += _block_minutes(last_end, end)
+                last_end = end
+            continue
+        total += _block_minutes(start, end)
+        last_end = end
+    return total
+
+
+def _hours(scope: Scope) -> list[dict]:
+    rows = WorkingHours.objects.filter(practitioner__is_active=True)
+    if scope.location_id is not None:
+        rows = rows.filter(location_id=scope.location_id)
+    return list(
+        rows.values(
+            "practitioner_id",
+            "location_id",
+            "weekday",
+            "start_time",
+            "end_time",
+            "practitioner__user__first_name",
+            "practitioner__user__last_name",
+        )
+    )
+
+
+def practitioner_utilisation(scope: Scope, hours: list[dict] | None = None) -> list[UtilisationRow]:
+    """One row per practitioner who works or was booked in the scope: two queries."""
+    hours = _hours(scope) if hours is None else hours
+    weekdays = weekday_counts(scope)
+    booked = (
+        sessions_in(scope)
+        .filter(status__in=ACTIVE)
+        .values("practitioner_id", "practitioner__user__first_name", "practitioner__user__last_name")
+        .annotate(minutes=Sum(minutes_between("needling_ends_at", "needling_starts_at")))
+    )
+    rows: dict[int, UtilisationRow] = {}
+    for block in hours:
+        if scope.practitioner_id is not None and block["practitioner_id"] != scope.practitioner_id:
+            continue
+        row = rows.setdefault(block["practitioner_id"], UtilisationRow(block["practitioner_id"], _name(block), 0, 0))
+        row.available_minutes += _block_minutes(block["start_time"], block["end_time"]) * weekdays[block["weekday"]]
+    for line in booked:
+        row = rows.setdefault(line["practitioner_id"], UtilisationRow(line["practitioner_id"], _name(line), 0, 0))
+        row.booked_minutes = round(line["minutes"] or 0)
+    return sorted(rows.values(), key=lambda r: r.name)
+
+
+def _name(values: dict) -> str:
+    return f"{values['practitioner__user__first_name']} {values['practitioner__user__last_name']}".strip()
+
+
+def room_occupancy(scope: Scope, hours: list[dict] | None = None) -> list[UtilisationRow]:
+    """One row per active room of the scope: the minutes it was held over its location's opening
+    minutes (the union of the working hours there). Three queries."""
+    hours = _hours(scope) if hours is None else hours
+    weekdays = weekday_counts(scope)
+    by_day: dict[tuple[int, int], list] = defaultdict(list)
+    for block in hours:
+        by_day[(block["location_id"], block["weekday"])].append((block["start_time"], block["end_time"]))
+    opening: dict[int, int] = defaultdict(int)
+    for (location_id, weekday), blocks in by_day.items():
+        opening[location_id] += _union_minutes(blocks) * weekdays[weekday]
+    rooms = Room.objects.filter(is_active=True)
+    if scope.location_id is not None:
+        rooms = rooms.filter(location_id=scope.location_id)
+    if scope.room_id is not None:
+        rooms = rooms.filter(pk=scope.room_id)
+    held = dict(
+        sessions_in(scope)
+        .filter(status__in=ACTIVE)
+        .values("room_id")
+        .annotate(minutes=Sum(minutes_between("ends_at", "starts_at")))
+        .values_list("room_id", "minutes")
+    )
+    return [
+        UtilisationRow(room.pk, room.name, round(held.get(room.pk) or 0), opening.get(room.location_id, 0))
+        for room in rooms.order_by("name", "pk")
+    ]
+
+
+def heat_map(scope: Scope) -> dict[tuple[int, int], int]:
+    """Booked sessions by (ISO weekday 1-7, local hour of arrival): one query."""
+    rows = (
+        sessions_in(scope)
+        .filter(status__in=ACTIVE)
+        .annotate(weekday=LocalIsoWeekday(F("starts_at"), F("zone")), hour=LocalHour(F("starts_at"), F("zone")))
+        .values("weekday", "hour")
+        .annotate(n=Count("pk"))
+    )
+    return {(row["weekday"], row["hour"]): row["n"] for row in rows}
+
+
+def utilisation(scope: Scope) -> dict:
+    """The whole section: five queries, whatever the number of sessions."""
+    hours = _hours(scope)
+    return {
+        "practitioners": practitioner_utilisation(scope, hours),
+        "rooms": room_occupancy(scope, hours),
+        "heat_map": heat_map(scope),
+    }
