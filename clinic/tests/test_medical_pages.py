@@ -138,6 +138,19 @@ NOT_MEDICAL = {
     "records:client_marketing": "POST only",
     "records:import_csv": "the CSV import form and the list of runs (manager)",
     "records:import_run": "an import's report: names, e-mails and booking outcomes, no medical words (manager)",
+    "insights:page": "aggregated figures (counts, minutes, rates; deferrals and declines counted by reason "
+    "code), no one's answers; its Money tab: takings",
+    "insights:csv": "the page's tables as CSV",
+    "insights:call_list": "names with course windows and clearance end dates, never why",
+    "insights:call_list_remind": "POST only: queues a reminder",
+    "payments:pay": "POST only",
+    "payments:sell": "POST only",
+    "payments:refund": "POST only",
+    "payments:receipt_pdf": "a receipt: treatment, areas, amounts and tax",
+    "payments:checkout": "a session's price, payments and the next booking",
+    "payments:mine": "the client's balance, packages and receipts",
+    "payments:prices": "the price list and packages",
+    "payments:reports": "takings, prepaid sessions and fees (manager)",
 }
 # Admin models, by "app_label.model": which pages show medical words ("list", "change").
 MEDICAL_ADMIN = {
