@@ -358,10 +358,14 @@ def build_site() -> Site:
     from bookings.models import Appointment, Practitioner, Treatment
     from bookings.services.calendar_feed import calendar_feed_token_create
     from bookings.services.waitlist import waitlist_join
+    from clinic.setup_cache import setup_changed
     from consultations.selectors import clearance_check
     from consultations.services import health_update_submit
     from payments.services import payment_take
 
+    # Module fixtures call this before the per-test cache clearing: the set-up cache may still
+    # hold the previous test's (rolled back) clinic profile under a live token.
+    setup_changed()
     call_command("seed_demo", stdout=io.StringIO())
     staff = {role: User.objects.get(email=email) for email, _, _, role in STAFF if role != Role.FRONT_DESK}
     desk = User.objects.get(email=next(email for email, _, _, role in STAFF if role == Role.FRONT_DESK))
@@ -462,12 +466,7 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path_factory.mktemp("crawl-photos")), "base_url": None},
     }
-    from clinic.setup_cache import setup_changed
-
     with override_settings(STORAGES={**settings.STORAGES, "photos": photos}), django_db_blocker.unblock():
-        # This module's fixture starts before the per-test cache clearing: the set-up cache may
-        # still hold the previous test's (rolled back) clinic profile under a live token.
-        setup_changed()
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
