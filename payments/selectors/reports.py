@@ -4,14 +4,16 @@ collected. Read-only, a fixed number of queries whatever the number of rows; fig
 
 Takings are payments less refunds, on the day (in the location's time zone) they were recorded.
 A payment is a practitioner's when it was taken for one of their appointments; money taken on
-account (a package, a balance) shows as "On account"."""
+account (a package, a balance) shows as "On account". Cut to one location, every figure is that
+location's: the money taken there, the fees charged there, the packages sold there."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clinic.locations import location_tz
@@ -43,9 +45,25 @@ def _sorted(totals: dict) -> list[tuple]:
     return sorted(totals.items(), key=lambda item: (-item[1], str(item[0])))
 
 
-def money_reports(*, start: date | None = None, end: date | None = None) -> MoneyReports:
-    """The reports for the days ``start``..``end`` (default: the last 30 days to today). Four
-    queries."""
+class _LocalDays:
+    """The local day of an instant at a location, each location's zone asked for once (asking
+    ``location_tz`` per row reads the set-up cache's token per row)."""
+
+    def __init__(self):
+        self.zones: dict[int, ZoneInfo] = {}
+
+    def __call__(self, instant: datetime, location_id: int) -> date:
+        if location_id not in self.zones:
+            self.zones[location_id] = location_tz(location_id)
+        return timezone.localtime(instant, self.zones[location_id]).date()
+
+
+def money_reports(
+    *, start: date | None = None, end: date | None = None, location_id: int | None = None
+) -> MoneyReports:
+    """The reports for the days ``start``..``end`` (default: the last 30 days to today), each
+    instant on the day of its location's clock, at every location or at ``location_id`` only.
+    Four queries."""
     today = timezone.localdate()
     end = end or today
     start = start or end - timedelta(days=29)
@@ -53,13 +71,18 @@ def money_reports(*, start: date | None = None, end: date | None = None) -> Mone
     # A day's margin either side: the exact day is decided in each location's own zone below.
     since = datetime.combine(start - timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
     until = datetime.combine(end + timedelta(days=2), time.min, tzinfo=timezone.get_current_timezone())
+    here = Q() if location_id is None else Q(location_id=location_id)
+    local_day = _LocalDays()
     money = LedgerEntry.objects.filter(
-        kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND], recorded_at__gte=since, recorded_at__lt=until
+        here,
+        kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND],
+        recorded_at__gte=since,
+        recorded_at__lt=until,
     ).select_related("location", "appointment__practitioner__user")
     by_day, by_method, by_practitioner, by_location = (defaultdict(lambda: ZERO) for _ in range(4))
     methods = dict(LedgerEntry.Method.choices)
     for entry in money:
-        day = timezone.localtime(entry.recorded_at, location_tz(entry.location)).date()
+        day = local_day(entry.recorded_at, entry.location_id)
         if not start <= day <= end:
             continue
         signed = entry.amount if entry.kind == LedgerEntry.Kind.PAYMENT else -entry.amount
@@ -73,16 +96,16 @@ def money_reports(*, start: date | None = None, end: date | None = None) -> Mone
     report.by_method = _sorted(by_method)
     report.by_practitioner = _sorted(by_practitioner)
     report.by_location = _sorted(by_location)
-    _prepaid(report, today)
-    _fees(report, since, until)
+    _prepaid(report, today, here)
+    _fees(report, since, until, here, local_day)
     return report
 
 
-def _prepaid(report: MoneyReports, today: date) -> None:
+def _prepaid(report: MoneyReports, today: date, here: Q) -> None:
     """Sessions sold and not used of packages still valid, valued at the package's price per
     session."""
     by_location: dict[str, list] = defaultdict(lambda: [0, ZERO])
-    sales = PackageSale.objects.filter(sessions_used__lt=F("sessions"), expires_on__gte=today).select_related(
+    sales = PackageSale.objects.filter(here, sessions_used__lt=F("sessions"), expires_on__gte=today).select_related(
         "location"
     )
     for sale in sales:
@@ -95,17 +118,20 @@ def _prepaid(report: MoneyReports, today: date) -> None:
     report.prepaid_by_location = sorted((name, n, v) for name, (n, v) in by_location.items())
 
 
-def _fees(report: MoneyReports, since, until) -> None:
-    """Fees charged in the period, and how much of each was paid: payments less refunds taken for
-    the same appointment, up to the fee."""
-    fees = list(
-        LedgerEntry.objects.filter(
+def _fees(report: MoneyReports, since, until, here: Q, local_day: _LocalDays) -> None:
+    """Fees charged in the period (on the day of their location's clock), and how much of each
+    was paid: payments less refunds taken for the same appointment, wherever, up to the fee."""
+    fees = [
+        fee
+        for fee in LedgerEntry.objects.filter(
+            here,
             kind=LedgerEntry.Kind.CHARGE,
             charge_for=LedgerEntry.ChargeFor.FEE,
             recorded_at__gte=since,
             recorded_at__lt=until,
-        ).values("appointment_id", "amount")
-    )
+        ).values("appointment_id", "amount", "recorded_at", "location_id")
+        if report.start <= local_day(fee["recorded_at"], fee["location_id"]) <= report.end
+    ]
     paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
     appointment_ids = [f["appointment_id"] for f in fees if f["appointment_id"]]
     for row in LedgerEntry.objects.filter(
