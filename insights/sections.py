@@ -7,6 +7,8 @@ A section marked ``own_figures`` is shown to a practitioner too, cut to their ow
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from clinic.dates import date_label
 from payments.selectors.reports import money_reports
 
@@ -171,12 +173,17 @@ def _messages(scope: Scope, **_options) -> list[Table]:
         Table(
             "messages",
             "Messages due in the period, by kind and channel",
-            ["Kind and channel", "Sent", "Failed", "Skipped", "Delayed"],
+            ["Kind and channel", "Sent", "Failed", "Skipped", "Waiting", "Delayed"],
             [
-                [f"{r['kind_label']} ({r['channel_label']})", r["sent"], r["failed"], r["skipped"], r["delayed"]]
+                [
+                    f"{r['kind_label']} ({r['channel_label']})",
+                    *(r[n] for n in ("sent", "failed", "skipped", "waiting", "delayed")),
+                ]
                 for r in rows
             ],
-            chart_columns=[1, 2, 3, 4],
+            chart_columns=[1, 2, 3, 4, 5],
+            note="Waiting: not sent yet. Delayed: sent, or still waiting, more than "
+            f"{settings.OUTBOX_DELAY_ALERT_MINUTES} minutes after it was due.",
         )
     ]
 
