@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from clinic.dates import date_label
+from consultations.models import IntakeStatus
 from payments.selectors.reports import money_reports
 
 from .selectors.attendance import OUTCOMES, attendance, rebooking
@@ -157,12 +158,18 @@ def _clinical(scope: Scope, **_options) -> list[Table]:
             ["Worried check-ins nobody has marked seen", worried["not_seen"]],
         ],
     )
+    # One row per reason, a column per decision: a reason that both deferred and declined
+    # consultations is one bar of each, not two bars of the same name.
+    decisions = [IntakeStatus.DEFERRED.label, IntakeStatus.DECLINED.label]
+    by_reason: dict[str, dict[str, int]] = {}
+    for r in figures["reasons"]:
+        by_reason.setdefault(r["reason"], {})[r["decision"]] = r["intakes"]
     reasons = Table(
         "clinical-reasons",
         "Deferrals and declines by reason",
-        ["Reason", "Decision", "Consultations"],
-        [[r["reason"], r["decision"], r["intakes"]] for r in figures["reasons"]],
-        chart_columns=[2],
+        ["Reason", *decisions],
+        [[reason, *[counts.get(d, 0) for d in decisions]] for reason, counts in sorted(by_reason.items())],
+        chart_columns=[1, 2],
     )
     return [flow, reasons]
 

@@ -9,6 +9,8 @@ import time_machine
 
 from clinic.models import OutboundMessage
 from clinic.tests.factories import ManagerFactory, log_in
+from consultations.models import IntakeFlag, IntakeStatus
+from consultations.tests.factories import IntakeFactory
 
 from .conftest import at
 
@@ -53,3 +55,41 @@ def test_messages_not_sent_yet_are_counted_as_waiting(client, hand_built):
     assert table.rows == [["Reminder with pre-care (48 hours before) (E-mail)", 1, 0, 0, 3, 1]]
     assert [d["label"] for d in shown["chart"]["datasets"]] == ["Sent", "Failed", "Skipped", "Waiting", "Delayed"]
     assert "Waiting: not sent yet. Delayed: sent, or still waiting, more than 10 minutes" in table.note
+
+
+def test_deferrals_and_declines_are_one_row_per_reason_with_a_column_per_decision(client, hand_built):
+    """October: pregnancy deferred two consultations and declined one; skin cancer declined one;
+    one deferral had no absolute flag (the practitioner's judgement); one decline in September
+    is not counted."""
+    people = hand_built.people
+    for name, decided, status, flag in (
+        ("A", at("2026-10-02", "12:00"), IntakeStatus.DEFERRED, "Pregnancy or breastfeeding"),
+        ("B", at("2026-10-05", "12:00"), IntakeStatus.DEFERRED, "Pregnancy or breastfeeding"),
+        ("C", at("2026-10-07", "12:00"), IntakeStatus.DECLINED, "Pregnancy or breastfeeding"),
+        ("D", at("2026-10-09", "12:00"), IntakeStatus.DECLINED, "Skin cancer in the area"),
+        ("E", at("2026-10-12", "12:00"), IntakeStatus.DEFERRED, ""),
+        ("F", at("2026-09-30", "12:00"), IntakeStatus.DECLINED, "Skin cancer in the area"),
+    ):
+        intake = IntakeFactory(
+            client=people[name],
+            submitted_at=decided - timedelta(hours=5),
+            decided_at=decided,
+            status=status,
+            deferred_until=decided.date() + timedelta(days=90) if status == IntakeStatus.DEFERRED else None,
+        )
+        if flag:
+            IntakeFlag.objects.create(intake=intake, rule_code=flag[:10], severity="absolute", title=flag, reason="-")
+    log_in(client, ManagerFactory())
+    shown = _table(client, "clinical-reasons")
+    assert shown["table"].columns == ["Reason", "Deferred", "Declined"]
+    assert shown["table"].rows == [
+        ["Pregnancy or breastfeeding", 2, 1],
+        ["Skin cancer in the area", 0, 1],
+        ["The practitioner's judgement (no absolute contraindication)", 1, 0],
+    ]
+    assert shown["chart"]["labels"] == [
+        "Pregnancy or breastfeeding",
+        "Skin cancer in the area",
+        "The practitioner's judgement (no absolute contraindication)",
+    ]
+    assert [d["data"] for d in shown["chart"]["datasets"]] == [[2, 0, 1], [1, 1, 0]]
