@@ -157,3 +157,18 @@ def test_the_money_tab_follows_the_period(client, money):
     november = _money_html(client, first="2026-11-01", last="2026-11-30", location=money.bristol.pk)
     assert "<dt>Takings</dt><dd>£999.00</dd>" in november
     assert "<dt>Fees charged</dt><dd>1 · £30.00</dd>" in november
+
+
+def test_the_money_reports_page_opens_on_the_tabs_days_and_location(client, money):
+    """The tab's link carries October and Bristol; the page shows Bristol's October figures, and a
+    range that runs backwards is refused in plain words (the last 30 days shown instead)."""
+    log_in(client, ManagerFactory())
+    link = f"/payments/reports/?first=2026-10-01&amp;last=2026-10-31&amp;location={money.bristol.pk}"
+    assert f'href="{link}"' in _money_html(client, location=money.bristol.pk)
+    page = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "<dt>Takings</dt><dd>£290.00</dd>" in page
+    assert "<dt>Fees charged</dt><dd>1 · £30.00</dd>" in page
+    assert "From 1 October 2026 to 31 October 2026." in page
+    backwards = client.get("/payments/reports/", {"first": "2026-10-31", "last": "2026-10-01"}).content.decode()
+    assert "The last day comes before the first." in backwards
+    assert "From 2 November 2026 to 1 December 2026." in backwards  # the 30 days to today
