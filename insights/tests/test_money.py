@@ -121,6 +121,12 @@ def test_the_money_tab_shows_the_chosen_locations_octobers_money(client, money):
     )
     assert _cells(bristol, "By location") == "<tr><td>Bristol</td><td>£290.00</td></tr>"
 
+    # A practitioner or room chosen as well: money is not cut by them, and the tab says so.
+    anna = _money_html(client, location=money.bristol.pk, practitioner=money.p1.pk)
+    assert "the practitioner and room filters do not apply to money" in anna
+    assert "<dt>Takings</dt><dd>£290.00</dd>" in anna
+    assert "do not apply" not in bristol
+
     new_york = _money_html(client, location=money.new_york.pk)
     assert "<dt>Takings</dt><dd>£180.00</dd>" in new_york
     assert "<dt>Prepaid sessions not used</dt><dd>2 (£300.00 owed)</dd>" in new_york
