@@ -2,7 +2,7 @@
 hand: messages not sent yet had no column (a week of pending messages read as rows of zeros);
 a reason that both deferred and declined consultations was two bars of the same name."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -93,3 +93,24 @@ def test_deferrals_and_declines_are_one_row_per_reason_with_a_column_per_decisio
         "The practitioner's judgement (no absolute contraindication)",
     ]
     assert [d["data"] for d in shown["chart"]["datasets"]] == [[2, 0, 1], [1, 1, 0]]
+
+
+def test_the_desk_of_one_location_rings_the_clearances_of_its_own_clients(client, hand_built):
+    """On 1 December: D's clearance (sessions in New York) ends 10 Dec, C's (Bristol) 15 Dec, and
+    J's, who has no session anywhere yet, 20 Dec. The New York desk rings D and J, Bristol's C and
+    J; a manager sees all three."""
+    from clinic.tests.factories import ClientFactory, FrontDeskFactory
+    from consultations.tests.factories import ClearanceFactory
+
+    people = hand_built.people
+    people["J"] = ClientFactory(first_name="J", last_name="Client")
+    for name, day in (("D", 10), ("C", 15), ("J", 20)):
+        ClearanceFactory(client=people[name], valid_until=date(2026, 12, day))
+
+    def rung(user) -> list[str]:
+        log_in(client, user)
+        return [c.client.first_name for c in client.get("/insights/call-list/").context["clearances"]]
+
+    assert rung(FrontDeskFactory(home_location=hand_built.new_york)) == ["D", "J"]
+    assert rung(FrontDeskFactory(home_location=hand_built.bristol)) == ["C", "J"]
+    assert rung(ManagerFactory()) == ["D", "C", "J"]
