@@ -20,6 +20,8 @@ from .selectors.scope import Scope
 from .selectors.utilisation import utilisation
 from .tables import Table
 
+# A consultation belongs to no location, practitioner or room: its figures stay the clinic's.
+WHOLE_CLINIC = "The consultations are the whole clinic's (a consultation belongs to no location, practitioner or room)."
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -157,6 +159,7 @@ def _clinical(scope: Scope, **_options) -> list[Table]:
             ["Worried check-ins", worried["worried"]],
             ["Worried check-ins nobody has marked seen", worried["not_seen"]],
         ],
+        note=WHOLE_CLINIC if scope.appointment_filter() else "",
     )
     # One row per reason, a column per decision: a reason that both deferred and declined
     # consultations is one bar of each, not two bars of the same name.
@@ -170,6 +173,7 @@ def _clinical(scope: Scope, **_options) -> list[Table]:
         ["Reason", *decisions],
         [[reason, *[counts.get(d, 0) for d in decisions]] for reason, counts in sorted(by_reason.items())],
         chart_columns=[1, 2],
+        note=WHOLE_CLINIC if scope.appointment_filter() else "",
     )
     return [flow, reasons]
 

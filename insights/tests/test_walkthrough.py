@@ -114,3 +114,16 @@ def test_the_desk_of_one_location_rings_the_clearances_of_its_own_clients(client
     assert rung(FrontDeskFactory(home_location=hand_built.new_york)) == ["D", "J"]
     assert rung(FrontDeskFactory(home_location=hand_built.bristol)) == ["C", "J"]
     assert rung(ManagerFactory()) == ["D", "C", "J"]
+
+
+def test_with_a_location_chosen_the_consultation_figures_say_they_are_the_whole_clinics(client, hand_built):
+    """A consultation belongs to no location: at Bristol the queue and the reasons are still the
+    clinic's, and the tables say so (the check-ins beside them are Bristol's)."""
+    log_in(client, ManagerFactory())
+    whole = "The consultations are the whole clinic's (a consultation belongs to no location, practitioner or room)."
+    for code in ("clinical-flow", "clinical-reasons"):
+        assert _table(client, code)["table"].note == ""
+    page = client.get("/insights/", {**OCTOBER_QUERY, "location": hand_built.bristol.pk})
+    notes = {t["table"].code: t["table"].note for s in page.context["sections"] for t in s.get("tables", ())}
+    assert notes["clinical-flow"] == notes["clinical-reasons"] == whole
+    assert whole in page.content.decode().replace("&#x27;", "'")
