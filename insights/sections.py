@@ -7,7 +7,10 @@ A section marked ``own_figures`` is shown to a practitioner too, cut to their ow
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from clinic.dates import date_label
+from consultations.models import IntakeStatus
 from payments.selectors.reports import money_reports
 
 from .selectors.attendance import OUTCOMES, attendance, rebooking
@@ -17,6 +20,8 @@ from .selectors.scope import Scope
 from .selectors.utilisation import utilisation
 from .tables import Table
 
+# A consultation belongs to no location, practitioner or room: its figures stay the clinic's.
+WHOLE_CLINIC = "The consultations are the whole clinic's (a consultation belongs to no location, practitioner or room)."
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -154,13 +159,21 @@ def _clinical(scope: Scope, **_options) -> list[Table]:
             ["Worried check-ins", worried["worried"]],
             ["Worried check-ins nobody has marked seen", worried["not_seen"]],
         ],
+        note=WHOLE_CLINIC if scope.appointment_filter() else "",
     )
+    # One row per reason, a column per decision: a reason that both deferred and declined
+    # consultations is one bar of each, not two bars of the same name.
+    decisions = [IntakeStatus.DEFERRED.label, IntakeStatus.DECLINED.label]
+    by_reason: dict[str, dict[str, int]] = {}
+    for r in figures["reasons"]:
+        by_reason.setdefault(r["reason"], {})[r["decision"]] = r["intakes"]
     reasons = Table(
         "clinical-reasons",
         "Deferrals and declines by reason",
-        ["Reason", "Decision", "Consultations"],
-        [[r["reason"], r["decision"], r["intakes"]] for r in figures["reasons"]],
-        chart_columns=[2],
+        ["Reason", *decisions],
+        [[reason, *[counts.get(d, 0) for d in decisions]] for reason, counts in sorted(by_reason.items())],
+        chart_columns=[1, 2],
+        note=WHOLE_CLINIC if scope.appointment_filter() else "",
     )
     return [flow, reasons]
 
@@ -171,19 +184,26 @@ def _messages(scope: Scope, **_options) -> list[Table]:
         Table(
             "messages",
             "Messages due in the period, by kind and channel",
-            ["Kind and channel", "Sent", "Failed", "Skipped", "Delayed"],
+            ["Kind and channel", "Sent", "Failed", "Skipped", "Waiting", "Delayed"],
             [
-                [f"{r['kind_label']} ({r['channel_label']})", r["sent"], r["failed"], r["skipped"], r["delayed"]]
+                [
+                    f"{r['kind_label']} ({r['channel_label']})",
+                    *(r[n] for n in ("sent", "failed", "skipped", "waiting", "delayed")),
+                ]
                 for r in rows
             ],
-            chart_columns=[1, 2, 3, 4],
+            chart_columns=[1, 2, 3, 4, 5],
+            note="Waiting: not sent yet. Delayed: sent, or still waiting, more than "
+            f"{settings.OUTBOX_DELAY_ALERT_MINUTES} minutes after it was due.",
         )
     ]
 
 
 def _money(scope: Scope, **_options) -> dict:
-    """payments' money reports for the period (its own selector and partial; every location)."""
-    return {"reports": money_reports(start=scope.first_day, end=scope.last_day), "scope": scope}
+    """payments' money reports for the period and the chosen location (its own selector and
+    partial). Money is not cut by practitioner or room: much of it is taken on account."""
+    reports = money_reports(start=scope.first_day, end=scope.last_day, location_id=scope.location_id)
+    return {"reports": reports, "scope": scope}
 
 
 SECTIONS: list[Section] = [

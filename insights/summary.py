@@ -1,17 +1,16 @@
 """The managers' weekly summary: last week's headline figures and the call list's length, e-mailed
-on Monday at 08:00 on the clinic's clock through the outbox.
+on Monday at 08:00 on each manager's local clock (their home location's) through the outbox.
 
-Beat runs the task every 15 minutes (in UTC); the task plans the summary only once Monday 08:00
-has come in the clinic's zone, so the clock changes move nothing. One per manager per week: the
+Beat runs the task every 15 minutes (in UTC); the task plans a manager's summary only once Monday
+08:00 has come in their zone, so the clock changes move nothing. One per manager per week: the
 outbox key holds the ISO week, so a task that runs twice (or on two workers) plans it once.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.clock import clinic_today
 from clinic.composing import absolute_url
 from clinic.dates import date_label
 from clinic.locations import location_tz
@@ -45,39 +44,59 @@ def _figures(scope: Scope) -> dict:
     }
 
 
-def weekly_summary_plan(now: datetime | None = None) -> int:
-    """Plan this week's summary for every active manager once Monday 08:00 (clinic time) has
-    come, due then. Returns how many new rows were planned (0 before Monday 08:00, and on every
-    later run of the same week)."""
-    now = now or timezone.now()
-    tz = location_tz(None)
-    today = clinic_today()
+def _due(manager, now: datetime) -> tuple[date, datetime] | None:
+    """This week's Monday and 08:00 on it, on the clock of the manager's home location (the
+    clinic's first location for a manager without one); None before then."""
+    tz = location_tz(manager.home_location_id)
+    today = now.astimezone(tz).date()
     monday = today - timedelta(days=today.weekday())
     due_at = datetime.combine(monday, SEND_AT, tzinfo=tz)
-    if now < due_at:
-        return 0
-    year, week, _day = monday.isocalendar()
-    managers = list(User.objects.filter(groups__name=Role.MANAGER.value, is_active=True).order_by("pk"))
-    if not managers:
-        return 0
+    return (monday, due_at) if now >= due_at else None
+
+
+def _context(monday: date) -> dict:
     scope = Scope(monday - timedelta(days=7), monday - timedelta(days=1))
-    context = {
+    return {
         **_figures(scope),
         "week_label": f"{date_label(scope.first_day)} – {date_label(scope.last_day)}",
         "insights_url": absolute_url(reverse("insights:page")),
     }
-    keys = {manager.pk: f"insights_weekly:{year}-W{week:02d}:{manager.pk}" for manager in managers}
+
+
+def weekly_summary_plan(now: datetime | None = None) -> int:
+    """Plan this week's summary for every active manager once Monday 08:00 has come on their
+    home location's clock, due then. Returns how many new rows were planned (0 before Monday
+    08:00, and on every later run of the same week)."""
     from clinic.models import OutboundMessage
 
+    now = now or timezone.now()
+    managers = User.objects.filter(groups__name=Role.MANAGER.value, is_active=True).order_by("pk")
+    due = {m: when for m in managers if (when := _due(m, now)) is not None}
+    if not due:
+        return 0
+    keys = {}
+    for manager, (monday, _at) in due.items():
+        year, week, _day = monday.isocalendar()
+        keys[manager.pk] = f"insights_weekly:{year}-W{week:02d}:{manager.pk}"
     known = set(
         OutboundMessage.objects.filter(idempotency_key__in=keys.values()).values_list("idempotency_key", flat=True)
     )
-    planned = [
-        PlannedMessage(
-            kind=WEEKLY_SUMMARY, recipient=m, due_at=due_at, key=keys[m.pk], context=context, channel="email"
+    contexts: dict[date, dict] = {}  # one set of figures per Monday (two at most, across the zones)
+    planned = []
+    for manager, (monday, due_at) in due.items():
+        if keys[manager.pk] in known:
+            continue
+        if monday not in contexts:
+            contexts[monday] = _context(monday)
+        planned.append(
+            PlannedMessage(
+                kind=WEEKLY_SUMMARY,
+                recipient=manager,
+                due_at=due_at,
+                key=keys[manager.pk],
+                context=contexts[monday],
+                channel="email",
+            )
         )
-        for m in managers
-        if keys[m.pk] not in known
-    ]
     outbox_enqueue_many(planned)
     return len(planned)

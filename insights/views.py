@@ -130,12 +130,13 @@ def _desk_locations(user) -> list[int] | None:
 @login_required
 def call_list(request):
     roles.require(request.user, roles.Capability.WORK_CALL_LIST)
+    locations = _desk_locations(request.user)
     return render(
         request,
         "insights/call_list.html",
         {
-            "courses": call_list_courses(_desk_locations(request.user)),
-            "clearances": call_list_clearances(),
+            "courses": call_list_courses(locations),
+            "clearances": call_list_clearances(locations),
             "today": clinic_today(),
         },
     )

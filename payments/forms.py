@@ -89,3 +89,28 @@ class PackageForm(PriceForm):
         if value is None:
             raise ValidationError("Enter the package's price.")
         return value
+
+
+class ReportsFilterForm(forms.Form):
+    """The money reports' days (the last 30 by default) and, optionally, one location."""
+
+    LONGEST_DAYS = 2 * 366
+
+    first = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every location")
+
+    def __init__(self, *args, **kwargs):
+        from clinic.models import Location
+
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(is_active=True).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first"), data.get("last")
+        if first and last and last < first:
+            raise ValidationError("The last day comes before the first.")
+        if first and last and (last - first).days + 1 > self.LONGEST_DAYS:
+            raise ValidationError("Choose a range of two years at most.")
+        return data

@@ -20,7 +20,7 @@ from clinic.errors import error_show
 from clinic.models import Location, User
 
 from . import services
-from .forms import PackageForm, PaymentForm, PriceForm, RefundForm, SellPackageForm
+from .forms import PackageForm, PaymentForm, PriceForm, RefundForm, ReportsFilterForm, SellPackageForm
 from .models import LedgerEntry, Package, Price, Receipt
 from .money import money_label
 from .receipts import receipt_filename, receipt_pdf_bytes
@@ -302,4 +302,10 @@ def _package_saved(request, form) -> bool:
 
 @needs(roles.Capability.MANAGE_CLINIC)
 def reports(request):
-    return render(request, "payments/reports.html", {"reports": money_reports()})
+    """The money reports for the days and location asked for (the insights page's Money tab links
+    here with its own); a bad range is said above the form and the last 30 days shown."""
+    form = ReportsFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    location = data.get("location")
+    report = money_reports(start=data.get("first"), end=data.get("last"), location_id=getattr(location, "pk", None))
+    return render(request, "payments/reports.html", {"reports": report, "form": form, "location": location})

@@ -314,8 +314,9 @@ CELERY_BEAT_SCHEDULE["records-sweep"] = {
     "schedule": 3600.0,
     "options": {"expires": 3000},
 }
-# insights: the managers' weekly summary. Beat runs in UTC; the task waits for Monday 08:00 on the
-# clinic's clock (so the clock changes move nothing) and plans it once a week (insights.summary).
+# insights: the managers' weekly summary. Beat runs in UTC; the task waits for Monday 08:00 on each
+# manager's clock (their home location's: the clock changes move nothing) and plans it once a week
+# (insights.summary).
 CELERY_BEAT_SCHEDULE["insights-weekly-summary"] = {
     "task": "insights.weekly_summary",
     "schedule": 900.0,

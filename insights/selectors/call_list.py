@@ -49,9 +49,11 @@ def call_list_courses(location_ids: list[int] | None = None):
     )
 
 
-def call_list_clearances():
+def call_list_clearances(location_ids: list[int] | None = None):
     """Clearances (not revoked) that end today or in the next 30 days, whose client has no other
-    clearance for the same treatment lasting longer. One query."""
+    clearance for the same treatment lasting longer; for the given locations, those of clients
+    with a session there or with none anywhere yet (every desk may ring those; the reminder goes
+    once). One query."""
     today = clinic_today()
     newer = Clearance.objects.filter(
         client_id=OuterRef("client_id"),
@@ -59,14 +61,14 @@ def call_list_clearances():
         revoked_at__isnull=True,
         valid_until__gt=OuterRef("valid_until"),
     )
+    clearances = Clearance.objects.filter(
+        revoked_at__isnull=True, valid_until__gte=today, valid_until__lte=today + timedelta(days=CLEARANCE_DAYS)
+    ).exclude(Exists(newer))
+    if location_ids is not None:
+        sessions = Appointment.objects.filter(client_id=OuterRef("client_id"))
+        clearances = clearances.filter(Exists(sessions.filter(room__location_id__in=location_ids)) | ~Exists(sessions))
     return list(
-        Clearance.objects.filter(
-            revoked_at__isnull=True, valid_until__gte=today, valid_until__lte=today + timedelta(days=CLEARANCE_DAYS)
-        )
-        .exclude(Exists(newer))
-        .annotate(reminded=_reminded(CLEARANCE_KEY))
-        .select_related("client")
-        .order_by("valid_until", "pk")
+        clearances.annotate(reminded=_reminded(CLEARANCE_KEY)).select_related("client").order_by("valid_until", "pk")
     )
 
 

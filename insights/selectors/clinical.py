@@ -72,8 +72,8 @@ def clinical_flow(scope: Scope) -> dict:
 
 def messages_report(scope: Scope) -> list[dict]:
     """Messages due in the period, by kind and channel (the one used, or the one asked for, or the
-    recipient's preference): sent, failed, skipped, and delayed (sent, or still waiting, more than
-    the alert's minutes after they were due). One query."""
+    recipient's preference): sent, failed, skipped, waiting (not sent yet), and delayed (sent, or
+    still waiting, more than the alert's minutes after they were due). One query."""
     start, end = scope.coarse_bounds()
     late = timedelta(minutes=settings.OUTBOX_DELAY_ALERT_MINUTES)
     now = timezone.now()
@@ -89,6 +89,7 @@ def messages_report(scope: Scope) -> list[dict]:
             sent=Count("pk", filter=Q(status=S.SENT)),
             failed=Count("pk", filter=Q(status=S.FAILED)),
             skipped=Count("pk", filter=Q(status=S.SKIPPED)),
+            waiting=Count("pk", filter=Q(status__in=[S.PENDING, S.SENDING])),
             delayed=Count(
                 "pk",
                 filter=Q(status=S.SENT, sent_at__gt=F("due_at") + late)

@@ -50,3 +50,51 @@ def bulk_sessions(n: int, *, treatment, practitioner, room, start=datetime(2026,
         )
     Appointment.objects.bulk_create(sessions, batch_size=2000)
     return sessions
+
+
+def bulk_money(sessions: list[Appointment], *, tag: str = "bulk") -> None:
+    """For the Money tab: each completed session paid for by card an hour after it started, each
+    no-show charged a fee (half of them paid in cash), at the session's location."""
+    from decimal import Decimal
+
+    from payments.models import LedgerEntry
+
+    Kind, done = LedgerEntry.Kind, Appointment.Status
+    entries = []
+    for i, session in enumerate(sessions):
+        row = {"client_id": session.client_id, "location_id": session.room.location_id, "appointment_id": session.pk}
+        paid_at = session.starts_at + timedelta(hours=1)
+        if session.status == done.COMPLETED:
+            entries.append(
+                LedgerEntry(
+                    **row,
+                    kind=Kind.PAYMENT,
+                    amount=Decimal("180"),
+                    method="card_terminal",
+                    idempotency_key=f"{tag}-pay-{i}",
+                    recorded_at=paid_at,
+                )
+            )
+        elif session.status == done.NO_SHOW:
+            entries.append(
+                LedgerEntry(
+                    **row,
+                    kind=Kind.CHARGE,
+                    amount=Decimal("30"),
+                    charge_for="fee",
+                    idempotency_key=f"{tag}-fee-{i}",
+                    recorded_at=paid_at,
+                )
+            )
+            if i % 2:
+                entries.append(
+                    LedgerEntry(
+                        **row,
+                        kind=Kind.PAYMENT,
+                        amount=Decimal("30"),
+                        method="cash",
+                        idempotency_key=f"{tag}-fee-paid-{i}",
+                        recorded_at=paid_at,
+                    )
+                )
+    LedgerEntry.objects.bulk_create(entries, batch_size=2000)

@@ -49,3 +49,53 @@ def test_the_summary_reads_well(hand_built):
         composed = message_compose(message=OutboundMessage.objects.get())
     assert "Sessions completed: 2" in composed.text
     assert "Clients on the front desk's call list today:" in composed.text
+
+
+def test_each_manager_gets_it_at_8_on_their_home_locations_clock(hand_built):
+    """Monday 26 October 2026: 08:00 in Bristol (GMT since Sunday) is 08:00 UTC; in New York
+    (still EDT until 1 November) 08:00 is 12:00 UTC. Both read the same week, 19-25 October."""
+    bristol = ManagerFactory(home_location=hand_built.bristol)
+    new_york = ManagerFactory(home_location=hand_built.new_york)
+    with time_machine.travel(datetime(2026, 10, 26, 8, 0, tzinfo=UTC), tick=False):
+        assert weekly_summary_plan() == 1
+    with time_machine.travel(datetime(2026, 10, 26, 11, 59, tzinfo=UTC), tick=False):
+        assert weekly_summary_plan() == 0
+    with time_machine.travel(datetime(2026, 10, 26, 12, 0, tzinfo=UTC), tick=False):
+        assert weekly_summary_plan() == 1
+        assert weekly_summary_plan() == 0
+    due = {m.recipient_id: m.due_at for m in OutboundMessage.objects.filter(kind="insights_weekly_summary")}
+    assert due == {
+        bristol.pk: datetime(2026, 10, 26, 8, 0, tzinfo=UTC),
+        new_york.pk: datetime(2026, 10, 26, 12, 0, tzinfo=UTC),
+    }
+    for message in OutboundMessage.objects.filter(kind="insights_weekly_summary"):
+        assert message.context["completed"] == 2
+        assert message.context["week_label"].startswith("19 October 2026")
+
+
+def test_a_manager_east_of_the_clinic_gets_it_on_their_monday_while_it_is_sunday_in_london(hand_built):
+    """08:00 on Monday 2 November in Tokyo is 23:00 UTC on Sunday 1 November: that manager's
+    summary covers 26 October - 1 November; in London it is still the week of 26 October (whose
+    summary a first run that late still plans, due when it was)."""
+    from clinic.models import Location
+
+    tokyo = ManagerFactory(home_location=Location.objects.create(name="Tokyo", time_zone="Asia/Tokyo"))
+    london = ManagerFactory(home_location=hand_built.bristol)
+    with time_machine.travel(datetime(2026, 11, 1, 23, 0, tzinfo=UTC), tick=False):
+        assert weekly_summary_plan() == 2
+    planned = {
+        m.recipient_id: (m.idempotency_key, m.due_at, m.context["week_label"])
+        for m in OutboundMessage.objects.filter(kind="insights_weekly_summary")
+    }
+    assert planned == {
+        tokyo.pk: (
+            f"insights_weekly:2026-W45:{tokyo.pk}",
+            datetime(2026, 11, 1, 23, 0, tzinfo=UTC),
+            "26 October 2026 – 1 November 2026",
+        ),
+        london.pk: (
+            f"insights_weekly:2026-W44:{london.pk}",
+            datetime(2026, 10, 26, 8, 0, tzinfo=UTC),
+            "19 October 2026 – 25 October 2026",
+        ),
+    }

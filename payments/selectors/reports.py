@@ -4,17 +4,20 @@ collected. Read-only, a fixed number of queries whatever the number of rows; fig
 
 Takings are payments less refunds, on the day (in the location's time zone) they were recorded.
 A payment is a practitioner's when it was taken for one of their appointments; money taken on
-account (a package, a balance) shows as "On account"."""
+account (a package, a balance) shows as "On account". Cut to one location, every figure is that
+location's: the money taken there, the fees charged there, the packages sold there."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.db.models import F
+from django.db.models import Case, Count, DateField, F, Q, Sum, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from clinic.locations import location_tz
+from clinic.locations import all_locations, location_tz
 
 from ..models import LedgerEntry, PackageSale
 
@@ -43,46 +46,84 @@ def _sorted(totals: dict) -> list[tuple]:
     return sorted(totals.items(), key=lambda item: (-item[1], str(item[0])))
 
 
-def money_reports(*, start: date | None = None, end: date | None = None) -> MoneyReports:
-    """The reports for the days ``start``..``end`` (default: the last 30 days to today). Four
-    queries."""
+def _local_day():
+    """The day an entry was recorded on its location's clock, as SQL: a CASE of ``TruncDate`` in
+    each zone the clinic's locations keep (one zone: no CASE at all), so the days are grouped in
+    the database whatever the number of entries."""
+    locations = all_locations()
+    if len(locations) <= 1:
+        return TruncDate("recorded_at", tzinfo=location_tz(None))
+    # Each location's own zone off the rows in hand (location_tz per location would read the
+    # set-up cache's token once per location).
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for loc in locations:
+        by_zone[loc.time_zone].append(loc.pk)
+    return Case(
+        *[When(location_id__in=ids, then=TruncDate("recorded_at", tzinfo=ZoneInfo(z))) for z, ids in by_zone.items()],
+        default=TruncDate("recorded_at", tzinfo=location_tz(None)),
+        output_field=DateField(),
+    )
+
+
+def money_reports(
+    *, start: date | None = None, end: date | None = None, location_id: int | None = None
+) -> MoneyReports:
+    """The reports for the days ``start``..``end`` (default: the last 30 days to today), each
+    entry on the day of its location's clock, at every location or at ``location_id`` only.
+    Four queries, summed in the database."""
     today = timezone.localdate()
     end = end or today
     start = start or end - timedelta(days=29)
     report = MoneyReports(start=start, end=end)
-    # A day's margin either side: the exact day is decided in each location's own zone below.
+    # A day's margin either side keeps the time index in use; the exact day is the local one.
     since = datetime.combine(start - timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
     until = datetime.combine(end + timedelta(days=2), time.min, tzinfo=timezone.get_current_timezone())
-    money = LedgerEntry.objects.filter(
-        kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND], recorded_at__gte=since, recorded_at__lt=until
-    ).select_related("location", "appointment__practitioner__user")
+    here = Q() if location_id is None else Q(location_id=location_id)
+    in_period = {"recorded_at__gte": since, "recorded_at__lt": until, "day__gte": start, "day__lte": end}
+    signed = Case(When(kind=LedgerEntry.Kind.REFUND, then=-F("amount")), default=F("amount"))
+    money = (
+        LedgerEntry.objects.filter(here, kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND])
+        .annotate(day=_local_day())
+        .filter(**in_period)
+        .values(
+            "day",
+            "method",
+            "location__name",
+            "appointment__practitioner_id",
+            "appointment__practitioner__user__first_name",
+            "appointment__practitioner__user__last_name",
+        )
+        .annotate(total=Sum(signed))
+        .order_by()
+    )
     by_day, by_method, by_practitioner, by_location = (defaultdict(lambda: ZERO) for _ in range(4))
     methods = dict(LedgerEntry.Method.choices)
-    for entry in money:
-        day = timezone.localtime(entry.recorded_at, location_tz(entry.location)).date()
-        if not start <= day <= end:
-            continue
-        signed = entry.amount if entry.kind == LedgerEntry.Kind.PAYMENT else -entry.amount
-        report.total += signed
-        by_day[day] += signed
-        by_method[methods.get(entry.method, entry.method)] += signed
-        practitioner = entry.appointment.practitioner.user.get_full_name() if entry.appointment_id else ON_ACCOUNT
-        by_practitioner[practitioner] += signed
-        by_location[entry.location.name] += signed
+    for row in money:
+        amount = row["total"]
+        report.total += amount
+        by_day[row["day"]] += amount
+        by_method[methods.get(row["method"], row["method"])] += amount
+        if row["appointment__practitioner_id"] is None:
+            name = ON_ACCOUNT
+        else:  # as User.get_full_name() says it
+            first, last = (row[f"appointment__practitioner__user__{part}_name"] for part in ("first", "last"))
+            name = f"{first} {last}".strip()
+        by_practitioner[name] += amount
+        by_location[row["location__name"]] += amount
     report.by_day = sorted(by_day.items())
     report.by_method = _sorted(by_method)
     report.by_practitioner = _sorted(by_practitioner)
     report.by_location = _sorted(by_location)
-    _prepaid(report, today)
-    _fees(report, since, until)
+    _prepaid(report, today, here)
+    _fees(report, in_period, here)
     return report
 
 
-def _prepaid(report: MoneyReports, today: date) -> None:
+def _prepaid(report: MoneyReports, today: date, here: Q) -> None:
     """Sessions sold and not used of packages still valid, valued at the package's price per
     session."""
     by_location: dict[str, list] = defaultdict(lambda: [0, ZERO])
-    sales = PackageSale.objects.filter(sessions_used__lt=F("sessions"), expires_on__gte=today).select_related(
+    sales = PackageSale.objects.filter(here, sessions_used__lt=F("sessions"), expires_on__gte=today).select_related(
         "location"
     )
     for sale in sales:
@@ -95,24 +136,31 @@ def _prepaid(report: MoneyReports, today: date) -> None:
     report.prepaid_by_location = sorted((name, n, v) for name, (n, v) in by_location.items())
 
 
-def _fees(report: MoneyReports, since, until) -> None:
-    """Fees charged in the period, and how much of each was paid: payments less refunds taken for
-    the same appointment, up to the fee."""
-    fees = list(
-        LedgerEntry.objects.filter(
-            kind=LedgerEntry.Kind.CHARGE,
-            charge_for=LedgerEntry.ChargeFor.FEE,
-            recorded_at__gte=since,
-            recorded_at__lt=until,
-        ).values("appointment_id", "amount")
+def _fees(report: MoneyReports, in_period: dict, here: Q) -> None:
+    """Fees charged in the period (on the day of their location's clock), and how much of each
+    was paid: payments less refunds taken for the same appointment, wherever, up to the fee. Two
+    queries, each summed in the database."""
+    fees = (
+        LedgerEntry.objects.filter(here, kind=LedgerEntry.Kind.CHARGE, charge_for=LedgerEntry.ChargeFor.FEE)
+        .annotate(day=_local_day())
+        .filter(**in_period)
     )
-    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    appointment_ids = [f["appointment_id"] for f in fees if f["appointment_id"]]
-    for row in LedgerEntry.objects.filter(
-        appointment_id__in=appointment_ids, kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND]
-    ).values("appointment_id", "kind", "amount"):
-        paid[row["appointment_id"]] += row["amount"] if row["kind"] == LedgerEntry.Kind.PAYMENT else -row["amount"]
-    for fee in fees:
-        report.fees_count += 1
-        report.fees_charged += fee["amount"]
-        report.fees_collected += max(ZERO, min(fee["amount"], paid.get(fee["appointment_id"], ZERO)))
+    charged = {
+        row["appointment_id"]: (row["fee"], row["n"])
+        for row in fees.values("appointment_id").annotate(fee=Sum("amount"), n=Count("pk")).order_by()
+    }
+    signed = Case(When(kind=LedgerEntry.Kind.REFUND, then=-F("amount")), default=F("amount"))
+    paid = dict(
+        LedgerEntry.objects.filter(
+            appointment_id__in=fees.values("appointment_id"),
+            kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND],
+        )
+        .values("appointment_id")
+        .annotate(paid=Sum(signed))
+        .values_list("appointment_id", "paid")
+    )
+    for appointment_id, (fee, n) in charged.items():
+        report.fees_count += n
+        report.fees_charged += fee
+        if appointment_id is not None:
+            report.fees_collected += max(ZERO, min(fee, paid.get(appointment_id, ZERO)))
