@@ -43,6 +43,13 @@ class Scope:
         end = datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=UTC) + ZONE_SPAN
         return start, end
 
+    def sure_bounds(self) -> tuple[datetime, datetime]:
+        """Instants between which every moment is on one of the period's local days in every zone:
+        a row inside them needs no time-zone conversion to be counted in (only the rows near
+        either end of the period do)."""
+        start, end = self.coarse_bounds()
+        return start + 2 * ZONE_SPAN, end - 2 * ZONE_SPAN
+
     def appointment_filter(self, prefix: str = "") -> Q:
         """The location, practitioner and room cut, for appointments reached through ``prefix``."""
         q = Q()
