@@ -79,7 +79,7 @@ def _sections(scope, label: str) -> list[dict]:
         timings = []
         for _ in range(3):
             started = clock.perf_counter()
-            section.build(scope)
+            section.figures(scope)
             timings.append((clock.perf_counter() - started) * 1000)
         rows.append({"name": f"{label}: {section.code}", "value": round(statistics.median(timings), 1), "unit": "ms"})
     return rows

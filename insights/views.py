@@ -61,7 +61,7 @@ def _sections(scope: Scope, own: Practitioner | None, *, tables_only: bool = Fal
             continue
         if tables_only and section.template:
             continue
-        yield section, section.build(scope, practitioner_user_id=own.user_id if own else None)
+        yield section, section.figures(scope, practitioner_user_id=own.user_id if own else None)
 
 
 @login_required

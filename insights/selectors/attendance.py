@@ -4,9 +4,9 @@ session, was the next one booked before the client left, and inside the course w
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Value, When
 
-from bookings.models import Appointment
+from bookings.models import Appointment, Treatment
 
 from .scope import DatePlusDays, LocalDate, Scope
 from .sessions import sessions_in
@@ -79,22 +79,28 @@ def attendance(scope: Scope) -> dict:
 def rebooking(scope: Scope) -> dict:
     """Of the completed sessions of the scope: how many had the client's next session (same
     treatment) booked on the session's own local day, before they left, and how many have a next
-    session (booked, checked in or completed) inside the course window. Three queries: each
+    session (booked, checked in or completed) inside the course window. Four queries: each
     figure a count whose ``EXISTS`` sits in the ``WHERE``, which PostgreSQL runs as a semi-join
     (hashed over a year of the chain, an index probe per session for one location) rather than
     as a sub-plan per completed session."""
     start, end = scope.coarse_bounds()
+    # The longest window of any treatment: with it, a later session too far off to count is
+    # ruled out by comparing two instants, before its local day is worked out (the costly part).
+    longest = timedelta(days=(Treatment.objects.aggregate(n=Max("spacing_max_days"))["n"] or 0) + 2)
     later = Appointment.objects.filter(
         client_id=OuterRef("client_id"), treatment_id=OuterRef("treatment_id"), starts_at__gt=OuterRef("starts_at")
     ).filter(starts_at__gt=start)  # a bound of the period's own (no session before it can match)
     same_day = (
-        later.filter(created_at__gte=OuterRef("starts_at"))
+        # A local day lasts 25 hours at most: the instants first, the local day after.
+        later.filter(created_at__gte=OuterRef("starts_at"), created_at__lt=OuterRef("starts_at") + timedelta(hours=26))
         .filter(created_at__gte=start, created_at__lt=end + timedelta(days=1))
         .annotate(created_day=LocalDate(F("created_at"), OuterRef("zone")))
         .filter(created_day=OuterRef("local_day"))
     )
     in_window = (
         later.filter(status__in=Appointment.ACTIVE_STATUSES)
+        .filter(starts_at__lt=OuterRef("starts_at") + longest)
+        .filter(starts_at__lt=end + longest)
         # In the completed session's zone: a next session's own location would cost a join per row.
         .annotate(day=LocalDate(F("starts_at"), OuterRef("zone")))
         .filter(day__lte=OuterRef("window_closes"))
