@@ -136,20 +136,6 @@ class LocalDate(_Local):
     sqlite_template = "django_datetime_cast_date(%(instant)s, %(zone)s, 'UTC')"
 
 
-class LocalHour(_Local):
-    output_field = IntegerField()
-    pg_template = "EXTRACT(HOUR FROM %(local)s)::integer"
-    sqlite_template = "django_datetime_extract('hour', %(instant)s, %(zone)s, 'UTC')"
-
-
-class LocalIsoWeekday(_Local):
-    """1 for Monday to 7 for Sunday."""
-
-    output_field = IntegerField()
-    pg_template = "EXTRACT(ISODOW FROM %(local)s)::integer"
-    sqlite_template = "django_datetime_extract('iso_week_day', %(instant)s, %(zone)s, 'UTC')"
-
-
 class DaysBetween(Func):
     """Whole days from ``earlier`` to ``later`` (two dates)."""
 

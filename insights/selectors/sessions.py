@@ -29,4 +29,3 @@ def sessions_in(scope: Scope) -> QuerySet:
     start, end = scope.coarse_bounds()
     around = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
     return with_local_day(around).filter(in_scope(scope)).order_by()
-
