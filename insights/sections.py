@@ -13,7 +13,7 @@ from payments.selectors.reports import money_reports
 from .selectors.attendance import OUTCOMES, attendance, rebooking
 from .selectors.clinical import clinical_flow, messages_report
 from .selectors.courses import course_completion
-from .selectors.scope import Scope, report_queries
+from .selectors.scope import Scope
 from .selectors.utilisation import utilisation
 from .tables import Table
 
@@ -29,11 +29,6 @@ class Section:
     # A section drawn by a template of its own (another app's partial): ``build`` returns that
     # template's context instead of tables, and it has no CSV.
     template: str = ""
-
-    def figures(self, scope: Scope, **options):
-        """``build``'s tables (or context), its queries run as reports (``report_queries``)."""
-        with report_queries():
-            return self.build(scope, **options)
 
 
 def _utilisation(scope: Scope, **_options) -> list[Table]:

@@ -4,7 +4,9 @@ weekday and hour (the heat map).
 
 Working and opening minutes come from the weekly working hours (a few rows of set-up, not data):
 each block counts once for every such weekday in the period, in wall-clock minutes, so a DST day
-counts its eight hours like any other. Time off and closures are not taken off.
+counts its eight hours like any other. Time off and closures come off them (``time_off``): a
+practitioner's own and their location's closures from their working minutes, a room's own and its
+location's closures from its opening minutes.
 """
 
 from collections import defaultdict
@@ -18,6 +20,7 @@ from bookings.models import Appointment, Room, WorkingHours
 
 from .scope import Scope, minutes_between
 from .sessions import sessions_in
+from .time_off import blocks_by_weekday, merged, minutes_off, off_intervals, time_off_rows
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -95,12 +98,13 @@ def booked_minutes(scope: Scope) -> list[dict]:
 
 
 def practitioner_utilisation(
-    scope: Scope, hours: list[dict] | None = None, booked: list[dict] | None = None
+    scope: Scope, hours: list[dict] | None = None, booked: list[dict] | None = None, time_off: list[dict] | None = None
 ) -> list[UtilisationRow]:
-    """One row per practitioner who works or was booked in the scope: two queries (none with
-    ``hours`` and ``booked`` given)."""
+    """One row per practitioner who works or was booked in the scope: three queries (none with
+    ``hours``, ``booked`` and ``time_off`` given)."""
     hours = _hours(scope) if hours is None else hours
     booked = booked_minutes(scope) if booked is None else booked
+    time_off = time_off_rows(scope) if time_off is None else time_off
     weekdays = weekday_counts(scope)
     rows: dict[int, UtilisationRow] = {}
     for block in hours:
@@ -108,6 +112,12 @@ def practitioner_utilisation(
             continue
         row = rows.setdefault(block["practitioner_id"], UtilisationRow(block["practitioner_id"], _name(block), 0, 0))
         row.available_minutes += _block_minutes(block["start_time"], block["end_time"]) * weekdays[block["weekday"]]
+    if time_off:
+        for practitioner_id, location_id in {(b["practitioner_id"], b["location_id"]) for b in hours}:
+            if practitioner_id in rows:
+                blocks = blocks_by_weekday(hours, practitioner_id=practitioner_id, location_id=location_id)
+                off = off_intervals(time_off, location_id, practitioner_id=practitioner_id)
+                rows[practitioner_id].available_minutes -= minutes_off(blocks, off, scope.first_day, scope.last_day)
     minutes: dict[int, float] = defaultdict(float)
     for line in booked:
         rows.setdefault(line["practitioner_id"], UtilisationRow(line["practitioner_id"], _name(line), 0, 0))
@@ -122,13 +132,14 @@ def _name(values: dict) -> str:
 
 
 def room_occupancy(
-    scope: Scope, hours: list[dict] | None = None, booked: list[dict] | None = None
+    scope: Scope, hours: list[dict] | None = None, booked: list[dict] | None = None, time_off: list[dict] | None = None
 ) -> list[UtilisationRow]:
     """One row per active room of the scope: the minutes it was held over its location's opening
-    minutes (the union of the working hours there). Three queries (one with ``hours`` and
-    ``booked`` given)."""
+    minutes (the union of the working hours there). Four queries (one with ``hours``, ``booked``
+    and ``time_off`` given)."""
     hours = _hours(scope) if hours is None else hours
     booked = booked_minutes(scope) if booked is None else booked
+    time_off = time_off_rows(scope) if time_off is None else time_off
     weekdays = weekday_counts(scope)
     by_day: dict[tuple[int, int], list] = defaultdict(list)
     for block in hours:
@@ -144,10 +155,19 @@ def room_occupancy(
     held: dict[int, float] = defaultdict(float)
     for line in booked:
         held[line["room_id"]] += line["held"] or 0
-    return [
+    rooms = list(rooms.order_by("name", "pk"))
+    rows = [
         UtilisationRow(room.pk, room.name, round(held.get(room.pk) or 0), opening.get(room.location_id, 0))
-        for room in rooms.order_by("name", "pk")
+        for room in rooms
     ]
+    if time_off:
+        open_blocks: dict[int, dict] = defaultdict(dict)
+        for (location_id, weekday), blocks in by_day.items():
+            open_blocks[location_id][weekday] = merged(blocks)
+        for row, room in zip(rows, rooms, strict=True):
+            off = off_intervals(time_off, room.location_id, room_id=room.pk)
+            row.available_minutes -= minutes_off(open_blocks[room.location_id], off, scope.first_day, scope.last_day)
+    return rows
 
 
 def heat_map(scope: Scope) -> dict[tuple[int, int], int]:
@@ -165,11 +185,10 @@ def heat_map(scope: Scope) -> dict[tuple[int, int], int]:
 
 
 def utilisation(scope: Scope) -> dict:
-    """The whole section: four queries, whatever the number of sessions."""
-    hours = _hours(scope)
-    booked = booked_minutes(scope)
+    """The whole section: five queries, whatever the number of sessions."""
+    hours, booked, time_off = _hours(scope), booked_minutes(scope), time_off_rows(scope)
     return {
-        "practitioners": practitioner_utilisation(scope, hours, booked),
-        "rooms": room_occupancy(scope, hours, booked),
+        "practitioners": practitioner_utilisation(scope, hours, booked, time_off),
+        "rooms": room_occupancy(scope, hours, booked, time_off),
         "heat_map": heat_map(scope),
     }
