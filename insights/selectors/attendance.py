@@ -4,11 +4,11 @@ session, was the next one booked before the client left, and inside the course w
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
 
-from bookings.models import Appointment, Treatment
+from bookings.models import Appointment
 
-from .scope import DatePlusDays, LocalDate, Scope
+from .scope import DatePlusDays, LocalDate, Scope, treatment_spans
 from .sessions import sessions_in
 
 Status = Appointment.Status
@@ -79,14 +79,14 @@ def attendance(scope: Scope) -> dict:
 def rebooking(scope: Scope) -> dict:
     """Of the completed sessions of the scope: how many had the client's next session (same
     treatment) booked on the session's own local day, before they left, and how many have a next
-    session (booked, checked in or completed) inside the course window. Four queries: each
+    session (booked, checked in or completed) inside the course window. Three queries: each
     figure a count whose ``EXISTS`` sits in the ``WHERE``, which PostgreSQL runs as a semi-join
     (hashed over a year of the chain, an index probe per session for one location) rather than
     as a sub-plan per completed session."""
     start, end = scope.coarse_bounds()
     # The longest window of any treatment: with it, a later session too far off to count is
     # ruled out by comparing two instants, before its local day is worked out (the costly part).
-    longest = timedelta(days=(Treatment.objects.aggregate(n=Max("spacing_max_days"))["n"] or 0) + 2)
+    longest = timedelta(days=(treatment_spans()["longest"] or 0) + 2)
     later = Appointment.objects.filter(
         client_id=OuterRef("client_id"), treatment_id=OuterRef("treatment_id"), starts_at__gt=OuterRef("starts_at")
     ).filter(starts_at__gt=start)  # a bound of the period's own (no session before it can match)

@@ -17,7 +17,6 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
@@ -27,25 +26,24 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lag
 from django.db.models.lookups import GreaterThanOrEqual
 
-from bookings.models import Appointment, Course, Treatment
+from bookings.models import Appointment, Course
 from clinic.clock import clinic_today
 from clinic.models import User
 from consultations.models import Clearance, Intake
 
-from .scope import DatePlusDays, DaysBetween, LocalDate, Median, Scope, location_zone
+from .scope import DatePlusDays, DaysBetween, LocalDate, Median, Scope, location_zone, treatment_spans
 from .sessions import in_scope, sessions_in, with_local_day
 
 Status = Appointment.Status
 
 
 def _planned_steps() -> int:
-    found = Treatment.objects.filter(is_active=True).aggregate(most=Max("planned_sessions"))["most"]
-    return found or 3
+    return treatment_spans()["planned"] or 3
 
 
 def completion_funnel(scope: Scope, practitioner_user_id: int | None = None) -> list[dict]:
     """Steps with the number of cohort clients who reached each and the drop-off from the step
-    before: two queries. A practitioner's cohort is the clients they cleared or treated."""
+    before: one query. A practitioner's cohort is the clients they cleared or treated."""
     steps = _planned_steps()
     # A consultation belongs to no location: its day is the clinic's.
     intakes = Intake.objects.filter(client_id=OuterRef("pk"), submitted_at__isnull=False).annotate(
@@ -95,7 +93,7 @@ def _clinic_zone() -> str:
 def session_spacing(scope: Scope) -> dict:
     """The completed sessions of the scope that follow a completed session of the same course:
     the median days between them, and how many fell before, inside and after the treatment's
-    window. Two queries; the gaps are one pass of ``LAG`` over the completed sessions of the
+    window. One query; the gaps are one pass of ``LAG`` over the completed sessions of the
     courses the scope's sessions belong to (the sessions before the period included, not a
     look-up per session), counted over the scope's own."""
     start, end = scope.coarse_bounds()
@@ -116,10 +114,8 @@ def session_spacing(scope: Scope) -> dict:
         late=Count("pk", filter=counted & Q(gap__gt=F("treatment__spacing_max_days"))),
     )
     figures["in_window"] = figures["sessions"] - figures["early"] - figures["late"]
-    windows = Treatment.objects.filter(is_active=True).aggregate(
-        low=Max("spacing_min_days"), high=Max("spacing_max_days")
-    )
-    figures["window"] = (windows["low"] or 28, windows["high"] or 42)
+    spans = treatment_spans()
+    figures["window"] = (spans["low"] or 28, spans["high"] or 42)
     return figures
 
 
@@ -131,7 +127,7 @@ def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | 
     The candidates are the open courses with a session in the only weeks their last one can fall
     in and none after them (both found on the appointments' time index); only those are looked
     up, each on the course index, rather than grouping every session of the chain by course."""
-    spans = Treatment.objects.aggregate(longest=Max("spacing_max_days"), shortest=Min("spacing_max_days"))
+    spans = treatment_spans()
     earliest = first_day - timedelta(days=(spans["longest"] or 42) + 1)
     latest = last_day - timedelta(days=(spans["shortest"] or 42) - 1)
     start, end = Scope(earliest, latest).coarse_bounds()
@@ -167,7 +163,7 @@ def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | 
 
 def lapsed_courses(scope: Scope, limit: int = 50) -> dict:
     """Courses whose window closed in the period (and before today) without a next booking: the
-    count and the first ``limit`` of them (two queries: the count rides on the list's rows as a
+    count and the first ``limit`` of them (one query: the count rides on the list's rows as a
     window over all of them, not a second pass over the courses)."""
     yesterday = clinic_today().toordinal() - 1
     last_day = min(scope.last_day, date.fromordinal(yesterday))

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Aggregate, Case, CharField, DateField, F, FloatField, Func, IntegerField, Q, Value, When
 
 from clinic.locations import all_locations, location_tz
+from clinic.setup_cache import setup_cached
 
 # No zone is further than this from UTC: instants this far around the local days hold every
 # session of those days, wherever it happened.
@@ -63,6 +64,25 @@ class Scope:
         if self.room_id is not None:
             q &= Q(**{f"{prefix}room_id": self.room_id})
         return q
+
+
+def treatment_spans() -> dict:
+    """Every treatment's ``longest`` and ``shortest`` window (maximum days), and the active ones'
+    ``low`` (minimum days), ``high`` and ``planned`` sessions: the bounds the reports' queries
+    start from. Set-up rows, read through the set-up cache (no query once loaded)."""
+    return setup_cached("insights:treatment_spans", _treatment_spans)
+
+
+def _treatment_spans() -> dict:
+    from django.db.models import Max, Min
+
+    from bookings.models import Treatment
+
+    every = Treatment.objects.aggregate(longest=Max("spacing_max_days"), shortest=Min("spacing_max_days"))
+    active = Treatment.objects.filter(is_active=True).aggregate(
+        low=Max("spacing_min_days"), high=Max("spacing_max_days"), planned=Max("planned_sessions")
+    )
+    return {**every, **active}
 
 
 @contextmanager
