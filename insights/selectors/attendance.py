@@ -76,10 +76,11 @@ def attendance(scope: Scope) -> dict:
     return {"total": total, "by_channel": list(channels.values()), "by_lead_time": list(leads.values())}
 
 
-def rebooking(scope: Scope) -> dict:
+def rebooking(scope: Scope, completed_count: int | None = None) -> dict:
     """Of the completed sessions of the scope: how many had the client's next session (same
     treatment) booked on the session's own local day, before they left, and how many have a next
-    session (booked, checked in or completed) inside the course window. Three queries: each
+    session (booked, checked in or completed) inside the course window. Three queries (two when
+    the caller has counted the completed sessions already, as ``attendance`` does): each
     figure a count whose ``EXISTS`` sits in the ``WHERE``, which PostgreSQL runs as a semi-join
     (hashed over a year of the chain, an index probe per session for one location) rather than
     as a sub-plan per completed session."""
@@ -107,7 +108,7 @@ def rebooking(scope: Scope) -> dict:
     )
     completed = sessions_in(scope).filter(status=Status.COMPLETED)
     figures = {
-        "completed": completed.count(),
+        "completed": completed.count() if completed_count is None else completed_count,
         "same_day": completed.filter(Exists(same_day)).count(),
         "in_window": completed.annotate(window_closes=DatePlusDays(F("local_day"), F("treatment__spacing_max_days")))
         .filter(Exists(in_window))

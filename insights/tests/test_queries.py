@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 AFTER_THE_FIRST_TEN = datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
 WHOLE_TIME = Scope(date(2026, 1, 1), date(2028, 12, 31))
 # Queries of each section (the set-up cache's locations read aside, which the first report reads).
-BUDGET = {"utilisation": 5, "attendance": 4, "completion": 3, "clinical": 3, "messages": 1}
+BUDGET = {"utilisation": 5, "attendance": 3, "completion": 3, "clinical": 3, "messages": 1}
 
 
 def _queries(scope) -> dict[str, int]:
