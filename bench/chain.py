@@ -255,14 +255,14 @@ def _load(out, started: float) -> dict:
         clients = LOCATIONS * CLIENTS_PER_LOCATION
         user_columns = (
             "id, password, is_superuser, email, first_name, last_name, phone, preferred_channel,"
-            " marketing_opt_out, is_staff, is_active, date_joined, home_location_id"
+            " is_staff, is_active, date_joined, home_location_id"
         )
         _copy(
             cursor,
             "clinic_user",
             user_columns,
             (
-                f"{n + 1}\t!\tf\tchain-practitioner-{n + 1}@example.com\tPractitioner\tNo {n + 1}\t\temail\tf\tf\tt\t"
+                f"{n + 1}\t!\tf\tchain-practitioner-{n + 1}@example.com\tPractitioner\tNo {n + 1}\t\temail\tf\tt\t"
                 f"{_stamp(now)}\t{n // PRACTITIONERS_PER_LOCATION + 1}"
                 for n in range(practitioners)
             ),
@@ -274,7 +274,7 @@ def _load(out, started: float) -> dict:
             user_columns,
             (
                 f"{first_client + n}\t!\tf\tchain-client-{n + 1}@example.com\tClient\tNo {n + 1}\t"
-                f"07700 {n:06d}\temail\tf\tf\tt\t{_stamp(now)}\t\\N"
+                f"07700 {n:06d}\temail\tf\tt\t{_stamp(now)}\t\\N"
                 for n in range(clients)
             ),
         )

@@ -1,6 +1,8 @@
 """The insights page's filters: a period and, optionally, a location, a practitioner or a room."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from bookings.models import Practitioner, Room
 from clinic.locations import several_locations
@@ -9,12 +11,33 @@ from clinic.models import Location
 from .periods import PERIODS
 
 
+class QuickSelect(forms.Select):
+    """A select written in one pass. Django's own renders a template per option: for a chain's
+    200 locations 40-90 ms of the page (bench machine), a fifth of its time budget."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
 class InsightsFilterForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, initial="week", required=False)
     first = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     last = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     location = forms.ModelChoiceField(
-        queryset=Location.objects.filter(is_active=True).order_by("name"), required=False, empty_label="Every location"
+        queryset=Location.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label="Every location",
+        widget=QuickSelect,
     )
     practitioner = forms.ModelChoiceField(
         queryset=Practitioner.objects.filter(is_active=True).select_related("user").order_by("user__first_name"),

@@ -19,7 +19,7 @@ from .forms import InsightsFilterForm
 from .periods import PERIODS, period_days
 from .sections import SECTIONS
 from .selectors.call_list import call_list_clearances, call_list_courses
-from .selectors.scope import Scope
+from .selectors.scope import Scope, report_queries
 from .tables import heat_rows
 
 
@@ -68,6 +68,27 @@ def _sections(scope: Scope, own: Practitioner | None, *, tables_only: bool = Fal
 def insights_page(request):
     own = _viewer(request.user)
     form, scope, period_label = _scope(request, own)
+    with report_queries():
+        sections = _shown_sections(scope, own, request)
+    return render(
+        request,
+        "insights/page.html",
+        {
+            "form": form,
+            "scope": scope,
+            "period_label": period_label,
+            "first_label": date_label(scope.first_day),
+            "last_label": date_label(scope.last_day),
+            "sections": sections,
+            "own": own,
+            "query": request.GET.urlencode(),
+            "several_locations": several_locations(),
+        },
+    )
+
+
+def _shown_sections(scope: Scope, own: Practitioner | None, request) -> list[dict]:
+    """Each section's tables with their chart data (or another app's partial, rendered)."""
     sections = []
     for section, tables in _sections(scope, own):
         if section.template:
@@ -88,21 +109,7 @@ def insights_page(request):
             for t in tables
         ]
         sections.append({"section": section, "tables": shown})
-    return render(
-        request,
-        "insights/page.html",
-        {
-            "form": form,
-            "scope": scope,
-            "period_label": period_label,
-            "first_label": date_label(scope.first_day),
-            "last_label": date_label(scope.last_day),
-            "sections": sections,
-            "own": own,
-            "query": request.GET.urlencode(),
-            "several_locations": several_locations(),
-        },
-    )
+    return sections
 
 
 @login_required
@@ -110,14 +117,16 @@ def insights_csv(request):
     own = _viewer(request.user)
     _form, scope, _label = _scope(request, own)
     wanted = request.GET.get("table", "")
-    for _section, tables in _sections(scope, own, tables_only=True):
-        for table in tables:
-            if table.code == wanted:
-                response = HttpResponse(table.csv_text(), content_type="text/csv; charset=utf-8")
-                name = f"{table.code}-{scope.first_day:%Y%m%d}-{scope.last_day:%Y%m%d}.csv"
-                response["Content-Disposition"] = f'attachment; filename="{name}"'
-                return response
-    raise Http404("No such table.")
+    with report_queries():
+        found = next(
+            (t for _s, tables in _sections(scope, own, tables_only=True) for t in tables if t.code == wanted), None
+        )
+    if found is None:
+        raise Http404("No such table.")
+    response = HttpResponse(found.csv_text(), content_type="text/csv; charset=utf-8")
+    name = f"{found.code}-{scope.first_day:%Y%m%d}-{scope.last_day:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _desk_locations(user) -> list[int] | None:

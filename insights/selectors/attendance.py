@@ -8,7 +8,7 @@ from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Val
 
 from bookings.models import Appointment
 
-from .scope import DatePlusDays, LocalDate, Scope
+from .scope import DatePlusDays, LocalDate, Scope, treatment_spans
 from .sessions import sessions_in
 
 Status = Appointment.Status
@@ -76,35 +76,44 @@ def attendance(scope: Scope) -> dict:
     return {"total": total, "by_channel": list(channels.values()), "by_lead_time": list(leads.values())}
 
 
-def rebooking(scope: Scope) -> dict:
+def rebooking(scope: Scope, completed_count: int | None = None) -> dict:
     """Of the completed sessions of the scope: how many had the client's next session (same
     treatment) booked on the session's own local day, before they left, and how many have a next
-    session (booked, checked in or completed) inside the course window. One query."""
+    session (booked, checked in or completed) inside the course window. Three queries (two when
+    the caller has counted the completed sessions already, as ``attendance`` does): each
+    figure a count whose ``EXISTS`` sits in the ``WHERE``, which PostgreSQL runs as a semi-join
+    (hashed over a year of the chain, an index probe per session for one location) rather than
+    as a sub-plan per completed session."""
+    start, end = scope.coarse_bounds()
+    # The longest window of any treatment: with it, a later session too far off to count is
+    # ruled out by comparing two instants, before its local day is worked out (the costly part).
+    longest = timedelta(days=(treatment_spans()["longest"] or 0) + 2)
     later = Appointment.objects.filter(
         client_id=OuterRef("client_id"), treatment_id=OuterRef("treatment_id"), starts_at__gt=OuterRef("starts_at")
-    )
+    ).filter(starts_at__gt=start)  # a bound of the period's own (no session before it can match)
     same_day = (
-        later.filter(created_at__gte=OuterRef("starts_at"))
+        # A local day lasts 25 hours at most: the instants first, the local day after.
+        later.filter(created_at__gte=OuterRef("starts_at"), created_at__lt=OuterRef("starts_at") + timedelta(hours=26))
+        .filter(created_at__gte=start, created_at__lt=end + timedelta(days=1))
         .annotate(created_day=LocalDate(F("created_at"), OuterRef("zone")))
         .filter(created_day=OuterRef("local_day"))
     )
     in_window = (
         later.filter(status__in=Appointment.ACTIVE_STATUSES)
+        .filter(starts_at__lt=OuterRef("starts_at") + longest)
+        .filter(starts_at__lt=end + longest)
         # In the completed session's zone: a next session's own location would cost a join per row.
         .annotate(day=LocalDate(F("starts_at"), OuterRef("zone")))
         .filter(day__lte=OuterRef("window_closes"))
     )
-    figures = (
-        sessions_in(scope)
-        .filter(status=Status.COMPLETED)
-        .annotate(window_closes=DatePlusDays(F("local_day"), F("treatment__spacing_max_days")))
-        .annotate(rebooked_same_day=Exists(same_day), rebooked_in_window=Exists(in_window))
-        .aggregate(
-            completed=Count("pk"),
-            same_day=Count("pk", filter=Q(rebooked_same_day=True)),
-            in_window=Count("pk", filter=Q(rebooked_in_window=True)),
-        )
-    )
+    completed = sessions_in(scope).filter(status=Status.COMPLETED)
+    figures = {
+        "completed": completed.count() if completed_count is None else completed_count,
+        "same_day": completed.filter(Exists(same_day)).count(),
+        "in_window": completed.annotate(window_closes=DatePlusDays(F("local_day"), F("treatment__spacing_max_days")))
+        .filter(Exists(in_window))
+        .count(),
+    }
     completed = figures["completed"]
     figures["same_day_rate"] = round(100 * figures["same_day"] / completed, 1) if completed else None
     figures["in_window_rate"] = round(100 * figures["in_window"] / completed, 1) if completed else None

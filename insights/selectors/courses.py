@@ -8,29 +8,42 @@ of them who got that far by now (cleared; a course with at least 1, 2, 3 … com
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, Lag
 from django.db.models.lookups import GreaterThanOrEqual
 
-from bookings.models import Appointment, Course, Treatment
+from bookings.models import Appointment, Course
 from clinic.clock import clinic_today
 from clinic.models import User
 from consultations.models import Clearance, Intake
 
-from .scope import DatePlusDays, DaysBetween, LocalDate, Median, Scope, location_zone
-from .sessions import sessions_in
+from .scope import DatePlusDays, DaysBetween, LocalDate, Median, Scope, location_zone, treatment_spans
+from .sessions import in_scope, sessions_in, with_local_day
 
 Status = Appointment.Status
 
 
 def _planned_steps() -> int:
-    found = Treatment.objects.filter(is_active=True).aggregate(most=Max("planned_sessions"))["most"]
-    return found or 3
+    return treatment_spans()["planned"] or 3
 
 
 def completion_funnel(scope: Scope, practitioner_user_id: int | None = None) -> list[dict]:
     """Steps with the number of cohort clients who reached each and the drop-off from the step
-    before: two queries. A practitioner's cohort is the clients they cleared or treated."""
+    before: one query. A practitioner's cohort is the clients they cleared or treated."""
     steps = _planned_steps()
     # A consultation belongs to no location: its day is the clinic's.
     intakes = Intake.objects.filter(client_id=OuterRef("pk"), submitted_at__isnull=False).annotate(
@@ -80,34 +93,29 @@ def _clinic_zone() -> str:
 def session_spacing(scope: Scope) -> dict:
     """The completed sessions of the scope that follow a completed session of the same course:
     the median days between them, and how many fell before, inside and after the treatment's
-    window. One query."""
-    previous = (
-        Appointment.objects.filter(
-            course_id=OuterRef("course_id"), status=Status.COMPLETED, starts_at__lt=OuterRef("starts_at")
-        )
-        # In the later session's zone (a course's sessions keep to a location's clock).
-        .annotate(day=LocalDate(F("starts_at"), OuterRef("zone")))
-        .order_by("-starts_at")
-        .values("day")[:1]
+    window. One query; the gaps are one pass of ``LAG`` over the completed sessions of the
+    courses the scope's sessions belong to (the sessions before the period included, not a
+    look-up per session), counted over the scope's own."""
+    start, end = scope.coarse_bounds()
+    courses = sessions_in(scope).filter(status=Status.COMPLETED).values("course_id")
+    sessions = with_local_day(
+        Appointment.objects.filter(status=Status.COMPLETED, course_id__in=courses, starts_at__lt=end)
+    ).annotate(
+        counted=ExpressionWrapper(Q(starts_at__gte=start) & in_scope(scope), output_field=BooleanField()),
+        previous_start=Window(Lag("starts_at"), partition_by=[F("course_id")], order_by=F("starts_at").asc()),
     )
-    gaps = (
-        sessions_in(scope)
-        .filter(status=Status.COMPLETED)
-        .annotate(previous_day=Subquery(previous))
-        .filter(previous_day__isnull=False)
-        .annotate(gap=DaysBetween(F("local_day"), F("previous_day")))
-    )
+    # In the later session's zone (a course's sessions keep to a location's clock).
+    gaps = sessions.annotate(gap=DaysBetween(F("local_day"), LocalDate(F("previous_start"), F("zone"))))
+    counted = Q(counted=True, previous_start__isnull=False)
     figures = gaps.aggregate(
-        sessions=Count("pk"),
-        median_days=Median("gap"),
-        early=Count("pk", filter=Q(gap__lt=F("treatment__spacing_min_days"))),
-        late=Count("pk", filter=Q(gap__gt=F("treatment__spacing_max_days"))),
+        sessions=Count("pk", filter=counted),
+        median_days=Median("gap", filter=counted),
+        early=Count("pk", filter=counted & Q(gap__lt=F("treatment__spacing_min_days"))),
+        late=Count("pk", filter=counted & Q(gap__gt=F("treatment__spacing_max_days"))),
     )
     figures["in_window"] = figures["sessions"] - figures["early"] - figures["late"]
-    windows = Treatment.objects.filter(is_active=True).aggregate(
-        low=Max("spacing_min_days"), high=Max("spacing_max_days")
-    )
-    figures["window"] = (windows["low"] or 28, windows["high"] or 42)
+    spans = treatment_spans()
+    figures["window"] = (spans["low"] or 28, spans["high"] or 42)
     return figures
 
 
@@ -116,27 +124,36 @@ def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | 
     closes (last session's local day + the treatment's maximum) between the two days: their
     clients have no next session booked. Annotated with ``last_day``, ``closes_on``, ``done``.
 
-    One GROUP BY over the sessions of the courses that have a session in the only weeks their
-    last one can fall in (found on the appointments' time index), not a look-up per course."""
-    spans = Treatment.objects.aggregate(longest=Max("spacing_max_days"), shortest=Min("spacing_max_days"))
+    The candidates are the open courses with a session in the only weeks their last one can fall
+    in and none after them (both found on the appointments' time index); only those are looked
+    up, each on the course index, rather than grouping every session of the chain by course."""
+    spans = treatment_spans()
     earliest = first_day - timedelta(days=(spans["longest"] or 42) + 1)
     latest = last_day - timedelta(days=(spans["shortest"] or 42) - 1)
-    around = Scope(earliest, latest)
-    start, end = around.coarse_bounds()
-    candidates = Appointment.objects.filter(
-        course_id=OuterRef("pk"), status__in=Appointment.ACTIVE_STATUSES, starts_at__gte=start, starts_at__lt=end
-    )
+    start, end = Scope(earliest, latest).coarse_bounds()
+    active = Appointment.objects.filter(course_id=OuterRef("pk"), status__in=Appointment.ACTIVE_STATUSES)
+    candidates = active.filter(starts_at__gte=start, starts_at__lt=end)
     if scope is not None:
         candidates = candidates.filter(scope.appointment_filter())
-    active = Q(appointments__status__in=Appointment.ACTIVE_STATUSES)
+    last = (
+        active.order_by()
+        .values("course_id")
+        .annotate(day=Max(LocalDate(F("starts_at"), location_zone())))
+        .values("day")
+    )
+    done = (
+        Appointment.objects.filter(course_id=OuterRef("pk"), status=Status.COMPLETED)
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
-        Course.objects.filter(Exists(candidates), status=Course.Status.OPEN)
+        # A session after the weeks would be a later last session, its window closing too late.
+        Course.objects.filter(Exists(candidates), ~Exists(active.filter(starts_at__gte=end)), status=Course.Status.OPEN)
         .annotate(
-            last_day=Max(
-                LocalDate(F("appointments__starts_at"), location_zone("appointments__room__location_id")),
-                filter=active,
-            ),
-            done=Count("appointments", filter=Q(appointments__status=Status.COMPLETED)),
+            last_day=Subquery(last, output_field=DateField()),
+            done=Coalesce(Subquery(done, output_field=IntegerField()), 0),
         )
         .filter(last_day__isnull=False, done__lt=F("planned_sessions"))
         .annotate(closes_on=DatePlusDays(F("last_day"), F("treatment__spacing_max_days")))
@@ -146,12 +163,13 @@ def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | 
 
 def lapsed_courses(scope: Scope, limit: int = 50) -> dict:
     """Courses whose window closed in the period (and before today) without a next booking: the
-    count and the first ``limit`` of them (two queries)."""
+    count and the first ``limit`` of them (one query: the count rides on the list's rows as a
+    window over all of them, not a second pass over the courses)."""
     yesterday = clinic_today().toordinal() - 1
     last_day = min(scope.last_day, date.fromordinal(yesterday))
-    rows = courses_with_window_closing(scope.first_day, last_day, scope)
-    listed = rows.select_related("client", "treatment").order_by("closes_on", "pk")[:limit]
-    return {"count": rows.count(), "courses": list(listed)}
+    rows = courses_with_window_closing(scope.first_day, last_day, scope).annotate(total=Window(Count("pk")))
+    listed = list(rows.select_related("client", "treatment").order_by("closes_on", "pk")[:limit])
+    return {"count": listed[0].total if listed else 0, "courses": listed}
 
 
 def course_completion(scope: Scope, practitioner_user_id: int | None = None) -> dict:

@@ -4,19 +4,23 @@ weekday and hour (the heat map).
 
 Working and opening minutes come from the weekly working hours (a few rows of set-up, not data):
 each block counts once for every such weekday in the period, in wall-clock minutes, so a DST day
-counts its eight hours like any other. Time off and closures are not taken off.
+counts its eight hours like any other. Time off and closures come off them (``time_off``): a
+practitioner's own and their location's closures from their working minutes, a room's own and its
+location's closures from its opening minutes.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 
 from bookings.models import Appointment, Room, WorkingHours
 
-from .scope import LocalHour, LocalIsoWeekday, Scope, minutes_between
+from .scope import Scope, minutes_between
 from .sessions import sessions_in
+from .time_off import blocks_by_weekday, merged, minutes_off, off_intervals, time_off_rows
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -78,25 +82,48 @@ def _hours(scope: Scope) -> list[dict]:
     )
 
 
-def practitioner_utilisation(scope: Scope, hours: list[dict] | None = None) -> list[UtilisationRow]:
-    """One row per practitioner who works or was booked in the scope: two queries."""
-    hours = _hours(scope) if hours is None else hours
-    weekdays = weekday_counts(scope)
-    booked = (
+def booked_minutes(scope: Scope) -> list[dict]:
+    """The scope's booked sessions' minutes by practitioner and room: needling (the
+    practitioner's) and held (the room's numbing, needling and turnover). One query: both
+    figures from the one pass over the sessions."""
+    return list(
         sessions_in(scope)
         .filter(status__in=ACTIVE)
-        .values("practitioner_id", "practitioner__user__first_name", "practitioner__user__last_name")
-        .annotate(minutes=Sum(minutes_between("needling_ends_at", "needling_starts_at")))
+        .values("practitioner_id", "room_id", "practitioner__user__first_name", "practitioner__user__last_name")
+        .annotate(
+            needling=Sum(minutes_between("needling_ends_at", "needling_starts_at")),
+            held=Sum(minutes_between("ends_at", "starts_at")),
+        )
     )
+
+
+def practitioner_utilisation(
+    scope: Scope, hours: list[dict] | None = None, booked: list[dict] | None = None, time_off: list[dict] | None = None
+) -> list[UtilisationRow]:
+    """One row per practitioner who works or was booked in the scope: three queries (none with
+    ``hours``, ``booked`` and ``time_off`` given)."""
+    hours = _hours(scope) if hours is None else hours
+    booked = booked_minutes(scope) if booked is None else booked
+    time_off = time_off_rows(scope) if time_off is None else time_off
+    weekdays = weekday_counts(scope)
     rows: dict[int, UtilisationRow] = {}
     for block in hours:
         if scope.practitioner_id is not None and block["practitioner_id"] != scope.practitioner_id:
             continue
         row = rows.setdefault(block["practitioner_id"], UtilisationRow(block["practitioner_id"], _name(block), 0, 0))
         row.available_minutes += _block_minutes(block["start_time"], block["end_time"]) * weekdays[block["weekday"]]
+    if time_off:
+        for practitioner_id, location_id in {(b["practitioner_id"], b["location_id"]) for b in hours}:
+            if practitioner_id in rows:
+                blocks = blocks_by_weekday(hours, practitioner_id=practitioner_id, location_id=location_id)
+                off = off_intervals(time_off, location_id, practitioner_id=practitioner_id)
+                rows[practitioner_id].available_minutes -= minutes_off(blocks, off, scope.first_day, scope.last_day)
+    minutes: dict[int, float] = defaultdict(float)
     for line in booked:
-        row = rows.setdefault(line["practitioner_id"], UtilisationRow(line["practitioner_id"], _name(line), 0, 0))
-        row.booked_minutes = round(line["minutes"] or 0)
+        rows.setdefault(line["practitioner_id"], UtilisationRow(line["practitioner_id"], _name(line), 0, 0))
+        minutes[line["practitioner_id"]] += line["needling"] or 0
+    for practitioner_id, total in minutes.items():
+        rows[practitioner_id].booked_minutes = round(total)
     return sorted(rows.values(), key=lambda r: r.name)
 
 
@@ -104,10 +131,15 @@ def _name(values: dict) -> str:
     return f"{values['practitioner__user__first_name']} {values['practitioner__user__last_name']}".strip()
 
 
-def room_occupancy(scope: Scope, hours: list[dict] | None = None) -> list[UtilisationRow]:
+def room_occupancy(
+    scope: Scope, hours: list[dict] | None = None, booked: list[dict] | None = None, time_off: list[dict] | None = None
+) -> list[UtilisationRow]:
     """One row per active room of the scope: the minutes it was held over its location's opening
-    minutes (the union of the working hours there). Three queries."""
+    minutes (the union of the working hours there). Four queries (one with ``hours``, ``booked``
+    and ``time_off`` given)."""
     hours = _hours(scope) if hours is None else hours
+    booked = booked_minutes(scope) if booked is None else booked
+    time_off = time_off_rows(scope) if time_off is None else time_off
     weekdays = weekday_counts(scope)
     by_day: dict[tuple[int, int], list] = defaultdict(list)
     for block in hours:
@@ -120,36 +152,43 @@ def room_occupancy(scope: Scope, hours: list[dict] | None = None) -> list[Utilis
         rooms = rooms.filter(location_id=scope.location_id)
     if scope.room_id is not None:
         rooms = rooms.filter(pk=scope.room_id)
-    held = dict(
-        sessions_in(scope)
-        .filter(status__in=ACTIVE)
-        .values("room_id")
-        .annotate(minutes=Sum(minutes_between("ends_at", "starts_at")))
-        .values_list("room_id", "minutes")
-    )
-    return [
+    held: dict[int, float] = defaultdict(float)
+    for line in booked:
+        held[line["room_id"]] += line["held"] or 0
+    rooms = list(rooms.order_by("name", "pk"))
+    rows = [
         UtilisationRow(room.pk, room.name, round(held.get(room.pk) or 0), opening.get(room.location_id, 0))
-        for room in rooms.order_by("name", "pk")
+        for room in rooms
     ]
+    if time_off:
+        open_blocks: dict[int, dict] = defaultdict(dict)
+        for (location_id, weekday), blocks in by_day.items():
+            open_blocks[location_id][weekday] = merged(blocks)
+        for row, room in zip(rows, rooms, strict=True):
+            off = off_intervals(time_off, room.location_id, room_id=room.pk)
+            row.available_minutes -= minutes_off(open_blocks[room.location_id], off, scope.first_day, scope.last_day)
+    return rows
 
 
 def heat_map(scope: Scope) -> dict[tuple[int, int], int]:
-    """Booked sessions by (ISO weekday 1-7, local hour of arrival): one query."""
-    rows = (
-        sessions_in(scope)
-        .filter(status__in=ACTIVE)
-        .annotate(weekday=LocalIsoWeekday(F("starts_at"), F("zone")), hour=LocalHour(F("starts_at"), F("zone")))
-        .values("weekday", "hour")
-        .annotate(n=Count("pk"))
-    )
-    return {(row["weekday"], row["hour"]): row["n"] for row in rows}
+    """Booked sessions by (ISO weekday 1-7, local hour of arrival): one query, counting the
+    sessions of each arrival instant in each zone. Sessions share a few arrival times, so the
+    handful of thousand (zone, instant) groups are turned into local time here rather than
+    every session in the database."""
+    rows = sessions_in(scope).filter(status__in=ACTIVE).values_list("zone", "starts_at").annotate(n=Count("pk"))
+    cells: dict[tuple[int, int], int] = defaultdict(int)
+    zones: dict[str, ZoneInfo] = {}
+    for zone, starts_at, n in rows:
+        local = starts_at.astimezone(zones.get(zone) or zones.setdefault(zone, ZoneInfo(zone)))
+        cells[(local.isoweekday(), local.hour)] += n
+    return dict(cells)
 
 
 def utilisation(scope: Scope) -> dict:
     """The whole section: five queries, whatever the number of sessions."""
-    hours = _hours(scope)
+    hours, booked, time_off = _hours(scope), booked_minutes(scope), time_off_rows(scope)
     return {
-        "practitioners": practitioner_utilisation(scope, hours),
-        "rooms": room_occupancy(scope, hours),
+        "practitioners": practitioner_utilisation(scope, hours, booked, time_off),
+        "rooms": room_occupancy(scope, hours, booked, time_off),
         "heat_map": heat_map(scope),
     }

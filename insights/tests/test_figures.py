@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bookings.models import TimeOff
 from clinic.models import OutboundMessage
 from consultations.models import IntakeFlag, IntakeStatus
 from consultations.tests.factories import ClearanceFactory, IntakeFactory
@@ -37,6 +38,35 @@ def test_utilisation_counts_needling_minutes_over_working_minutes_on_local_days(
     ]
     # 25 October is a Sunday at 10:00 GMT (10:00 UTC); 5 October a Monday at 10:00 BST (09:00 UTC).
     assert figures["heat_map"] == {(1, 10): 1, (4, 9): 1, (2, 14): 1, (7, 10): 1}
+
+
+def test_time_off_and_closures_come_off_working_and_opening_minutes(hand_built):
+    """Off Anna's 10,560 minutes: her leave from noon on 30 September to 11:00 on 1 October (only
+    1 October's 09:00-11:00 is in the period: 120), her afternoon off on Friday 2 October
+    (13:00-17:00) which a closure of every location from 16:00 to 18:00 overlaps (13:00-17:00 of
+    her day, counted once: 240), and Bristol closed all Monday 12 October (480): 9,720 minutes.
+    Off the Bristol room's 10,560: the closure of every location (16:00-17:00 of its opening
+    hours: 60), Bristol's Monday (480) and the room's own hour of maintenance on 20 October
+    (60): 9,960. New York's closure on 14 October and Noor's leave touch neither."""
+    bristol, room = hand_built.bristol, hand_built.bristol_room
+    for who, start, end in (
+        ({"practitioner": hand_built.p1}, at("2026-09-30", "12:00"), at("2026-10-01", "11:00")),
+        ({"practitioner": hand_built.p1}, at("2026-10-02", "13:00"), at("2026-10-02", "17:00")),
+        ({}, at("2026-10-02", "16:00"), at("2026-10-02", "18:00")),
+        ({"location": bristol}, at("2026-10-12", "00:00"), at("2026-10-13", "00:00")),
+        ({"room": room}, at("2026-10-20", "09:00"), at("2026-10-20", "10:00")),
+        ({"location": hand_built.new_york}, at("2026-10-14", "00:00"), at("2026-10-15", "00:00")),
+        ({"practitioner": hand_built.p2}, at("2026-10-05", "09:00"), at("2026-10-09", "17:00")),
+    ):
+        TimeOff.objects.create(starts_at=start, ends_at=end, **who)
+    figures = utilisation(OCT)
+    assert [(r.name, r.booked_minutes, r.available_minutes, r.rate) for r in figures["practitioners"]] == [
+        ("Anna Bell", 180, 9720, 1.9)
+    ]
+    assert [(r.name, r.booked_minutes, r.available_minutes, r.rate) for r in figures["rooms"]] == [
+        ("Bristol 1", 360, 9960, 3.6),
+        ("Hudson", 0, 0, None),
+    ]
 
 
 def test_utilisation_of_one_location_or_room(hand_built):
