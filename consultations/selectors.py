@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinic import roles
+from clinic.compiled_queries import compiled_list
 from clinic.dates import date_label
 
 from .areas import area_labels
@@ -171,30 +172,33 @@ def _from_intake(intake: Intake | None) -> ClearanceCheck:
     )
 
 
+def _intakes_query(*, client_ids):  # this and the reads below: compiled once (clinic.compiled_queries)
+    rows = Intake.objects.filter(client_id__in=client_ids, superseded_at__isnull=True)
+    return rows.exclude(status=IntakeStatus.DRAFT).only(*_INTAKE_STATUS_FIELDS)
+
+
 def _current_intakes(client_ids) -> dict[int, Intake]:
-    rows = Intake.objects.filter(client_id__in=client_ids, superseded_at__isnull=True).exclude(
-        status=IntakeStatus.DRAFT
-    )
-    return {row.client_id: row for row in rows.only(*_INTAKE_STATUS_FIELDS)}
+    return {row.client_id: row for row in compiled_list(_intakes_query, client_ids=list(client_ids))}
 
 
-def _active_clearances(client_ids, treatment_slug) -> dict[int, list[Clearance]]:
-    rows = (
+def _clearances_query(*, client_ids, treatment_slug):
+    return (
         Clearance.objects.filter(client_id__in=client_ids, treatment_slug=treatment_slug, revoked_at__isnull=True)
         .only(*_CLEARANCE_FIELDS)
         .order_by("client_id", "-decided_at", "-pk")
     )
+
+
+def _active_clearances(client_ids, treatment_slug) -> dict[int, list[Clearance]]:
     found: dict[int, list[Clearance]] = {}
-    for row in rows:
+    for row in compiled_list(_clearances_query, client_ids=list(client_ids), treatment_slug=treatment_slug):
         found.setdefault(row.client_id, []).append(row)
     return found
 
 
-def _clients_with_health_pending(client_ids) -> set[int]:
-    rows = HealthUpdate.objects.filter(
-        client_id__in=client_ids, anything_changed=True, cleared_again_at__isnull=True
-    ).exclude(review_outcome=HealthUpdate.Outcome.STILL_CLEARED)
-    return set(rows.values_list("client_id", flat=True))
+def _health_pending_query(*, client_ids):
+    rows = HealthUpdate.objects.filter(client_id__in=client_ids, anything_changed=True, cleared_again_at__isnull=True)
+    return rows.exclude(review_outcome=HealthUpdate.Outcome.STILL_CLEARED).values_list("client_id", flat=True)
 
 
 def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, areas, on: date) -> ClearanceCheck:
@@ -206,7 +210,7 @@ def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, are
     return _clearance_from_rows(
         intake=None if clearances else _current_intakes([client_id]).get(client_id),
         clearances=clearances,
-        health_pending=bool(clearances and _clients_with_health_pending([client_id])),
+        health_pending=bool(clearances and compiled_list(_health_pending_query, client_ids=[client_id])),
         areas=frozenset(areas or ()),
         on=on,
     )
@@ -225,7 +229,7 @@ def clearance_statuses(
     # day of cleared clients reads no intakes.
     without = [pk for pk in client_ids if pk not in clearances]
     intakes = _current_intakes(without) if without else {}
-    health_pending = _clients_with_health_pending(list(clearances)) if clearances else set()
+    health_pending = set(compiled_list(_health_pending_query, client_ids=list(clearances))) if clearances else set()
     return {
         client_id: _clearance_from_rows(
             intake=intakes.get(client_id),
@@ -267,6 +271,10 @@ def health_update_status(*, client, appointment_id: int, starts_at: datetime) ->
     return _health_status(update, starts_at, timezone.now())
 
 
+def _health_updates_query(*, appointment_ids):
+    return HealthUpdate.objects.filter(appointment_id__in=appointment_ids).only(*_HEALTH_STATUS_FIELDS)
+
+
 def health_update_statuses(*, appointments: list[tuple[int, int, datetime]]) -> dict[int, HealthUpdateStatus]:
     """Statuses for many ``(client_id, appointment_id, starts_at)`` at once, keyed by
     appointment id: one query."""
@@ -274,7 +282,7 @@ def health_update_statuses(*, appointments: list[tuple[int, int, datetime]]) -> 
         return {}
     now = timezone.now()
     wanted = {(int(client_id), int(appointment_id)) for client_id, appointment_id, _ in appointments}
-    rows = HealthUpdate.objects.filter(appointment_id__in={a for _, a in wanted}).only(*_HEALTH_STATUS_FIELDS)
+    rows = compiled_list(_health_updates_query, appointment_ids=sorted({a for _, a in wanted}))
     found = {(row.client_id, row.appointment_id): row for row in rows if (row.client_id, row.appointment_id) in wanted}
     return {
         int(appointment_id): _health_status(found.get((int(client_id), int(appointment_id))), starts_at, now)
