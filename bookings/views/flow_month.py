@@ -1,12 +1,18 @@
 """The month on the booking calendar: its weeks of days (free, or why not in a word) and the
 explanations under it, from the days the availability engine answered.
 
-Every cell arrives at the template as plain strings (its class, links, labels): the month is
-about 40 cells, and template logic, filters and date formatting per cell were half the page's
-CPU time. The template only prints them."""
+Every cell arrives at the template as its finished ``<td>`` (``format_html``, so every value is
+escaped as the template would): the month is about 40 cells, and template logic, filters and
+date formatting per cell were half the page's CPU time; printing the dozen values of each cell
+through the template engine was still a quarter of the page's rendering. The template prints
+the cells."""
 
 import calendar as month_calendar
+from collections.abc import Callable
 from datetime import date, timedelta
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from clinic.dates import date_label
 
@@ -52,12 +58,10 @@ def calendar_weeks(
     base_query: str = "",
     times_url: str = "",
     selected_day: date | None = None,
-) -> list[list[dict]]:
-    """The weeks shown (from the current one on), each a list of cells ready to print: ``css``,
-    ``iso`` and ``number`` always; for a day with free times ``href`` (the page with its times,
-    without JavaScript), ``hx`` (its times for htmx), ``label``, ``count``, ``times_word`` and
-    ``selected``; for the others ``title`` (why not) and ``note`` (why, in a word). Numbers
-    come as text: the template engine localizes every number it prints, at a cost."""
+) -> list[list[SafeString]]:
+    """The weeks shown (from the current one on), each a list of ``<td>`` cells (``_cell_html``):
+    a day with free times links to the page with its times (without JavaScript) and loads them
+    with htmx; the others say why not (``title``), in a word in the month itself."""
     month_param = f"{first_of_month:%Y-%m}"
     weeks = []
     for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(first_of_month.year, first_of_month.month):
@@ -90,15 +94,37 @@ def calendar_weeks(
             else:
                 short = SHORT_REASONS.get(info.reason, "") if info else ""
                 cell |= {"title": info.message if info else "", "note": short if in_month else ""}
-            row.append(cell)
+            row.append(_cell_html(cell))
         weeks.append(row)
     return weeks
 
 
-def explanations(days: list) -> list[dict]:
+def _cell_html(cell: dict) -> SafeString:
+    # Read out as "Wednesday 2 December: 9 times free"; seen as "2" over "9 free".
+    if cell["open"]:
+        return format_html(
+            '<td class="{}"><a class="day-button{}" href="{}" hx-get="{}" hx-target="#times" hx-swap="innerHTML"'
+            ' hx-push-url="false" data-day="{}"><span class="day-number"><span class="visually-hidden">{}: </span>'
+            '<span aria-hidden="true">{}</span></span><span class="day-note">{}<span class="visually-hidden"> {}'
+            "</span> free</span></a></td>",
+            cell["css"], " selected" if cell["selected"] else "", cell["href"], cell["hx"], cell["iso"],
+            cell["label"], cell["number"], cell["count"], cell["times_word"],
+        )  # fmt: skip
+    return format_html(
+        '<td class="{}"><span class="day-off"{} data-day="{}"><span class="day-number">{}</span>{}</span></td>',
+        cell["css"],
+        format_html(' title="{}"', cell["title"]) if cell["title"] else "",
+        cell["iso"],
+        cell["number"],
+        format_html('<span class="day-note">{}</span>', cell["note"]) if cell["note"] else "",
+    )
+
+
+def explanations(days: list, *, month: date | None = None, month_url: Callable[[str], str] | None = None) -> list[dict]:
     """Why the empty days are empty, one line per reason: a run of days as a range ("Mon 1 -
     Fri 12 Jun: too close to your last session; first possible date ..."), scattered days as a
-    list ("Sun 7, Sun 14: closed")."""
+    list ("Sun 7, Sun 14: closed"). With ``month_url``, a first possible date in another month
+    than ``month`` gets the link to its month (``jump_url``)."""
     groups: dict[str, dict] = {}
     by_day = {info.day: info for info in days}
     for info in days:
@@ -127,6 +153,12 @@ def explanations(days: list) -> list[dict]:
             group["next_possible"] and group["next_possible"] <= group["last"]
         ):
             group["next_possible"] = None
+        elif (
+            month_url is not None
+            and group["next_possible"]
+            and (jump := f"{group['next_possible']:%Y-%m}") != f"{month:%Y-%m}"
+        ):
+            group["jump_url"] = month_url(jump)
         result.append(group)
     return sorted(result, key=lambda g: g["first"])
 
