@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -182,35 +182,36 @@ def _current_intakes(client_ids) -> dict[int, Intake]:
 
 
 def _clearances_query(*, client_ids, treatment_slug):
+    # Each row says whether its client has a reported health change awaiting review: it matters
+    # only with a clearance, and asking here saves a query.
+    pending = HealthUpdate.objects.filter(client_id=OuterRef("client_id"), anything_changed=True)
+    pending = pending.filter(cleared_again_at__isnull=True).exclude(review_outcome=HealthUpdate.Outcome.STILL_CLEARED)
     return (
         Clearance.objects.filter(client_id__in=client_ids, treatment_slug=treatment_slug, revoked_at__isnull=True)
         .only(*_CLEARANCE_FIELDS)
+        .annotate(health_pending=Exists(pending))
         .order_by("client_id", "-decided_at", "-pk")
     )
 
 
 def _active_clearances(client_ids, treatment_slug) -> dict[int, list[Clearance]]:
+    """client id -> unrevoked clearances, newest first, each with ``health_pending``. One query."""
     found: dict[int, list[Clearance]] = {}
     for row in compiled_list(_clearances_query, client_ids=list(client_ids), treatment_slug=treatment_slug):
         found.setdefault(row.client_id, []).append(row)
     return found
 
 
-def _health_pending_query(*, client_ids):
-    rows = HealthUpdate.objects.filter(client_id__in=client_ids, anything_changed=True, cleared_again_at__isnull=True)
-    return rows.exclude(review_outcome=HealthUpdate.Outcome.STILL_CLEARED).values_list("client_id", flat=True)
-
-
 def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, areas, on: date) -> ClearanceCheck:
     """Is ``client`` cleared for ``treatment_slug`` on ``areas`` on date ``on``; if not, why and
-    from when. At most three queries; reads no medical answers."""
+    from when. At most two queries; reads no medical answers."""
     client_id = client.pk if hasattr(client, "pk") else int(client)
     clearances = _active_clearances([client_id], treatment_slug).get(client_id, [])
     # The intake matters only without a clearance, a pending health change only with one.
     return _clearance_from_rows(
         intake=None if clearances else _current_intakes([client_id]).get(client_id),
         clearances=clearances,
-        health_pending=bool(clearances and compiled_list(_health_pending_query, client_ids=[client_id])),
+        health_pending=bool(clearances and clearances[0].health_pending),
         areas=frozenset(areas or ()),
         on=on,
     )
@@ -219,7 +220,7 @@ def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, are
 def clearance_statuses(
     *, client_ids, treatment_slug: str = DEFAULT_TREATMENT_SLUG, on: date
 ) -> dict[int, ClearanceCheck]:
-    """``clearance_check`` for many clients at once, without an area filter: at most three
+    """``clearance_check`` for many clients at once, without an area filter: at most two
     queries whatever the number of clients (for schedules and lists)."""
     client_ids = list(dict.fromkeys(int(pk) for pk in client_ids))
     if not client_ids:
@@ -229,12 +230,11 @@ def clearance_statuses(
     # day of cleared clients reads no intakes.
     without = [pk for pk in client_ids if pk not in clearances]
     intakes = _current_intakes(without) if without else {}
-    health_pending = set(compiled_list(_health_pending_query, client_ids=list(clearances))) if clearances else set()
     return {
         client_id: _clearance_from_rows(
             intake=intakes.get(client_id),
             clearances=clearances.get(client_id, []),
-            health_pending=client_id in health_pending,
+            health_pending=bool(clearances.get(client_id)) and clearances[client_id][0].health_pending,
             areas=None,
             on=on,
         )
