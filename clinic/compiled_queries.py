@@ -72,6 +72,7 @@ def compiled_list(build: Callable[..., object], **values) -> list:
         for slot in entry.slots
     )
     run = copy.copy(entry.compiler)
+    run.connection = connections[entry.queryset.db]  # this thread's connection, not the compiling one's
     run.as_sql = lambda *args, **kwargs: (entry.sql, params)
     queryset = entry.queryset._chain()
     queryset.query.get_compiler = lambda *args, **kwargs: run

@@ -1,9 +1,11 @@
 """A queryset compiled once per shape answers exactly what the queryset itself answers, for any
 values: the rows are read live, only the SQL text is kept."""
 
+import threading
 from datetime import date, timedelta
 
 import pytest
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -89,3 +91,24 @@ def test_dates_lists_of_other_lengths_and_empty_lists():
     assert compiled_list(_people, ids=[], **values) == []
     ids = list(User.objects.values_list("pk", flat=True))
     assert _same(compiled_list(_people, ids=ids, **values), _people(ids=ids, **values))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shape_compiled_in_one_thread_runs_on_another_threads_connection():
+    """A threaded server or worker: each call uses its own thread's connection."""
+    compiled_queries._compiled.clear()
+    person = UserFactory(email="hal@example.com")
+    values = {"ids": [person.pk], "joined_after": timezone.now() - timedelta(days=1), "email_part": "x"}
+    assert [u.email for u in compiled_list(_people, **values, location_id=None)] == ["hal@example.com"]
+    found = []
+
+    def other_thread():
+        try:
+            found.extend(u.email for u in compiled_list(_people, **values, location_id=None))
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert found == ["hal@example.com"]
