@@ -93,7 +93,8 @@ def treatment_practitioners(treatment: Treatment) -> list[Practitioner]:
 
 def treatment_practitioner(treatment: Treatment, pk: int | None) -> Practitioner | None:
     """One of them (None when ``pk`` is None or not one of them)."""
-    return None if pk is None else next((p for p in treatment_practitioners(treatment) if p.pk == pk), None)
+    found = None if pk is None else next((p for p in treatment_practitioners(treatment) if p.pk == pk), None)
+    return copy.copy(found)  # the cached one is shared by the process
 
 
 def _treatments_load() -> dict[str, Treatment]:
