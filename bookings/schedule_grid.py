@@ -6,6 +6,8 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 PX_PER_MINUTE = 1.9
 ROW_MINUTES = 15
@@ -51,6 +53,24 @@ class Grid:
             )
             at += timedelta(minutes=ROW_MINUTES * 2)
         return rows
+
+    # The rows as markup, made once: printed through the template engine, the labels and the
+    # lines repeated in every column were most of the desk day's grid rendering.
+    @cached_property
+    def labels(self) -> SafeString:
+        """The time labels down the side."""
+        return format_html_join(
+            "", '<span class="{}" data-grid-top="{}">{}</span>', ((r["css"], r["top"], r["label"]) for r in self.rows)
+        )
+
+    @cached_property
+    def lines(self) -> SafeString:
+        """The half-hour lines every column repeats."""
+        return format_html_join(
+            "",
+            '<span class="grid-line{}" data-grid-top="{}"></span>',
+            ((" hour" if row["hour"] else "", row["top"]) for row in self.rows),
+        )
 
 
 def grid_for(day: date, tz, instants: list[datetime], default_open=time(9), default_close=time(18)) -> Grid:

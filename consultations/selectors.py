@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
 from clinic import roles
+from clinic.compiled_queries import compiled_list
 from clinic.dates import date_label
 
 from .areas import area_labels
@@ -171,42 +172,46 @@ def _from_intake(intake: Intake | None) -> ClearanceCheck:
     )
 
 
+def _intakes_query(*, client_ids):  # this and the reads below: compiled once (clinic.compiled_queries)
+    rows = Intake.objects.filter(client_id__in=client_ids, superseded_at__isnull=True)
+    return rows.exclude(status=IntakeStatus.DRAFT).only(*_INTAKE_STATUS_FIELDS)
+
+
 def _current_intakes(client_ids) -> dict[int, Intake]:
-    rows = Intake.objects.filter(client_id__in=client_ids, superseded_at__isnull=True).exclude(
-        status=IntakeStatus.DRAFT
+    return {row.client_id: row for row in compiled_list(_intakes_query, client_ids=list(client_ids))}
+
+
+def _clearances_query(*, client_ids, treatment_slug):
+    # Each row says whether its client has a reported health change awaiting review: it matters
+    # only with a clearance, and asking here saves a query.
+    pending = HealthUpdate.objects.filter(client_id=OuterRef("client_id"), anything_changed=True)
+    pending = pending.filter(cleared_again_at__isnull=True).exclude(review_outcome=HealthUpdate.Outcome.STILL_CLEARED)
+    return (
+        Clearance.objects.filter(client_id__in=client_ids, treatment_slug=treatment_slug, revoked_at__isnull=True)
+        .only(*_CLEARANCE_FIELDS)
+        .annotate(health_pending=Exists(pending))
+        .order_by("client_id", "-decided_at", "-pk")
     )
-    return {row.client_id: row for row in rows.only(*_INTAKE_STATUS_FIELDS)}
 
 
 def _active_clearances(client_ids, treatment_slug) -> dict[int, list[Clearance]]:
-    rows = (
-        Clearance.objects.filter(client_id__in=client_ids, treatment_slug=treatment_slug, revoked_at__isnull=True)
-        .only(*_CLEARANCE_FIELDS)
-        .order_by("client_id", "-decided_at", "-pk")
-    )
+    """client id -> unrevoked clearances, newest first, each with ``health_pending``. One query."""
     found: dict[int, list[Clearance]] = {}
-    for row in rows:
+    for row in compiled_list(_clearances_query, client_ids=list(client_ids), treatment_slug=treatment_slug):
         found.setdefault(row.client_id, []).append(row)
     return found
 
 
-def _clients_with_health_pending(client_ids) -> set[int]:
-    rows = HealthUpdate.objects.filter(
-        client_id__in=client_ids, anything_changed=True, cleared_again_at__isnull=True
-    ).exclude(review_outcome=HealthUpdate.Outcome.STILL_CLEARED)
-    return set(rows.values_list("client_id", flat=True))
-
-
 def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, areas, on: date) -> ClearanceCheck:
     """Is ``client`` cleared for ``treatment_slug`` on ``areas`` on date ``on``; if not, why and
-    from when. At most three queries; reads no medical answers."""
+    from when. At most two queries; reads no medical answers."""
     client_id = client.pk if hasattr(client, "pk") else int(client)
     clearances = _active_clearances([client_id], treatment_slug).get(client_id, [])
     # The intake matters only without a clearance, a pending health change only with one.
     return _clearance_from_rows(
         intake=None if clearances else _current_intakes([client_id]).get(client_id),
         clearances=clearances,
-        health_pending=bool(clearances and _clients_with_health_pending([client_id])),
+        health_pending=bool(clearances and clearances[0].health_pending),
         areas=frozenset(areas or ()),
         on=on,
     )
@@ -215,7 +220,7 @@ def clearance_check(*, client, treatment_slug: str = DEFAULT_TREATMENT_SLUG, are
 def clearance_statuses(
     *, client_ids, treatment_slug: str = DEFAULT_TREATMENT_SLUG, on: date
 ) -> dict[int, ClearanceCheck]:
-    """``clearance_check`` for many clients at once, without an area filter: at most three
+    """``clearance_check`` for many clients at once, without an area filter: at most two
     queries whatever the number of clients (for schedules and lists)."""
     client_ids = list(dict.fromkeys(int(pk) for pk in client_ids))
     if not client_ids:
@@ -225,12 +230,11 @@ def clearance_statuses(
     # day of cleared clients reads no intakes.
     without = [pk for pk in client_ids if pk not in clearances]
     intakes = _current_intakes(without) if without else {}
-    health_pending = _clients_with_health_pending(list(clearances)) if clearances else set()
     return {
         client_id: _clearance_from_rows(
             intake=intakes.get(client_id),
             clearances=clearances.get(client_id, []),
-            health_pending=client_id in health_pending,
+            health_pending=bool(clearances.get(client_id)) and clearances[client_id][0].health_pending,
             areas=None,
             on=on,
         )
@@ -267,6 +271,10 @@ def health_update_status(*, client, appointment_id: int, starts_at: datetime) ->
     return _health_status(update, starts_at, timezone.now())
 
 
+def _health_updates_query(*, appointment_ids):
+    return HealthUpdate.objects.filter(appointment_id__in=appointment_ids).only(*_HEALTH_STATUS_FIELDS)
+
+
 def health_update_statuses(*, appointments: list[tuple[int, int, datetime]]) -> dict[int, HealthUpdateStatus]:
     """Statuses for many ``(client_id, appointment_id, starts_at)`` at once, keyed by
     appointment id: one query."""
@@ -274,7 +282,7 @@ def health_update_statuses(*, appointments: list[tuple[int, int, datetime]]) -> 
         return {}
     now = timezone.now()
     wanted = {(int(client_id), int(appointment_id)) for client_id, appointment_id, _ in appointments}
-    rows = HealthUpdate.objects.filter(appointment_id__in={a for _, a in wanted}).only(*_HEALTH_STATUS_FIELDS)
+    rows = compiled_list(_health_updates_query, appointment_ids=sorted({a for _, a in wanted}))
     found = {(row.client_id, row.appointment_id): row for row in rows if (row.client_id, row.appointment_id) in wanted}
     return {
         int(appointment_id): _health_status(found.get((int(client_id), int(appointment_id))), starts_at, now)

@@ -4,6 +4,7 @@ What is busy (appointments and time off, read live) is in ``busy``. Tests in ``t
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -32,6 +33,7 @@ from ..availability import (
 )
 from ..models import OpeningHours, Practitioner, Room, Treatment, TreatmentArea, WorkingHours
 from .busy import Busy, busy_times
+from .schedules import practitioners_giving
 
 
 def booking_settings() -> dict:
@@ -73,6 +75,30 @@ def treatment_catalogue(*, treatment: Treatment, location_id: int | None = None)
         room_ids=[pk for pk in everywhere.room_ids if everywhere.room_locations.get(pk) == location_id],
         location_id=location_id,
     )
+
+
+def active_treatment(slug: str, *, online: bool) -> Treatment | None:
+    """The active treatment ``slug`` (only if bookable online, when ``online``) from the set-up
+    cache, as a copy of its own: every step of the booking flow reads it, no query."""
+    found = setup_cached("bookings:treatments", _treatments_load).get(slug)
+    if found is None or (online and not found.bookable_online):
+        return None
+    return copy.copy(found)
+
+
+def treatment_practitioners(treatment: Treatment) -> list[Practitioner]:
+    """The active practitioners who give ``treatment``, by name, with their users (set-up cache)."""
+    return practitioners_giving(treatment_catalogue(treatment=treatment).practitioner_ids)
+
+
+def treatment_practitioner(treatment: Treatment, pk: int | None) -> Practitioner | None:
+    """One of them (None when ``pk`` is None or not one of them)."""
+    found = None if pk is None else next((p for p in treatment_practitioners(treatment) if p.pk == pk), None)
+    return copy.copy(found)  # the cached one is shared by the process
+
+
+def _treatments_load() -> dict[str, Treatment]:
+    return {treatment.slug: treatment for treatment in Treatment.objects.filter(is_active=True)}
 
 
 def _catalogue_load(treatment: Treatment) -> Catalogue:

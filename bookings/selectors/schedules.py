@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 
+from clinic.compiled_queries import compiled_list
 from clinic.locations import location_tz
 from clinic.models import ClinicProfile
 from clinic.setup_cache import setup_cached
@@ -17,7 +18,7 @@ from consultations.selectors import ClearanceCheck, clearance_statuses, health_u
 from ..availability import (
     local_instant,
 )
-from ..models import Appointment, Practitioner, Room, TimeOff, WorkingHours, overlapping
+from ..models import LONGEST_SESSION, Appointment, Practitioner, Room, TimeOff, WorkingHours
 
 ACTIVE = Appointment.ACTIVE_STATUSES
 
@@ -74,8 +75,23 @@ def _scheduled(appointments: list[Appointment], on: date) -> list[ScheduledAppoi
 
 
 def _appointments_between(start: datetime, end: datetime, *, practitioner_id=None, location_id=None):
+    # Compiled once per shape (``clinic.compiled_queries``): with its five joins, compiling this
+    # read cost three times running it on a day's rows.
+    return compiled_list(
+        _appointments_query,
+        range_start=start,
+        range_end=end,
+        earliest_start=start - LONGEST_SESSION,
+        practitioner_id=practitioner_id,
+        location_id=location_id,
+    )
+
+
+def _appointments_query(*, range_start, range_end, earliest_start, practitioner_id, location_id):
+    # ``overlapping(range_start, range_end)`` with its lower bound on ``starts_at`` passed in, so
+    # that it is a value of the call (see ``busy``).
     rows = (
-        Appointment.objects.filter(overlapping(start, end))
+        Appointment.objects.filter(starts_at__lt=range_end, starts_at__gt=earliest_start, ends_at__gt=range_start)
         .select_related("client", "treatment", "practitioner__user", "room", "course")
         .order_by("starts_at", "pk")
     )
@@ -83,7 +99,20 @@ def _appointments_between(start: datetime, end: datetime, *, practitioner_id=Non
         rows = rows.filter(practitioner_id=practitioner_id)
     if location_id is not None:
         rows = rows.filter(room__location_id=location_id)
-    return list(rows)
+    return rows
+
+
+def _time_off_query(*, range_start, range_end, location_id):
+    rows = TimeOff.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start)
+    if location_id is not None:  # another location's closure does not close this one
+        rows = rows.exclude(Q(location__isnull=False) & ~Q(location_id=location_id))
+    return rows.select_related("practitioner__user", "room")
+
+
+def practitioners_giving(practitioner_ids) -> list[Practitioner]:
+    """The active practitioners among ``practitioner_ids`` (a treatment's, from its catalogue),
+    by name, with their users: from the set-up cache, no query."""
+    return [p for p in setup_cached("bookings:schedule_setup", _schedule_setup)[0] if p.pk in practitioner_ids]
 
 
 def practitioners_at(location_id: int) -> list[Practitioner]:
@@ -120,13 +149,11 @@ def day_schedule(*, day: date, include_cancelled: bool = True, location_id: int 
     appointments = _appointments_between(start, end, location_id=location_id)
     if not include_cancelled:
         appointments = [a for a in appointments if a.status in ACTIVE]
-    closures = TimeOff.objects.filter(starts_at__lt=end, ends_at__gt=start).select_related("practitioner__user", "room")
+    closures = compiled_list(_time_off_query, range_start=start, range_end=end, location_id=location_id)
     if location_id is not None:
         working_here = {pk for by_day in hours.values() for pk, _, _, at in by_day if at == location_id}
         practitioners = [p for p in practitioners if p.pk in working_here]
         rooms = [room for room in rooms if room.location_id == location_id]
-        closures = closures.exclude(Q(location__isnull=False) & ~Q(location_id=location_id))
-    closures = list(closures)
     scheduled = _scheduled(appointments, day)
     columns = []
     for practitioner in practitioners:

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from bookings.models import Appointment, TimeOff
 from bookings.selectors import busy
 from bookings.selectors.busy import _busy_sql, busy_queryset
 from bookings.services.appointments import appointment_book
@@ -105,3 +107,37 @@ def test_a_time_booked_a_moment_ago_leaves_the_month_calendar_at_once(
 
     assert 0 < _free_times(client.get(calendar).content.decode(), wednesday) < before
     assert ">09:00<" not in client.get(times, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_writes_that_bypass_the_services_reach_the_next_calendar_page_too(
+    client, screens_clinic, cleared_client, monday_morning, front_desk
+):
+    """Nothing about appointments or time off is cached, not even behind a signal: a session
+    cancelled with a bulk ``update`` (a script, the admin's bulk action) gives its time back,
+    and time off written with ``bulk_create`` (no signal at all) takes it away, on the next page."""
+    wednesday = MONDAY + timedelta(days=2)
+    calendar = f"{reverse('book_calendar', kwargs={'slug': 'microneedling'})}?areas=face&month={wednesday:%Y-%m}"
+    times = f"{reverse('book_times', kwargs={'slug': 'microneedling'})}?areas=face&day={wednesday}"
+    log_in(client, cleared_client)
+    booked = [
+        appointment_book(
+            client=make_cleared_client(), treatment=screens_clinic.treatment, areas=["face"],
+            starts_at=at(wednesday, "09:00"), booked_by=front_desk,
+        )
+        for _ in screens_clinic.practitioners
+    ]  # fmt: skip
+    full = _free_times(client.get(calendar).content.decode(), wednesday)
+    assert ">09:00<" not in client.get(times, HTTP_HX_REQUEST="true").content.decode()
+
+    Appointment.objects.filter(pk__in=[a.pk for a in booked]).update(
+        status=Appointment.Status.CANCELLED, cancelled_at=timezone.now()
+    )
+    assert _free_times(client.get(calendar).content.decode(), wednesday) > full
+    assert ">09:00<" in client.get(times, HTTP_HX_REQUEST="true").content.decode()
+
+    TimeOff.objects.bulk_create(
+        TimeOff(practitioner=p, starts_at=at(wednesday, "08:00"), ends_at=at(wednesday, "12:00"), reason="Training")
+        for p in screens_clinic.practitioners
+    )
+    assert ">09:00<" not in client.get(times, HTTP_HX_REQUEST="true").content.decode()
+    assert _free_times(client.get(calendar).content.decode(), wednesday) < full

@@ -118,8 +118,9 @@ def test_availability_takes_at_most_six_queries_however_much_there_is(
     if clearance:
         ClearanceFactory(client=client, areas=["face"])
     # Set-up (the clinic, the catalogue, working hours) is read once per process and set-up change
-    # (clinic.setup_cache); then the appointments and time off (one union query) and the clearance.
-    expected = 3 if clearance else 1
+    # (clinic.setup_cache); then the appointments and time off (one union query) and the clearance
+    # (one query: the clearances, each saying whether a health change awaits review).
+    expected = 2 if clearance else 1
     offer(setup, client, TUESDAY, TUESDAY + days(6))
     with django_assert_num_queries(expected):
         small = offer(setup, client, TUESDAY, TUESDAY + days(6))
@@ -142,10 +143,9 @@ def cleared_clinic(db, clinic_profile):
 
 
 def test_day_schedule_query_count_is_flat(cleared_clinic, django_assert_num_queries):
-    """Appointments, time off; clearance badges (the clearances, the intakes of the clients
-    without one, the pending health changes of those with one: two queries for one client,
-    three for a day of both) and health update badges (1) from consultations' bulk selectors:
-    at most six, for 1 or 50 appointments. The set-up (the clinic, practitioners, working hours,
+    """Appointments, time off; clearance badges (the clearances with their pending health
+    changes, and the intakes of the clients without one: two queries at most) and health update
+    badges (1) from consultations' bulk selectors: at most five, for 1 or 50 appointments. The set-up (the clinic, practitioners, working hours,
     rooms) is read once per process and set-up change (clinic.setup_cache)."""
     clinic = cleared_clinic
     _fill(clinic, 1)
@@ -157,7 +157,7 @@ def test_day_schedule_query_count_is_flat(cleared_clinic, django_assert_num_quer
         HealthUpdateFactory(client=appointment.client, appointment_id=appointment.pk)
         ClearanceFactory(client=appointment.client)
     day_schedule(day=TUESDAY)  # the factories above saved users: the set-up is read again, once
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         many = day_schedule(day=TUESDAY)
     assert len(one.appointments) == 1 and len(many.appointments) == 8
     first = many.appointments[0]

@@ -52,7 +52,22 @@ def _appointment_box(grid, item, *, view: str) -> dict:
     else:
         box.update(grid.box(a.needling_starts_at, a.needling_ends_at))
         box["numbing"] = grid.box(a.starts_at, a.needling_starts_at)
+    # The box's words, written here once rather than through a dozen template lookups and time
+    # filters per box (times in the active zone, as ``|time:"H:i"`` showed them).
+    hh_mm = {name: f"{timezone.localtime(getattr(a, name)):%H:%M}" for name in _BOX_TIMES}
+    box["name"] = a.client.get_full_name() or a.client.email
+    box["numbing_title"] = f"Numbing in {a.room.name} from {hh_mm['starts_at']}"
+    if box.get("numbing_pct"):
+        box["when"] = f"{hh_mm['starts_at']}–{hh_mm['ends_at']} · {a.practitioner.user.get_short_name()}"
+    else:
+        box["when"] = (
+            f"{hh_mm['needling_starts_at']}–{hh_mm['needling_ends_at']} · arrives {hh_mm['starts_at']}, {a.room.name}"
+        )
+    box["what"] = f"{a.area_labels} · {a.get_status_display()}"
     return box
+
+
+_BOX_TIMES = ("starts_at", "ends_at", "needling_starts_at", "needling_ends_at")
 
 
 def _day_columns(schedule, grid, by_rooms: bool) -> list[Column]:

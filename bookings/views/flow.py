@@ -31,7 +31,14 @@ from consultations.selectors import clearance_check
 from ..availability import long_date
 from ..forms import AreasForm, SlotForm
 from ..models import Appointment, Practitioner, Treatment
-from ..selectors.availability import availability_days, session_timing, treatment_catalogue
+from ..selectors.availability import (
+    active_treatment,
+    availability_days,
+    session_timing,
+    treatment_catalogue,
+    treatment_practitioner,
+    treatment_practitioners,
+)
 from ..selectors.client import course_session_number
 from ..services import appointments as services
 from . import flow_location as where
@@ -84,7 +91,9 @@ def _booker(request, client_id) -> Booker:
 
 
 def _treatment(booker: Booker, slug: str) -> Treatment:
-    return get_object_or_404(booker.treatments(), slug=slug)
+    if (treatment := active_treatment(slug, online=booker.online)) is None:
+        raise Http404("No such treatment.")
+    return treatment
 
 
 def _moving(booker: Booker, value) -> Appointment | None:
@@ -165,10 +174,7 @@ def _flow_context(request, client_id, slug):
         raw_areas = raw_areas or moving.areas
         booker.location = where.booking_location_of(moving, request)  # a move stays at the session's location
     areas = _area_codes(treatment, raw_areas)
-    practitioner = None
-    practitioner_id = parse_int(request.GET.get("practitioner"))
-    if practitioner_id is not None:
-        practitioner = treatment.practitioners.filter(pk=practitioner_id, is_active=True).select_related("user").first()
+    practitioner = treatment_practitioner(treatment, parse_int(request.GET.get("practitioner")))
     return booker, treatment, moving, areas, practitioner
 
 
@@ -179,10 +185,7 @@ def book_calendar(request, slug, client_id=None):
         messages.info(request, "Choose the areas to treat first.")
         return redirect(booker.url("areas", slug=slug))
     today = clinic_today()
-    default_month = today
-    next_possible = request.GET.get("from")
-    if next_possible:
-        default_month = parse_day(next_possible, today)
+    default_month = parse_day(request.GET["from"], today) if request.GET.get("from") else today
     month = month_start(request.GET.get("month"), default_month)
     weeks_dates = month_calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     first_shown, last_shown = weeks_dates[0][0], weeks_dates[-1][-1]
@@ -201,6 +204,10 @@ def book_calendar(request, slug, client_id=None):
     selected = parse_day(request.GET.get("day"), None) if request.GET.get("day") else None
     base_query = _flow_query(areas, **query)
     times_url = booker.url("times", slug=treatment.slug)
+
+    def month_url(value: str) -> str:
+        return f"?{_flow_query(areas, month=value, **query)}"
+
     context = {
         "booker": booker,
         "treatment": treatment,
@@ -208,28 +215,21 @@ def book_calendar(request, slug, client_id=None):
         "area_labels": area_labels(areas),
         "moving": moving,
         "practitioner": practitioner,
-        "practitioners": treatment.practitioners.filter(is_active=True).select_related("user"),
+        "practitioners": treatment_practitioners(treatment),
         "month": month,
         "weeks": calendar_weeks(
             month, by_day, today, base_query=base_query, times_url=times_url, selected_day=selected
         ),
-        "explanations": explanations(in_month),
+        "explanations": explanations(in_month, month=month, month_url=month_url),
         "open_days": sum(1 for info in in_month if info.slots),
-        "prev_url": None
-        if prev_month < today.replace(day=1)
-        else f"?{_flow_query(areas, month=f'{prev_month:%Y-%m}', **query)}",
-        "next_url": f"?{_flow_query(areas, month=f'{next_month:%Y-%m}', **query)}",
+        "prev_url": None if prev_month < today.replace(day=1) else month_url(f"{prev_month:%Y-%m}"),
+        "next_url": month_url(f"{next_month:%Y-%m}"),
         "times_url": times_url,
         "base_query": base_query,
         "selected": by_day.get(selected) if selected else None,
     }
     if context["selected"] is not None:
         context.update(_times_context(booker, treatment, areas, moving, context["selected"]))
-    for group in context["explanations"]:
-        if group["next_possible"]:
-            jump_month = group["next_possible"].strftime("%Y-%m")
-            if jump_month != f"{month:%Y-%m}":
-                group["jump_url"] = f"?{_flow_query(areas, month=jump_month, **query)}"
     return render(request, "bookings/book_calendar.html", context)
 
 
