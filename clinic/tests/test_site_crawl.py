@@ -46,7 +46,9 @@ from clinic.demo import STAFF
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import ClinicProfile, OutboundMessage, User
 from clinic.roles import Role
+from clinic.setup_cache import setup_changed
 from clinic.tests.factories import log_in
+from conftest import reference_data_install
 from consultations.messages import ConsultationKind
 
 ROLES = ("anonymous", "client", "front_desk", "practitioner", "manager")
@@ -362,6 +364,12 @@ def build_site() -> Site:
     from consultations.services import health_update_submit
     from payments.services import payment_take
 
+    # Under xdist a transactional test (which empties every table) may have run just before in
+    # this process, and the per-test fixture that puts the migrations' rows back runs after this
+    # module fixture: put them back first. And the set-up cache may still hold an earlier test's
+    # (rolled back) clinic profile under a live token.
+    reference_data_install()
+    setup_changed()
     call_command("seed_demo", stdout=io.StringIO())
     staff = {role: User.objects.get(email=email) for email, _, _, role in STAFF if role != Role.FRONT_DESK}
     desk = User.objects.get(email=next(email for email, _, _, role in STAFF if role == Role.FRONT_DESK))
@@ -462,12 +470,7 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path_factory.mktemp("crawl-photos")), "base_url": None},
     }
-    from clinic.setup_cache import setup_changed
-
     with override_settings(STORAGES={**settings.STORAGES, "photos": photos}), django_db_blocker.unblock():
-        # This module's fixture starts before the per-test cache clearing: the set-up cache may
-        # still hold the previous test's (rolled back) clinic profile under a live token.
-        setup_changed()
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
