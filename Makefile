@@ -13,7 +13,7 @@ APT_PACKAGES_TEST := chromium poppler-utils
 
 # pytest-xdist: the suite in two processes, each with its own test database, cache keys, Celery
 # queue and folders (clinic/settings/test.py). PYTEST_XDIST="-n 0" runs it in this one process.
-PYTEST_XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
+PYTEST_XDIST ?= -n 2 --dist loadfile
 
 .PHONY: run test venv sysdeps-run sysdeps-test services lint format bench totp clean
 

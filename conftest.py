@@ -30,24 +30,6 @@ CHROMIUM_ARGS = [
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (``make test``: ``--dist loadfile --no-loadscope-reorder``) each test file
-    goes whole to one process, in the order of the files' first tests. Files with browser tests go
-    first, then files with slow ones: the longest single test (every screen at every width, about
-    a third of a process's share) then starts at the beginning, instead of last while the other
-    process has nothing left to do. Within a file the order stays (pytest-django's: database tests,
-    then transactional ones). A run without xdist keeps pytest-django's order."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    rank: dict[str, int] = {}
-    for item in items:
-        here = 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
-        path = item.nodeid.split("::")[0]
-        rank[path] = min(rank.get(path, 2), here)
-    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
-
-
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """The rows data migrations install (the roles, consent text version 1, the default aftercare
