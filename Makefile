@@ -11,6 +11,10 @@ CLINIC_SITE_URL ?= http://$(HOST):$(PORT)
 APT_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 APT_PACKAGES_TEST := chromium poppler-utils
 
+# pytest-xdist: the suite in two processes, each with its own test database, cache keys, Celery
+# queue and folders (clinic/settings/test.py). PYTEST_XDIST="-n 0" runs it in this one process.
+PYTEST_XDIST ?= -n 2 --dist loadfile
+
 .PHONY: run test venv sysdeps-run sysdeps-test services lint format bench totp clean
 
 # axe-core, which the browser tests inject into every page (package-lock.json pins it).
@@ -60,7 +64,7 @@ run: venv sysdeps-run
 test: venv sysdeps-test services $(NODE_STAMP)
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

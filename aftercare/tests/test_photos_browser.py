@@ -57,7 +57,11 @@ def _shoot(page, screenshot, name):
     # A full-page screenshot shows images below the fold too: load the lazy ones first.
     page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("Array.from(document.querySelectorAll('main img')).every(i => i.complete)", timeout=10_000)
+    # A function, not an expression: Playwright evals an expression again at each poll, in the page,
+    # where the site's CSP (no 'unsafe-eval') refuses it once the first check has said "not yet".
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('main img')).every(i => i.complete)", timeout=10_000
+    )
     assert _images_loaded(page), name
     assert page.evaluate(NO_OVERFLOW), f"{name} scrolls sideways"
     screenshot(page, name)

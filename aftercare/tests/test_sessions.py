@@ -54,11 +54,13 @@ def test_completing_a_session_writes_the_record_the_plan_and_its_messages(
     practitioner = appointment.practitioner.user
 
     queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    queue.delete("celery")  # this test run's own Redis database (REDIS_URL), never db 0 of others
+    # This xdist process's own queue (test settings), in this test run's own Redis database.
+    queue_name = settings.CELERY_TASK_DEFAULT_QUEUE
+    queue.delete(queue_name)
     with django_capture_on_commit_callbacks(execute=True):
         record = session_complete(appointment=appointment, recorded_by=practitioner, **record_input)
     # After commit, the render task was queued on the real broker with the plan's id...
-    queued = [json.loads(raw)["headers"] for raw in queue.lrange("celery", 0, -1)]
+    queued = [json.loads(raw)["headers"] for raw in queue.lrange(queue_name, 0, -1)]
     renders = [h for h in queued if h["task"] == "aftercare.tasks.aftercare_pdf_render_task"]
     assert [h["argsrepr"] for h in renders] == [f"({record.plan.pk},)"]
     # ...and a worker runs it.

@@ -11,9 +11,9 @@ from clinic.tests.worker_processes import RedisServer, Worker, dispatch_via
 def workers(tmp_path, redis_server):
     """``workers(concurrency=2, **env)`` starts a real Celery worker on a queue of this test, with
     the test's private Redis as its broker; ``workers.dispatch()`` queues one dispatcher run there,
-    as beat does. (The shared Redis database is flushed by every test that starts meanwhile in
-    another xdist process, queued tasks with it.) ``workers.mail_dir`` holds what they e-mailed.
-    Every worker is stopped at the end."""
+    as beat does. (A private broker: nothing another xdist process queues reaches these workers,
+    and a test may restart it.) ``workers.mail_dir`` holds what they e-mailed. Every worker is
+    stopped at the end."""
     started: list[Worker] = []
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()

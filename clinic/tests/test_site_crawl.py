@@ -46,7 +46,9 @@ from clinic.demo import STAFF
 from clinic.dispatch import outbox_dispatch_due
 from clinic.models import ClinicProfile, OutboundMessage, User
 from clinic.roles import Role
+from clinic.setup_cache import setup_changed
 from clinic.tests.factories import log_in
+from conftest import reference_data_install
 from consultations.messages import ConsultationKind
 
 ROLES = ("anonymous", "client", "front_desk", "practitioner", "manager")
@@ -358,13 +360,15 @@ def build_site() -> Site:
     from bookings.models import Appointment, Practitioner, Treatment
     from bookings.services.calendar_feed import calendar_feed_token_create
     from bookings.services.waitlist import waitlist_join
-    from clinic.setup_cache import setup_changed
     from consultations.selectors import clearance_check
     from consultations.services import health_update_submit
     from payments.services import payment_take
 
-    # Module fixtures call this before the per-test cache clearing: the set-up cache may still
-    # hold the previous test's (rolled back) clinic profile under a live token.
+    # Under xdist a transactional test (which empties every table) may have run just before in
+    # this process, and the per-test fixture that puts the migrations' rows back runs after this
+    # module fixture: put them back first. And the set-up cache may still hold an earlier test's
+    # (rolled back) clinic profile under a live token.
+    reference_data_install()
     setup_changed()
     call_command("seed_demo", stdout=io.StringIO())
     staff = {role: User.objects.get(email=email) for email, _, _, role in STAFF if role != Role.FRONT_DESK}
