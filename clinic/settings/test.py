@@ -12,7 +12,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "clinic.cache.RedisCache",
         "LOCATION": REDIS_URL,
         # One prefix per xdist process, so that each test's cache reset touches only its own keys.
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic-test")
