@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass
 from importlib import import_module
 
+from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from . import roles
@@ -72,5 +73,7 @@ def navigation_for(user, current_path: str) -> list[dict]:
             "url": url,
             "current": current_path == url or (url != "/" and current_path.startswith(url) and order != 0),
         }
-        for label, url, order in _entries(roles.roles_of(user), get_urlconf(), get_script_prefix())
+        for label, url, order in _entries(
+            roles.roles_of(user), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+        )
     ]
