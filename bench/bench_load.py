@@ -7,6 +7,10 @@ For each page: requests per second, p50 and p99 latency, and the workers' CPU pe
 system time of the gunicorn processes, from /proc, divided by the requests served), which is the
 figure that does not depend on how many cores the load script itself takes.
 
+gunicorn runs the test settings with production's persistent database connections
+(``DB_CONN_MAX_AGE``, 60 s as in production.py; ``DB_CONN_MAX_AGE=0`` measures a new connection
+per request, as the bench did before).
+
 Run: ``.venv/bin/python -m bench load`` (``make bench`` runs it with the others).
 ``BENCH_LOAD_SECONDS`` changes the time per page; ``BENCH_LOAD_CONNECTIONS`` the connections.
 """
@@ -61,6 +65,9 @@ def _start_gunicorn(port: int, database: str) -> subprocess.Popen:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "clinic.settings.test"),
         "DATABASE_URL": database,
+        # Served as production serves (clinic/settings/production.py): each worker keeps its
+        # database connection between requests instead of opening one per request.
+        "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
     }
     command = [
         str(Path(sys.executable).with_name("gunicorn")),

@@ -10,6 +10,7 @@ class ClinicConfig(AppConfig):
 
     def ready(self):
         from allauth.mfa.signals import authenticator_added
+        from django.contrib.auth.signals import user_logged_in
 
         from . import (
             message_kinds,  # noqa: F401 (its system check: every message kind has its content)
@@ -18,6 +19,7 @@ class ClinicConfig(AppConfig):
         )
         from .client_data import core_client_data_register
         from .mfa import record_totp_activation
+        from .middleware import session_keep_alive_on_login
         from .models import ClinicProfile, Location, User
         from .setup_cache import setup_models_watch
 
@@ -27,6 +29,7 @@ class ClinicConfig(AppConfig):
 
         core_client_data_register()
 
+        user_logged_in.connect(session_keep_alive_on_login, dispatch_uid="clinic.middleware.session_keep_alive")
         authenticator_added.connect(record_totp_activation, dispatch_uid="clinic.mfa.record_totp_activation")
         # The filesystem broker and the file e-mail backend need their folders.
         transport = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})

@@ -5,10 +5,12 @@ role); this module puts them together in a fixed order. An url name that does no
 left out, so apps can be built one at a time.
 """
 
+import functools
 from dataclasses import dataclass
 from importlib import import_module
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from . import roles
 
@@ -32,7 +34,8 @@ CORE_ITEMS = [
 APPS_WITH_NAVIGATION = ("consultations", "bookings", "aftercare", "records", "payments", "insights")
 
 
-def _all_items() -> list[NavItem]:
+@functools.cache
+def _all_items() -> tuple[NavItem, ...]:
     items = list(CORE_ITEMS)
     for app in APPS_WITH_NAVIGATION:
         try:
@@ -40,23 +43,37 @@ def _all_items() -> list[NavItem]:
         except ModuleNotFoundError:
             continue
         items.extend(getattr(module, "NAV_ITEMS", []))
-    return sorted(items, key=lambda item: item.order)
+    return tuple(sorted(items, key=lambda item: item.order))
+
+
+@functools.lru_cache(maxsize=64)
+def _entries(user_roles: frozenset[roles.Role], urlconf: str | None, prefix: str) -> tuple[tuple[str, str, int], ...]:
+    """(label, url, order) of what these roles see: the same for everyone with these roles, so
+    built once per process (and URL configuration, and script prefix)."""
+    entries = []
+    for item in _all_items():
+        if item.capability is not None and not any(item.capability in roles.CAPABILITIES[r] for r in user_roles):
+            continue
+        if item.role is not None and item.role not in user_roles:
+            continue
+        try:
+            url = reverse(item.url_name, urlconf=urlconf)
+        except NoReverseMatch:
+            continue
+        entries.append((item.label, url, item.order))
+    return tuple(entries)
 
 
 def navigation_for(user, current_path: str) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
-    user_roles = roles.roles_of(user)
-    entries = []
-    for item in _all_items():
-        if item.capability is not None and not roles.can(user, item.capability):
-            continue
-        if item.role is not None and item.role not in user_roles:
-            continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
-        current = current_path == url or (url != "/" and current_path.startswith(url) and item.order != 0)
-        entries.append({"label": item.label, "url": url, "current": current})
-    return entries
+    return [
+        {
+            "label": label,
+            "url": url,
+            "current": current_path == url or (url != "/" and current_path.startswith(url) and order != 0),
+        }
+        for label, url, order in _entries(
+            roles.roles_of(user), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+        )
+    ]

@@ -16,12 +16,13 @@ from clinic.models import AuditEntry, ClinicProfile
 from clinic.tests.factories import ClientFactory, FrontDeskFactory, ManagerFactory, log_in
 
 NOW = datetime(2026, 3, 5, 15, 30, tzinfo=LONDON)
-# Session, user, roles (the MFA step is read from the session); the appointment; its lock (client, then appointment);
-# the photo, its consents, the audit entry, with savepoints; the panel again (photos and
-# consents) and its audit entry.
-UPLOAD_QUERIES = 18
-# Session, user, roles; the photo; the consent locked, withdrawn, audited, with savepoints.
-WITHDRAW_QUERIES = 12
+# User, roles (the session and its MFA step come from the cache, and the session is written at
+# most once a minute: clinic.sessions, clinic.middleware); the appointment; its lock (client, then
+# appointment); the photo, its consents, the audit entry, with savepoints; the panel again (photos
+# and consents) and its audit entry.
+UPLOAD_QUERIES = 14
+# User, roles; the photo; the consent locked, withdrawn, audited, with savepoints.
+WITHDRAW_QUERIES = 8
 
 
 @pytest.fixture(autouse=True)

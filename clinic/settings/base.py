@@ -145,7 +145,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "clinic.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic"),
         }
@@ -169,8 +169,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Idle timeouts: the session's expiry is pushed forward on every request.
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle timeouts: each save of a signed-in session pushes its expiry forward, and
+# clinic.middleware.RoleSessionExpiryMiddleware saves it at least once a minute while it is used
+# (not on every request: that was a write per page view).
+SESSION_SAVE_EVERY_REQUEST = False
+# Rows in the database, read from the cache (clinic.sessions): no query to load a session.
+SESSION_ENGINE = "clinic.sessions"
 STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
 CLIENT_SESSION_IDLE_MINUTES = env.int("CLIENT_SESSION_IDLE_MINUTES", default=12 * 60)
 SESSION_COOKIE_AGE = CLIENT_SESSION_IDLE_MINUTES * 60

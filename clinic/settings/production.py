@@ -26,7 +26,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "clinic.cache.RedisCache",
         "LOCATION": REDIS_URL,
         # Several clinics (or staging and live) may share one Redis: each keeps to its own keys.
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic"),
