@@ -11,7 +11,8 @@ and converters, so the result is the same as the plain queryset's on every datab
 
 Only values go through: the rows are always read live, nothing here caches data. A shape whose
 stand-in the compiler writes into the SQL text (not as a parameter) is compiled on every call.
-(``bookings.selectors.busy`` keeps its own compiled union, which it reads as raw numbers.)
+``compiled_sql`` gives the SQL and parameters alone, for a read run on a raw cursor
+(``bookings.selectors.busy`` reads its union of appointments and time off that way).
 """
 
 from __future__ import annotations
@@ -54,23 +55,10 @@ def compiled_list(build: Callable[..., object], **values) -> list:
     as filter values (a value of ``None`` may change the shape: it is part of the key)."""
     if any(isinstance(v, _COLLECTIONS) and len(v) > _LONGEST_LIST for v in values.values()):
         return list(build(**values))
-    key = (build.__module__, build.__qualname__, _shape(values))
-    with _lock:
-        entry = _compiled.get(key)
+    entry = _entry(build, values, all_used=True)
     if entry is None:
-        entry = _compile(build, values)
-        if entry is None:
-            return list(build(**values))
-        with _lock:
-            _compiled[key] = entry
-    ops = connections[entry.queryset.db].ops
-    prepared = {name: _prepared(value, ops) for name, value in values.items()}
-    params = tuple(
-        (prepared[slot.name] if slot.index is None else prepared[slot.name][slot.index])
-        if isinstance(slot, _Slot)
-        else slot
-        for slot in entry.slots
-    )
+        return list(build(**values))
+    params = _params(entry, values)
     run = copy.copy(entry.compiler)
     run.connection = connections[entry.queryset.db]  # this thread's connection, not the compiling one's
     run.as_sql = lambda *args, **kwargs: (entry.sql, params)
@@ -79,7 +67,43 @@ def compiled_list(build: Callable[..., object], **values) -> list:
     return list(queryset)
 
 
-def _compile(build, values) -> _Compiled | None:
+def compiled_sql(build: Callable[..., object], **values) -> tuple[str, tuple]:
+    """The SQL and parameters of ``build(**values)``, compiled once per process and shape, for a
+    read run on a raw cursor (``bookings.selectors.busy`` reads its union as plain numbers).
+
+    A stand-in the SQL does not use at all (a value the queryset ignores in that shape) is fine
+    here: the caller's values go only where the SQL has them."""
+    entry = _entry(build, values, all_used=False)
+    if entry is None:
+        queryset = build(**values)
+        return queryset.query.get_compiler(using=queryset.db).as_sql()
+    return entry.sql, _params(entry, values)
+
+
+def _entry(build, values: dict, *, all_used: bool) -> _Compiled | None:
+    key = (build.__module__, build.__qualname__, all_used, _shape(values))
+    with _lock:
+        entry = _compiled.get(key)
+    if entry is None:
+        entry = _compile(build, values, all_used=all_used)
+        if entry is not None:
+            with _lock:
+                _compiled[key] = entry
+    return entry
+
+
+def _params(entry: _Compiled, values: dict) -> tuple:
+    ops = connections[entry.queryset.db].ops
+    prepared = {name: _prepared(value, ops) for name, value in values.items()}
+    return tuple(
+        (prepared[slot.name] if slot.index is None else prepared[slot.name][slot.index])
+        if isinstance(slot, _Slot)
+        else slot
+        for slot in entry.slots
+    )
+
+
+def _compile(build, values, *, all_used: bool = True) -> _Compiled | None:
     stand_ins = _stand_ins(values)
     queryset = build(**stand_ins)
     compiler = queryset.query.get_compiler(using=queryset.db)
@@ -96,8 +120,10 @@ def _compile(build, values) -> _Compiled | None:
             slot_of[_prepared(stand_in, ops)] = _Slot(name, None)
     slots = tuple(slot_of[param] if _hashable(param) and param in slot_of else param for param in params)
     used = {slot for slot in slots if isinstance(slot, _Slot)}
-    if _inlined(sql, stand_ins) or len(used) < sum(
-        len(v) if isinstance(v, list) else 1 for v in stand_ins.values() if v is not None
+    if (
+        _inlined(sql, stand_ins)
+        or all_used
+        and len(used) < sum(len(v) if isinstance(v, list) else 1 for v in stand_ins.values() if v is not None)
     ):
         # A stand-in written into the SQL text, or one that vanished (a filter the ORM folded
         # away): this shape cannot be replayed with other values.

@@ -21,11 +21,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import Case, F, FloatField, Func, IntegerField, JSONField, OuterRef, Q, Subquery, Value, When
+
+from clinic.compiled_queries import compiled_sql
 
 from ..availability import Session
 from ..models import LONGEST_SESSION, Appointment, Course, TimeOff
@@ -218,99 +220,11 @@ def busy_queryset(
     return appointments.order_by().union(time_off.order_by(), all=True)
 
 
-# Stand-ins no real row or bound can equal: ids are positive, instants after 1970. A list of ids
-# (an IN) gets one stand-in per id, and its length is part of the shape.
-_ID_STAND_IN = -900_000_000
-_INSTANT_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC)
-_COLLECTIONS = (list, tuple, set, frozenset)
-# (database alias, shape) -> (SQL, parameters with a ``_Slot`` where a value of the call goes).
-_compiled: dict[tuple, tuple[str, tuple]] = {}
-
-
-class _Slot(NamedTuple):
-    name: str
-    index: int | None  # the position in a list of ids; None for a single value
-
-
-def _shape(values: dict) -> tuple:
-    """What the SQL text depends on: which values are given, and how many ids each list has."""
-    return tuple(
-        (name, None if value is None else len(value) if isinstance(value, _COLLECTIONS) else "one")
-        for name, value in sorted(values.items())
-    )
-
-
-def _stand_ins(values: dict) -> dict:
-    found = {}
-    for number, (name, value) in enumerate(sorted(values.items())):
-        if value is None:
-            found[name] = None
-        elif isinstance(value, datetime):
-            found[name] = _INSTANT_STAND_IN + timedelta(days=number)
-        elif isinstance(value, _COLLECTIONS):
-            found[name] = [_ID_STAND_IN - 1000 * (number + 1) - index for index in range(len(value))]
-        else:
-            found[name] = _ID_STAND_IN - number
-    return found
-
-
-def _prepared(value, ops):
-    if isinstance(value, datetime):
-        return ops.adapt_datetimefield_value(value)
-    if isinstance(value, _COLLECTIONS):
-        return list(value)
-    return value
-
-
-def _busy_sql(**values) -> tuple[str, list]:
-    """The SQL and parameters of ``busy_queryset(**values)``, compiled once per process and shape."""
+def _busy_sql(**values) -> tuple[str, tuple]:
+    """The SQL and parameters of ``busy_queryset(**values)``, compiled once per process and shape
+    (``clinic.compiled_queries``: which values are given, how many ids each list has)."""
     values.setdefault("earliest_start", values["range_start"] - LONGEST_SESSION)
-    using = Appointment.objects.db
-    ops = connections[using].ops
-    key = (using, _shape(values))
-    compiled = _compiled.get(key)
-    if compiled is None:
-        stand_ins = _stand_ins(values)
-        sql, params = busy_queryset(**stand_ins).query.get_compiler(using=using).as_sql()
-        slot_of = {}
-        for name, stand_in in stand_ins.items():
-            if isinstance(stand_in, list):
-                slot_of.update({one: _Slot(name, index) for index, one in enumerate(stand_in)})
-            elif stand_in is not None:
-                slot_of[_prepared(stand_in, ops)] = _Slot(name, None)
-        slots = tuple(slot_of[param] if _hashable(param) and param in slot_of else param for param in params)
-        if _inlined(sql, stand_ins):
-            # A stand-in the compiler wrote into the SQL text, not as a parameter: compile every
-            # time. (A stand-in the SQL does not use at all, like the treatment without a client,
-            # is fine.)
-            return busy_queryset(**values).query.get_compiler(using=using).as_sql()
-        compiled = _compiled[key] = (sql, slots)
-    sql, slots = compiled
-    prepared = {name: _prepared(value, ops) for name, value in values.items()}
-    return sql, [
-        (prepared[slot.name] if slot.index is None else prepared[slot.name][slot.index])
-        if isinstance(slot, _Slot)
-        else slot
-        for slot in slots
-    ]
-
-
-def _inlined(sql: str, stand_ins: dict) -> bool:
-    texts = {str(_INSTANT_STAND_IN.year)}
-    for value in stand_ins.values():
-        if isinstance(value, list):
-            texts.update(str(-one) for one in value)
-        elif isinstance(value, int):
-            texts.add(str(-value))
-    return any(text in sql for text in texts)
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
+    return compiled_sql(busy_queryset, **values)
 
 
 class EpochSeconds(Func):

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, TimeOff
-from bookings.selectors import busy
 from bookings.selectors.busy import _busy_sql, busy_queryset
 from bookings.services.appointments import appointment_book
 from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
@@ -23,6 +22,7 @@ from bookings.tests.screens_fixtures import (  # noqa: F401 (fixtures)
     monday_morning,
     screens_clinic,
 )
+from clinic import compiled_queries
 from clinic.tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
@@ -65,15 +65,15 @@ def test_one_locations_rooms_and_practitioners_are_kept_per_shape(client_id, roo
         "practitioner_ids": practitioner_ids,
     }
     compiled = busy_queryset(**values).query.get_compiler(using="default").as_sql()
-    busy._compiled.clear()
+    compiled_queries._compiled.clear()
     for _ in range(2):
         sql, params = _busy_sql(**values)
         assert (sql, _plain(params)) == (compiled[0], _plain(compiled[1]))
-        assert len(busy._compiled) == 1
+        assert len(compiled_queries._compiled) == 1
     other = {**values, "room_ids": [900 + n for n in range(len(room_ids))], "client_id": client_id and 77}
     compiled = busy_queryset(**other).query.get_compiler(using="default").as_sql()
     assert _plain(_busy_sql(**other)[1]) == _plain(compiled[1])
-    assert len(busy._compiled) == 1
+    assert len(compiled_queries._compiled) == 1
 
 
 def _plain(params) -> list:
