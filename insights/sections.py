@@ -93,7 +93,7 @@ def _attendance(scope: Scope, **_options) -> list[Table]:
         _outcome_rows(figures["by_lead_time"]),
         chart_columns=[1, 2, 3, 4],
     )
-    again = rebooking(scope, completed_count=total.counts.get("completed", 0))
+    again = rebooking(scope)
     rebooked = Table(
         "rebooking",
         f"Rebooking after {again['completed']} completed sessions",

@@ -6,24 +6,11 @@ The funnel's cohort is the clients who sent a consultation in the period; each s
 of them who got that far by now (cleared; a course with at least 1, 2, 3 … completed sessions).
 """
 
-from datetime import date, timedelta
+from collections import defaultdict
+from datetime import date
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    DateField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    Window,
-)
-from django.db.models.functions import Coalesce, Lag
+from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 
 from bookings.models import Appointment, Course
@@ -31,8 +18,10 @@ from clinic.clock import clinic_today
 from clinic.models import User
 from consultations.models import Clearance, Intake
 
-from .scope import DatePlusDays, DaysBetween, LocalDate, Median, Scope, location_zone, treatment_spans
-from .sessions import in_scope, sessions_in, with_local_day
+from ..facts import facts_fresh
+from ..models import SessionFact
+from .scope import LocalDate, Scope, treatment_spans
+from .sessions import session_groups
 
 Status = Appointment.Status
 
@@ -92,31 +81,38 @@ def _clinic_zone() -> str:
 
 def session_spacing(scope: Scope) -> dict:
     """The completed sessions of the scope that follow a completed session of the same course:
-    the median days between them, and how many fell before, inside and after the treatment's
-    window. One query; the gaps are one pass of ``LAG`` over the completed sessions of the
-    courses the scope's sessions belong to (the sessions before the period included, not a
-    look-up per session), counted over the scope's own."""
-    start, end = scope.coarse_bounds()
-    courses = sessions_in(scope).filter(status=Status.COMPLETED).values("course_id")
-    sessions = with_local_day(
-        Appointment.objects.filter(status=Status.COMPLETED, course_id__in=courses, starts_at__lt=end)
-    ).annotate(
-        counted=ExpressionWrapper(Q(starts_at__gte=start) & in_scope(scope), output_field=BooleanField()),
-        previous_start=Window(Lag("starts_at"), partition_by=[F("course_id")], order_by=F("starts_at").asc()),
-    )
-    # In the later session's zone (a course's sessions keep to a location's clock).
-    gaps = sessions.annotate(gap=DaysBetween(F("local_day"), LocalDate(F("previous_start"), F("zone"))))
-    counted = Q(counted=True, previous_start__isnull=False)
-    figures = gaps.aggregate(
-        sessions=Count("pk", filter=counted),
-        median_days=Median("gap", filter=counted),
-        early=Count("pk", filter=counted & Q(gap__lt=F("treatment__spacing_min_days"))),
-        late=Count("pk", filter=counted & Q(gap__gt=F("treatment__spacing_max_days"))),
-    )
+    the median days between them (local days, on the later session's clock), and how many fell
+    before, inside and after the treatment's window. Added up from the scope's session groups
+    (one query, shared with the page's other sections); the median from the count of each gap."""
+    gaps: dict[int, int] = defaultdict(int)
+    figures = {"sessions": 0, "early": 0, "late": 0}
+    for row in session_groups(scope):
+        if row["outcome"] == SessionFact.Outcome.COMPLETED and row["gap_days"] is not None:
+            gaps[row["gap_days"]] += row["n"]
+            figures["sessions"] += row["n"]
+            figures["early"] += row["early"]
+            figures["late"] += row["late"]
+    figures["median_days"] = _median(gaps)
     figures["in_window"] = figures["sessions"] - figures["early"] - figures["late"]
     spans = treatment_spans()
     figures["window"] = (spans["low"] or 28, spans["high"] or 42)
     return figures
+
+
+def _median(counts: dict[int, int]) -> float | None:
+    """The median of values given with how often each occurs (as PostgreSQL's
+    ``percentile_cont(0.5)``: the mean of the two middle values of an even number)."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # the 0-based positions of the middle value(s)
+    found, seen = [], 0
+    for value in sorted(counts):
+        while wanted and wanted[0] < seen + counts[value]:
+            found.append(value)
+            wanted.pop(0)
+        seen += counts[value]
+    return sum(found) / 2
 
 
 def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | None = None):
@@ -124,41 +120,19 @@ def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | 
     closes (last session's local day + the treatment's maximum) between the two days: their
     clients have no next session booked. Annotated with ``last_day``, ``closes_on``, ``done``.
 
-    The candidates are the open courses with a session in the only weeks their last one can fall
-    in and none after them (both found on the appointments' time index); only those are looked
-    up, each on the course index, rather than grouping every session of the chain by course."""
-    spans = treatment_spans()
-    earliest = first_day - timedelta(days=(spans["longest"] or 42) + 1)
-    latest = last_day - timedelta(days=(spans["shortest"] or 42) - 1)
-    start, end = Scope(earliest, latest).coarse_bounds()
-    active = Appointment.objects.filter(course_id=OuterRef("pk"), status__in=Appointment.ACTIVE_STATUSES)
-    candidates = active.filter(starts_at__gte=start, starts_at__lt=end)
+    Read off the facts of the courses' last sessions (a partial index on the day the window
+    closes). A course counts for a scope where its last session is."""
+    facts_fresh()
+    # Only the last session of an open, unfinished course has the day its window closes.
+    last = FilteredRelation("session_facts", condition=Q(session_facts__closes_on__isnull=False))
+    courses = Course.objects.annotate(last=last).filter(
+        last__closes_on__gte=first_day, last__closes_on__lte=last_day, status=Course.Status.OPEN
+    )
     if scope is not None:
-        candidates = candidates.filter(scope.appointment_filter())
-    last = (
-        active.order_by()
-        .values("course_id")
-        .annotate(day=Max(LocalDate(F("starts_at"), location_zone())))
-        .values("day")
-    )
-    done = (
-        Appointment.objects.filter(course_id=OuterRef("pk"), status=Status.COMPLETED)
-        .order_by()
-        .values("course_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        # A session after the weeks would be a later last session, its window closing too late.
-        Course.objects.filter(Exists(candidates), ~Exists(active.filter(starts_at__gte=end)), status=Course.Status.OPEN)
-        .annotate(
-            last_day=Subquery(last, output_field=DateField()),
-            done=Coalesce(Subquery(done, output_field=IntegerField()), 0),
-        )
-        .filter(last_day__isnull=False, done__lt=F("planned_sessions"))
-        .annotate(closes_on=DatePlusDays(F("last_day"), F("treatment__spacing_max_days")))
-        .filter(closes_on__gte=first_day, closes_on__lte=last_day)
-    )
+        courses = courses.filter(scope.fact_filter("last__"))
+    return courses.annotate(
+        last_day=F("last__local_day"), closes_on=F("last__closes_on"), done=F("last__course_done")
+    ).filter(done__lt=F("planned_sessions"))
 
 
 def lapsed_courses(scope: Scope, limit: int = 50) -> dict:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Aggregate, Case, CharField, DateField, F, FloatField, Func, IntegerField, Q, Value, When
+from django.db.models import Aggregate, Case, CharField, DateField, FloatField, Func, IntegerField, Q, Value, When
 
 from clinic.locations import all_locations, location_tz
 from clinic.setup_cache import setup_cached
@@ -47,12 +47,17 @@ class Scope:
         end = datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=UTC) + ZONE_SPAN
         return start, end
 
-    def sure_bounds(self) -> tuple[datetime, datetime]:
-        """Instants between which every moment is on one of the period's local days in every zone:
-        a row inside them needs no time-zone conversion to be counted in (only the rows near
-        either end of the period do)."""
-        start, end = self.coarse_bounds()
-        return start + 2 * ZONE_SPAN, end - 2 * ZONE_SPAN
+    def fact_filter(self, prefix: str = "") -> Q:
+        """The location, practitioner and room cut, for session facts reached through ``prefix``."""
+        q = Q()
+        for field, value in (
+            ("location_id", self.location_id),
+            ("practitioner_id", self.practitioner_id),
+            ("room_id", self.room_id),
+        ):
+            if value is not None:
+                q &= Q(**{f"{prefix}{field}": value})
+        return q
 
     def appointment_filter(self, prefix: str = "") -> Q:
         """The location, practitioner and room cut, for appointments reached through ``prefix``."""
@@ -87,25 +92,35 @@ def _treatment_spans() -> dict:
 
 @contextmanager
 def report_queries() -> Iterator[None]:
-    """The block's queries without PostgreSQL's JIT compilation. A report over a chain's year is
-    planned at a cost that switches JIT on, and compiling its CASE of zones took longer than
-    running it (EXPLAIN ANALYZE on the chain: 1.5 s of JIT for a 0.7 s query); ``SET LOCAL``
-    keeps the setting to this transaction."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-        yield
+    """The block's reports read facts brought up to date once, at its start (``insights.facts``),
+    and run without PostgreSQL's JIT compilation: a report over a chain's year is planned at a
+    cost that switches JIT on, and compiling took longer than running it (EXPLAIN ANALYZE on the
+    chain: 1.5 s of JIT for a 0.7 s query); ``SET LOCAL`` keeps the setting to this transaction.
+    The refresh commits before the block's transaction opens: its lock is never held while the
+    page is drawn."""
+    from ..facts import facts_refreshed
+
+    with facts_refreshed():
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+            yield
 
 
-def location_zone(location_field: str = "room__location_id"):
+def location_zone(location_field: str = "room__location_id", locations=None, single_zone: str | None = None):
     """The time zone name of the location each row belongs to, as an SQL expression: one branch
     per zone (a chain of 200 locations in four zones is a CASE of three ``IN`` lists and a
-    default), nothing at all when every location keeps the same time."""
-    default_zone = str(location_tz(None))
-    locations = all_locations()
+    default), nothing at all when every location keeps the same time. ``locations`` (rows with
+    ``pk`` and ``time_zone``) and ``single_zone`` (a one-site clinic's zone) default to the
+    set-up cache's."""
+    if locations is None:
+        locations = all_locations()
+        default_zone = str(location_tz(None))
+    else:
+        default_zone = single_zone if len(locations) <= 1 else locations[0].time_zone
     if len(locations) <= 1:
         return Value(default_zone, output_field=CharField())
     # Each location's own zone (what location_tz answers with several locations), read off the
@@ -154,6 +169,20 @@ class LocalDate(_Local):
     output_field = DateField()
     pg_template = "(%(local)s)::date"
     sqlite_template = "django_datetime_cast_date(%(instant)s, %(zone)s, 'UTC')"
+
+
+class LocalHour(_Local):
+    output_field = IntegerField()
+    pg_template = "EXTRACT(HOUR FROM %(local)s)::integer"
+    sqlite_template = "django_datetime_extract('hour', %(instant)s, %(zone)s, 'UTC')"
+
+
+class LocalIsoWeekday(_Local):
+    """1 Monday .. 7 Sunday."""
+
+    output_field = IntegerField()
+    pg_template = "EXTRACT(ISODOW FROM %(local)s)::integer"
+    sqlite_template = "django_datetime_extract('iso_week_day', %(instant)s, %(zone)s, 'UTC')"
 
 
 class DaysBetween(Func):
@@ -216,12 +245,3 @@ class Median(Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return "NULL", ()
-
-
-def minutes_between(later: str, earlier: str):
-    """The sum-ready length in minutes of ``later - earlier`` (two instant fields)."""
-    return Seconds(F(later), F(earlier)) / 60.0
-
-
-def local_day_of(field: str = "starts_at", location_field: str = "room__location_id"):
-    return LocalDate(F(field), location_zone(location_field))

@@ -1,31 +1,43 @@
-"""The sessions of a scope: every appointment whose local day (at its location) is in the period,
-cut by location, practitioner or room. The other selectors start here."""
+"""The sessions of a scope: the session facts (``insights.facts``) whose local day (at their
+location) is in the period, cut by location, practitioner or room. The other selectors start here.
 
-from django.db.models import F, Q, QuerySet
+The facts are brought up to date first (``facts_fresh``): a report never reads a change it
+cannot see, whoever calls it (the page, the weekly summary, a test, the shell)."""
 
-from bookings.models import Appointment
+from django.db.models import Count, Q, QuerySet
 
-from .scope import LocalDate, Scope, location_zone
+from ..facts import facts_fresh, report_memo
+from ..models import SessionFact
+from .scope import Scope
 
 
-def in_scope(scope: Scope) -> Q:
-    """The scope's cut and period, for appointments annotated with ``local_day`` and inside the
-    coarse bounds. The cheap test first: both databases stop at the first true arm of an OR,
-    so only the sessions of the period's first and last hours pay for the conversion to local
-    time."""
-    sure_start, sure_end = scope.sure_bounds()
-    on_the_days = Q(starts_at__gte=sure_start, starts_at__lt=sure_end) | Q(
-        local_day__gte=scope.first_day, local_day__lte=scope.last_day
+def sessions_in(scope: Scope) -> QuerySet[SessionFact]:
+    facts_fresh()
+    rows = SessionFact.objects.filter(local_day__gte=scope.first_day, local_day__lte=scope.last_day)
+    return rows.filter(scope.fact_filter()).order_by()
+
+
+def session_groups(scope: Scope) -> list[dict]:
+    """The scope's sessions counted by local weekday and hour, channel, lead time, outcome and gap
+    since the course's previous session, with how many
+    of each group were rebooked the same day or inside the window and came early or late: one
+    query, from which attendance, rebooking, the heat map and the spacing are all added up. Made
+    once for a page (``report_memo``), whichever section asks first."""
+    memo = report_memo()
+    key = ("session_groups", scope)
+    if memo is not None and key in memo:
+        return memo[key]
+    rows = list(
+        sessions_in(scope)
+        .values("iso_weekday", "local_hour", "channel", "lead_band", "outcome", "gap_days")
+        .annotate(
+            n=Count("pk"),
+            same_day=Count("pk", filter=Q(rebooked_same_day=True)),
+            in_window=Count("pk", filter=Q(rebooked_in_window=True)),
+            early=Count("pk", filter=Q(gap_early=True)),
+            late=Count("pk", filter=Q(gap_late=True)),
+        )
     )
-    return scope.appointment_filter() & on_the_days
-
-
-def with_local_day(appointments: QuerySet) -> QuerySet:
-    return appointments.annotate(zone=location_zone(), local_day=LocalDate(F("starts_at"), F("zone")))
-
-
-def sessions_in(scope: Scope) -> QuerySet:
-    """Appointments of the scope, each annotated with ``zone`` (its location's) and ``local_day``."""
-    start, end = scope.coarse_bounds()
-    around = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
-    return with_local_day(around).filter(in_scope(scope)).order_by()
+    if memo is not None:
+        memo[key] = rows
+    return rows
