@@ -23,25 +23,26 @@ from .selectors.attendance import attendance, rebooking
 from .selectors.call_list import call_list_count
 from .selectors.clinical import clinical_flow
 from .selectors.courses import lapsed_courses
-from .selectors.scope import Scope
+from .selectors.scope import Scope, report_queries
 from .selectors.utilisation import practitioner_utilisation
 
 SEND_AT = time(8, 0)
 
 
 def _figures(scope: Scope) -> dict:
-    outcomes = attendance(scope)["total"].counts
-    practitioners = practitioner_utilisation(scope)
-    booked = sum(row.booked_minutes for row in practitioners)
-    working = sum(row.available_minutes for row in practitioners)
-    return {
-        **outcomes,
-        "utilisation": round(100 * booked / working, 1) if working else None,
-        "same_day_rate": rebooking(scope)["same_day_rate"],
-        "lapsed": lapsed_courses(scope, limit=0)["count"],
-        "waiting": clinical_flow(scope)["queue"]["waiting"],
-        "call_list_count": call_list_count(),
-    }
+    with report_queries():  # as the page reads them: the facts refreshed once
+        outcomes = attendance(scope)["total"].counts
+        practitioners = practitioner_utilisation(scope)
+        booked = sum(row.booked_minutes for row in practitioners)
+        working = sum(row.available_minutes for row in practitioners)
+        return {
+            **outcomes,
+            "utilisation": round(100 * booked / working, 1) if working else None,
+            "same_day_rate": rebooking(scope)["same_day_rate"],
+            "lapsed": lapsed_courses(scope, limit=0)["count"],
+            "waiting": clinical_flow(scope)["queue"]["waiting"],
+            "call_list_count": call_list_count(),
+        }
 
 
 def _due(manager, now: datetime) -> tuple[date, datetime] | None:

@@ -321,6 +321,13 @@ CELERY_BEAT_SCHEDULE["records-sweep"] = {
 # insights: the managers' weekly summary. Beat runs in UTC; the task waits for Monday 08:00 on each
 # manager's clock (their home location's: the clock changes move nothing) and plans it once a week
 # (insights.summary).
+# insights: the session facts that the reports read, brought up to date every minute (a page does
+# it too before it reads; this keeps what it finds to do small). A late tick is dropped.
+CELERY_BEAT_SCHEDULE["insights-facts-refresh"] = {
+    "task": "insights.facts_refresh",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 CELERY_BEAT_SCHEDULE["insights-weekly-summary"] = {
     "task": "insights.weekly_summary",
     "schedule": 900.0,

@@ -4,9 +4,10 @@ time zone of the location it happened at.
 
 Why a zone per row: with several locations in different zones, a session at 23:30 on the last
 day of a month in Bristol and one at 00:30 the next morning in Dubai fall in different months.
-``location_zone`` is a CASE over the clinic's locations (a handful, from the set-up cache), so
-every figure stays one query however many zones there are; the coarse instant bounds around the
-local days keep the appointment index in use.
+``location_zone`` is a CASE over the clinic's locations, so every figure stays one query however
+many zones there are. The session facts (``insights.facts``) hold each session's local day and
+hour worked out this way once; the reports on consultations, check-ins and messages convert as
+they read, inside the coarse instant bounds around the local days (which keep an index in use).
 """
 
 from collections.abc import Iterator

@@ -11,6 +11,7 @@ from insights.facts import COLUMNS, facts_rebuild, facts_refresh
 from insights.models import SessionFact, StaleClient
 from insights.selectors.attendance import attendance, rebooking
 from insights.selectors.scope import Scope
+from insights.tasks import facts_refresh as refresh_task
 
 from .conftest import OCTOBER, S, at, session
 
@@ -139,3 +140,14 @@ def test_a_change_the_facts_do_not_depend_on_queues_only_its_client(hand_built):
         at("2026-10-30", "10:00"),
     )
     assert list(StaleClient.objects.values_list("client_id", flat=True)) == [hand_built.people["G"].pk]
+
+
+def test_beat_works_the_queue_off_every_minute(hand_built, settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["insights-facts-refresh"]
+    assert (entry["task"], entry["schedule"]) == ("insights.facts_refresh", 60.0)
+    facts_refresh()
+    hand_built.a1.status = S.NO_SHOW
+    hand_built.a1.save()
+    assert refresh_task() == 1
+    assert not StaleClient.objects.exists()
+    assert SessionFact.objects.get(pk=hand_built.a1.pk).outcome == SessionFact.Outcome.NO_SHOW
