@@ -1,6 +1,7 @@
 """Demo bookings for `make run`: the micro-needling catalogue, three rooms, the three demo
 practitioners with their hours (and a lunch break), and a realistic week of appointments around
-today, with clients part-way through their courses. Idempotent: the catalogue is matched by
+today, with clients part-way through their courses (two of them with a course window closing in
+the coming days and nothing booked: the front desk's call list). Idempotent: the catalogue is matched by
 name, and appointments are only made when there are none yet.
 
 Only clients that consultations' demo has cleared (``clearance_check``) get sessions. Sessions
@@ -47,6 +48,11 @@ AREA_MINUTES = {
     "hands": 30,
     "back": 60,
 }
+# Two cleared clients had the first session of their course five to six weeks ago and have booked
+# nothing since (client index -> days since that session): their course window closes in the next
+# days, so the front desk's call list has them to ring. A session a day or three later than asked
+# (the clinic full or closed) still closes inside the call list's 7 days.
+WINDOW_CLOSING = {12: 40, 13: 38}
 ROOMS = ["Willow room", "Birch room", "Cedar room"]
 MORNING, AFTERNOON = (time(9), time(13)), (time(14), time(17, 30))
 # Weekday (Monday 0) -> blocks, per demo practitioner in clinic.demo.STAFF order.
@@ -249,12 +255,23 @@ def _waitlist(people, treatment, today, desk) -> int:
 
 def _client_sessions(index: int, client, *, treatment, today, tz, desk) -> int:
     """The demo's sessions of one client: this week's (three days ago to four days ahead, at a
-    varied time of day) and up to two earlier ones of the course. Returns how many were made."""
+    varied time of day) and up to two earlier ones of the course; for the clients in
+    ``WINDOW_CLOSING``, one session weeks ago and nothing since. Returns how many were made."""
     made = 0
     check = clearance_check(client=client, treatment_slug=treatment.slug, areas=[], on=today)
     if not check.ok or not check.cleared_areas:
         return 0
     areas = [a for a in AREA_MINUTES if a in check.cleared_areas][:2]
+    if index in WINDOW_CLOSING:
+        with transaction.atomic():
+            day = today - timedelta(days=WINDOW_CLOSING[index])
+            minute = 9 * 60 + (index * 47) % (8 * 60)
+            return int(
+                _past_session(
+                    client=client, treatment=treatment, areas=areas, day=day, minute_of_day=minute, tz=tz, by=desk
+                )
+                is not None
+            )
     # This week's session: from three days ago to four days ahead, at varied times of day.
     offset = index % 8 - 3
     day = today + timedelta(days=offset)

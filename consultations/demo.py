@@ -1,9 +1,10 @@
 """Demo consultations: clients in every state, made through the real services. Idempotent: a
 client who already has a consultation form is left alone.
 
-Clients 0-13 are cleared (various areas, valid 12 months from two months ago) so that the
-booking demo can book them; the others are waiting for review, asked a question, declined,
-deferred, or half-way through their form.
+Clients 0-13 are cleared (various areas), each some hours after their form came in, so that the
+booking demo can book them: valid 12 months from two months ago, or for two of them from nearly a
+year ago, so that their clearance ends within the call list's 30 days. The others are waiting for
+review, asked a question, declined, deferred, or half-way through their form.
 """
 
 from datetime import timedelta
@@ -36,6 +37,14 @@ CLEARED_AREAS = [
     ["face", "neck", "decolletage"],
     ["face", "neck"],
 ]
+# Hours each cleared client's form waited for the practitioner's decision (the insights page's
+# median time from submission to decision).
+DECISION_HOURS = (3, 20, 6, 44, 27, 2, 68, 9, 30, 5, 50, 16, 22, 4)
+# Two cleared clients had their consultation nearly a year ago: their clearance ends in this many
+# days, inside the front desk's call list's 30 days.
+EXPIRING_SOON = {3: 12, 8: 25}
+# Hours the forms of clients 16-18, decided today, waited.
+DECIDED_TODAY_HOURS = {16: 31, 17: 54, 18: 8}
 # Some cleared clients had relative flags the practitioner acknowledged.
 CLEARED_EXTRAS = {2: {"diabetes": True}, 5: {"condition_rosacea": ["face"]}, 9: {"allergy_metals": True}}
 
@@ -68,25 +77,39 @@ def _submit(client, answers, note="") -> Intake:
     return services.intake_submit(client=client, full_name=str(client), agreed=True, client_note=note)
 
 
-def _approve(intake, practitioner) -> Clearance:
+def _approve(intake, practitioner, index: int) -> Clearance:
+    """Approve as the practitioner did at the consultation, ``DECISION_HOURS[index]`` after the
+    form came in: two months ago (the booking demo shows past sessions inside the clearance), or,
+    for the clients in ``EXPIRING_SOON``, nearly a year ago. The service always dates decisions
+    now, so the demo history is written back afterwards."""
+    today = clinic_today()
+    if index in EXPIRING_SOON:
+        start = today + timedelta(days=EXPIRING_SOON[index]) - relativedelta(months=12)
+    else:
+        start = today - timedelta(days=60)
     clearance = services.intake_approve(
         intake=intake,
         decided_by=practitioner,
         areas=intake.requested_areas,
         max_needle_depth_mm=Decimal("1.50") if "face" in intake.requested_areas else Decimal("2.00"),
         planned_sessions=3,
-        valid_until=clinic_today() + relativedelta(months=12),
+        # Given to the service, so that its renewal reminder is planned for the real end.
+        valid_until=start + relativedelta(months=12),
         acknowledged_flag_ids=list(intake.flags.values_list("pk", flat=True)),
     )
-    # Demo history only: the consultation took place two months ago, so that the booking demo
-    # can show past sessions inside the clearance. The service always dates approvals today.
-    start = clinic_today() - timedelta(days=60)
-    Clearance.objects.filter(pk=clearance.pk).update(
-        valid_from=start,
-        valid_until=start + relativedelta(months=12),
-        decided_at=timezone.now() - timedelta(days=60),
-    )
+    decided_at = timezone.now() - timedelta(days=(today - start).days)
+    Clearance.objects.filter(pk=clearance.pk).update(valid_from=start, decided_at=decided_at)
+    _dated(intake.pk, decided_at=decided_at, hours=DECISION_HOURS[index])
     return clearance
+
+
+def _dated(intake_pk: int, *, decided_at, hours: int) -> None:
+    """Demo history only: the form was filled in and sent ``hours`` before the decision (the
+    services date both now)."""
+    submitted_at = decided_at - timedelta(hours=hours)
+    Intake.objects.filter(pk=intake_pk).update(
+        created_at=submitted_at - timedelta(minutes=25), submitted_at=submitted_at, decided_at=decided_at
+    )
 
 
 def _backdate(intake, *, submitted_hours_ago: int, superseded_hours_ago: int | None = None) -> None:
@@ -120,7 +143,7 @@ def _seed_client(index: int, client, practitioner, today) -> None:
     """The ``index``-th demo client's consultation: cleared, waiting, decided or half-filled."""
     if index < len(CLEARED_AREAS):
         intake = _submit(client, _answers(client, CLEARED_AREAS[index], **CLEARED_EXTRAS.get(index, {})))
-        _approve(intake, practitioner)
+        _approve(intake, practitioner, index)
     elif index in (14, 15):
         _seed_waiting(index, client, practitioner, today)
     elif index in (16, 17, 18):
@@ -165,7 +188,14 @@ def _seed_waiting(index: int, client, practitioner, today) -> None:
 
 
 def _seed_decided(index: int, client, practitioner, today) -> None:
-    """Clients 16 to 18: declined, deferred, or asked a question."""
+    """Clients 16 to 18: declined, deferred, or asked a question, today, on a form sent in a day
+    or two before (``DECIDED_TODAY_HOURS``)."""
+    _seed_decision(index, client, practitioner, today)
+    intake = Intake.objects.get(client=client, superseded_at__isnull=True)
+    _dated(intake.pk, decided_at=intake.decided_at, hours=DECIDED_TODAY_HOURS[index])
+
+
+def _seed_decision(index: int, client, practitioner, today) -> None:
     if index == 16:  # declined
         intake = _submit(client, _answers(client, ["face"], condition_skin_cancer=["face"]))
         services.intake_decline(

@@ -22,6 +22,8 @@ from .tables import Table
 
 # A consultation belongs to no location, practitioner or room: its figures stay the clinic's.
 WHOLE_CLINIC = "The consultations are the whole clinic's (a consultation belongs to no location, practitioner or room)."
+# A message about no session (a consultation's, a summary, the desk's reminder) has no location either.
+WHOLE_CLINIC_MESSAGES = "whole clinic, not about a session"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -180,6 +182,17 @@ def _clinical(scope: Scope, **_options) -> list[Table]:
 
 def _messages(scope: Scope, **_options) -> list[Table]:
     rows = messages_report(scope)
+    note = (
+        "Waiting: not sent yet. Delayed: sent, or still waiting, more than "
+        f"{settings.OUTBOX_DELAY_ALERT_MINUTES} minutes after it was due."
+    )
+    whole = sum(r[n] for r in rows if r["whole_clinic"] for n in ("sent", "failed", "skipped", "waiting"))
+    if whole:
+        note += (
+            " Messages about no session (consultations, summaries, the front desk's reminders) belong to no "
+            "location, practitioner or room: they stay in as the whole clinic's, in the rows marked "
+            f'"{WHOLE_CLINIC_MESSAGES}" ({whole} in the period).'
+        )
     return [
         Table(
             "messages",
@@ -187,14 +200,14 @@ def _messages(scope: Scope, **_options) -> list[Table]:
             ["Kind and channel", "Sent", "Failed", "Skipped", "Waiting", "Delayed"],
             [
                 [
-                    f"{r['kind_label']} ({r['channel_label']})",
+                    f"{r['kind_label']} ({r['channel_label']})"
+                    + (f": {WHOLE_CLINIC_MESSAGES}" if r["whole_clinic"] else ""),
                     *(r[n] for n in ("sent", "failed", "skipped", "waiting", "delayed")),
                 ]
                 for r in rows
             ],
             chart_columns=[1, 2, 3, 4, 5],
-            note="Waiting: not sent yet. Delayed: sent, or still waiting, more than "
-            f"{settings.OUTBOX_DELAY_ALERT_MINUTES} minutes after it was due.",
+            note=note,
         )
     ]
 

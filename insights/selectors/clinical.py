@@ -5,7 +5,7 @@ and channel."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, FilteredRelation, Q, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FilteredRelation, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -73,7 +73,13 @@ def clinical_flow(scope: Scope) -> dict:
 def messages_report(scope: Scope) -> list[dict]:
     """Messages due in the period, by kind and channel (the one used, or the one asked for, or the
     recipient's preference): sent, failed, skipped, waiting (not sent yet), and delayed (sent, or
-    still waiting, more than the alert's minutes after they were due). One query."""
+    still waiting, more than the alert's minutes after they were due). One query.
+
+    With a location, practitioner or room chosen, the messages about its sessions, and beside them
+    the messages about no session (consultations, weekly summaries, the desk's reminders): those
+    belong to no location, practitioner or room, so they stay in, as the whole clinic's rows
+    (``whole_clinic``), after the chosen ones. With no cut every row is the clinic's
+    (``whole_clinic`` False: there is nothing to tell apart)."""
     start, end = scope.coarse_bounds()
     late = timedelta(minutes=settings.OUTBOX_DELAY_ALERT_MINUTES)
     now = timezone.now()
@@ -81,10 +87,15 @@ def messages_report(scope: Scope) -> list[dict]:
     rows = OutboundMessage.objects.filter(due_at__gte=start, due_at__lt=end).annotate(day=_clinic_day("due_at"))
     rows = rows.filter(day__gte=scope.first_day, day__lte=scope.last_day)
     if scope.appointment_filter():
-        rows = rows.filter(appointment_id__in=Appointment.objects.filter(scope.appointment_filter()).values("pk"))
+        in_scope = Appointment.objects.filter(scope.appointment_filter()).values("pk")
+        rows = rows.filter(Q(appointment_id__in=in_scope) | Q(appointment_id__isnull=True)).annotate(
+            whole_clinic=ExpressionWrapper(Q(appointment_id__isnull=True), output_field=BooleanField())
+        )
+    else:
+        rows = rows.annotate(whole_clinic=Value(False))
     rows = (
         rows.annotate(via=Coalesce(NullIf("sent_via", Value("")), NullIf("channel", Value("")), Value("preferred")))
-        .values("kind", "via")
+        .values("whole_clinic", "kind", "via")
         .annotate(
             sent=Count("pk", filter=Q(status=S.SENT)),
             failed=Count("pk", filter=Q(status=S.FAILED)),
@@ -96,7 +107,7 @@ def messages_report(scope: Scope) -> list[dict]:
                 | Q(status__in=[S.PENDING, S.SENDING], due_at__lt=now - late),
             ),
         )
-        .order_by("kind", "via")
+        .order_by("whole_clinic", "kind", "via")
     )
     labels = {"email": "E-mail", "sms": "SMS", "preferred": "Their preference"}
     return [
