@@ -18,10 +18,14 @@ from django.conf import settings
 from django.db import models
 
 
-def _ref(model: str, related_name: str = "+") -> models.ForeignKey:
+def _ref(model: str, related_name: str = "+", db_index: bool = False) -> models.ForeignKey:
     # No database constraint and nothing done on delete: a fact goes with its appointment through
     # the queue, never through Django's collector (which would read the facts of every deletion).
-    return models.ForeignKey(model, on_delete=models.DO_NOTHING, db_constraint=False, related_name=related_name)
+    # Indexed only where a read needs it (the day indexes below lead with location, practitioner
+    # and room): every index is written again for each refreshed fact.
+    return models.ForeignKey(
+        model, on_delete=models.DO_NOTHING, db_constraint=False, related_name=related_name, db_index=db_index
+    )
 
 
 class SessionFact(models.Model):
@@ -36,9 +40,9 @@ class SessionFact(models.Model):
     HOLDING_TIME = (Outcome.UNDER_WAY, Outcome.COMPLETED)
 
     appointment_id = models.BigIntegerField(primary_key=True)
-    client = _ref(settings.AUTH_USER_MODEL)
+    client = _ref(settings.AUTH_USER_MODEL, db_index=True)  # the refresh replaces a client's facts
     treatment = _ref("bookings.Treatment")
-    course = _ref("bookings.Course", related_name="session_facts")
+    course = _ref("bookings.Course", related_name="session_facts", db_index=True)
     practitioner = _ref("bookings.Practitioner")
     room = _ref("bookings.Room")
     location = _ref("clinic.Location")
@@ -76,8 +80,8 @@ class SessionFact(models.Model):
             models.Index(fields=["location", "local_day"], name="fact_location_day"),
             models.Index(fields=["practitioner", "local_day"], name="fact_practitioner_day"),
             models.Index(fields=["room", "local_day"], name="fact_room_day"),
-            models.Index(fields=["client"], name="fact_client"),
-            models.Index(fields=["local_day"], name="fact_course_last", condition=models.Q(last_of_course=True)),
+            # Lapsed courses and the call list: the few last sessions of open, unfinished courses.
+            models.Index(fields=["closes_on"], name="fact_window_closes", condition=models.Q(closes_on__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,11 @@ show the same numbers, and the CSV download is the same rows again."""
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+# A page shows at most this many rows of a table (and its chart): a chain's 2,000 practitioners
+# are no chart anyone reads. The CSV download has every row.
+ROWS_SHOWN = 40
 
 
 @dataclass
@@ -32,6 +36,23 @@ class Table:
                 {"label": self.columns[i], "data": [_number(row[i]) for row in self.rows]} for i in self.chart_columns
             ],
         }
+
+    def shown(self, limit: int = ROWS_SHOWN) -> "Table":
+        """The table as the page shows it: every row when there are ``limit`` or fewer, else the
+        ``limit`` rows lowest in the first charted column (those that want attention), with a
+        note saying so; the chart is drawn from the same rows."""
+        if len(self.rows) <= limit or self.heat:
+            return self
+        column = self.chart_columns[0] if self.chart_columns else None
+        rows = self.rows
+        if column is not None:
+            rows = sorted(rows, key=lambda row: (row[column] is None, row[column] if row[column] is not None else 0))
+        what = f", lowest {self.columns[column]} first" if column is not None else ""
+        note = (
+            f"Showing {limit} of {len(self.rows):,} rows{what}: the CSV download has every row, "
+            "or choose a location to see its own."
+        )
+        return replace(self, rows=rows[:limit], note=f"{self.note} {note}".strip())
 
     def csv_text(self) -> str:
         out = io.StringIO()

@@ -106,7 +106,7 @@ def _shown_sections(scope: Scope, own: Practitioner | None, request) -> list[dic
                 # A table of many columns takes the whole row of the grid.
                 "wide": len(t.columns) > 4,
             }
-            for t in tables
+            for t in (table.shown() for table in tables)
         ]
         sections.append({"section": section, "tables": shown})
     return sections

@@ -176,3 +176,25 @@ def test_a_manager_has_a_money_tab_with_payments_reports_for_the_period(client, 
     )
     # No CSV for a section drawn by its own template.
     assert client.get("/insights/table.csv", {"table": "money"}).status_code == 404
+
+
+def test_a_table_of_many_rows_shows_the_lowest_forty_and_the_csv_has_them_all(client, hand_built):
+    """A chain's rooms are no chart anyone reads: the page shows the 40 least used (Bristol 1,
+    the only one booked, is not among them) and says so; the CSV has all 43."""
+    from bookings.tests.factories import RoomFactory
+
+    for n in range(41):
+        RoomFactory(name=f"Spare {n:02d}", location=hand_built.bristol)
+    browser = signed_in(client, ManagerFactory())
+    page = browser.get("/insights/", OCTOBER_QUERY)
+    rooms = next(
+        t for s in page.context["sections"] for t in s.get("tables", []) if t["table"].code == "utilisation-rooms"
+    )
+    assert len(rooms["table"].rows) == 40
+    assert "Bristol 1" not in [row[0] for row in rooms["table"].rows]
+    assert rooms["chart"]["labels"] == [row[0] for row in rooms["table"].rows]
+    assert "Showing 40 of 43 rows, lowest Occupancy % first: the CSV download has every row" in page.content.decode()
+    download = browser.get("/insights/table.csv", {**OCTOBER_QUERY, "table": "utilisation-rooms"})
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert len(rows) == 1 + 43
+    assert ["Bristol 1", "360", "10560", "3.4"] in rows
