@@ -120,54 +120,52 @@ def fact_rows(clients: Iterable[int] | None = None) -> QuerySet:
     if clients is not None:
         rows = rows.filter(client_id__in=list(clients))
     rows = rows.annotate(zone=_zone(), day=LocalDate(F("starts_at"), F("zone")))
-    completed, active = Q(status=Status.COMPLETED), Q(status__in=ACTIVE)
     by_start = {"order_by": F("starts_at").asc()}
     # Rows after (or before) this one, its equals excluded: "later" is a later arrival.
     after = RowRange(start=0, end=None, exclusion=WindowFrameExclusion.GROUP)
     before = RowRange(start=None, end=0, exclusion=WindowFrameExclusion.GROUP)
     course, series = [F("course_id")], [F("client_id"), F("treatment_id")]
     rows = rows.annotate(
-        next_start=Window(Min("starts_at", filter=active), partition_by=series, frame=after, **by_start),
-        previous_done=Window(Max("starts_at", filter=completed), partition_by=course, frame=before, **by_start),
-        course_last=Window(Max("starts_at", filter=active), partition_by=course),
-        course_done=Window(Count("pk", filter=completed), partition_by=course),
+        next_start=Window(Min("starts_at", filter=ACTIVE_Q), partition_by=series, frame=after, **by_start),
+        previous_done=Window(Max("starts_at", filter=COMPLETED_Q), partition_by=course, frame=before, **by_start),
+        course_last=Window(Max("starts_at", filter=ACTIVE_Q), partition_by=course),
+        course_done=Window(Count("pk", filter=COMPLETED_Q), partition_by=course),
     )
-    later = Appointment.objects.filter(
-        client_id=OuterRef("client_id"), treatment_id=OuterRef("treatment_id"), starts_at__gt=OuterRef("starts_at")
-    )
-    same_day = (
-        later.filter(created_at__gte=OuterRef("starts_at"))
-        .annotate(created_day=LocalDate(F("created_at"), OuterRef("zone")))
-        .filter(created_day=OuterRef("day"))
-    )
-    last = active & Q(starts_at=F("course_last"))
     rows = rows.annotate(
         lead=ExpressionWrapper(F("starts_at") - F("created_at"), output_field=DurationField()),
         next_day=LocalDate(F("next_start"), F("zone")),
         gap=DaysBetween(F("day"), LocalDate(F("previous_done"), F("zone"))),
         window_closes=DatePlusDays(F("day"), F("treatment__spacing_max_days")),
     )
-    return rows.annotate(
-        f_appointment_id=F("pk"),
-        f_client_id=F("client_id"),
-        f_treatment_id=F("treatment_id"),
-        f_course_id=F("course_id"),
-        f_practitioner_id=F("practitioner_id"),
-        f_room_id=F("room_id"),
-        f_location_id=F("room__location_id"),
-        f_outcome=Case(
-            When(completed, then=Value(Outcome.COMPLETED)),
+    return rows.annotate(**_session_columns(), **_after_columns()).values(*[f"f_{column}" for column in COLUMNS])
+
+
+COMPLETED_Q, ACTIVE_Q = Q(status=Status.COMPLETED), Q(status__in=ACTIVE)
+
+
+def _session_columns() -> dict:
+    """The facts about the session itself (``fact_rows``' annotations)."""
+    return {
+        "f_appointment_id": F("pk"),
+        "f_client_id": F("client_id"),
+        "f_treatment_id": F("treatment_id"),
+        "f_course_id": F("course_id"),
+        "f_practitioner_id": F("practitioner_id"),
+        "f_room_id": F("room_id"),
+        "f_location_id": F("room__location_id"),
+        "f_outcome": Case(
+            When(COMPLETED_Q, then=Value(Outcome.COMPLETED)),
             When(status=Status.CANCELLED, cancellation_late=True, then=Value(Outcome.CANCELLED_LATE)),
             When(status=Status.CANCELLED, then=Value(Outcome.CANCELLED_ON_TIME)),
             When(status=Status.NO_SHOW, then=Value(Outcome.NO_SHOW)),
             default=Value(Outcome.UNDER_WAY),
             output_field=IntegerField(),
         ),
-        f_channel=F("channel"),
-        f_local_day=F("day"),
-        f_local_hour=LocalHour(F("starts_at"), F("zone")),
-        f_iso_weekday=LocalIsoWeekday(F("starts_at"), F("zone")),
-        f_lead_band=Case(
+        "f_channel": F("channel"),
+        "f_local_day": F("day"),
+        "f_local_hour": LocalHour(F("starts_at"), F("zone")),
+        "f_iso_weekday": LocalIsoWeekday(F("starts_at"), F("zone")),
+        "f_lead_band": Case(
             *[
                 When(lead__lt=limit, then=Value(band))
                 for band, (_code, _label, limit) in enumerate(LEAD_TIMES)
@@ -176,32 +174,40 @@ def fact_rows(clients: Iterable[int] | None = None) -> QuerySet:
             default=Value(len(LEAD_TIMES) - 1),
             output_field=IntegerField(),
         ),
-        f_needling_minutes=Seconds(F("needling_ends_at"), F("needling_starts_at")) / 60.0,
-        f_held_minutes=Seconds(F("ends_at"), F("starts_at")) / 60.0,
-        f_rebooked_same_day=Case(When(completed, then=Exists(same_day)), default=None, output_field=BooleanField()),
-        f_rebooked_in_window=Case(
-            When(completed, then=Q(next_day__isnull=False, next_day__lte=F("window_closes"))),
-            default=None,
-            output_field=BooleanField(),
+        "f_needling_minutes": Seconds(F("needling_ends_at"), F("needling_starts_at")) / 60.0,
+        "f_held_minutes": Seconds(F("ends_at"), F("starts_at")) / 60.0,
+    }
+
+
+def _after_columns() -> dict:
+    """The facts that depend on the client's other sessions: rebooking, the gap since the
+    course's previous session, the course's last session (``fact_rows``' annotations)."""
+    later = Appointment.objects.filter(
+        client_id=OuterRef("client_id"), treatment_id=OuterRef("treatment_id"), starts_at__gt=OuterRef("starts_at")
+    )
+    same_day = (
+        later.filter(created_at__gte=OuterRef("starts_at"))
+        .annotate(created_day=LocalDate(F("created_at"), OuterRef("zone")))
+        .filter(created_day=OuterRef("day"))
+    )
+    last = ACTIVE_Q & Q(starts_at=F("course_last"))
+    unfinished = Q(course__status=Course.Status.OPEN, course_done__lt=F("course__planned_sessions"))
+
+    def if_completed(value, field):
+        return Case(When(COMPLETED_Q, then=value), default=None, output_field=field)
+
+    return {
+        "f_rebooked_same_day": if_completed(Exists(same_day), BooleanField()),
+        "f_rebooked_in_window": if_completed(
+            Q(next_day__isnull=False, next_day__lte=F("window_closes")), BooleanField()
         ),
-        f_gap_days=Case(When(completed, then=F("gap")), default=None, output_field=IntegerField()),
-        f_gap_early=Case(
-            When(completed, then=Q(gap__lt=F("treatment__spacing_min_days"))), default=None, output_field=BooleanField()
-        ),
-        f_gap_late=Case(
-            When(completed, then=Q(gap__gt=F("treatment__spacing_max_days"))), default=None, output_field=BooleanField()
-        ),
-        f_last_of_course=ExpressionWrapper(last, output_field=BooleanField()),
-        f_course_done=Case(When(last, then=F("course_done")), default=None, output_field=IntegerField()),
-        f_closes_on=Case(
-            When(
-                last & Q(course__status=Course.Status.OPEN, course_done__lt=F("course__planned_sessions")),
-                then=F("window_closes"),
-            ),
-            default=None,
-            output_field=DateField(),
-        ),
-    ).values(*[f"f_{column}" for column in COLUMNS])
+        "f_gap_days": if_completed(F("gap"), IntegerField()),
+        "f_gap_early": if_completed(Q(gap__lt=F("treatment__spacing_min_days")), BooleanField()),
+        "f_gap_late": if_completed(Q(gap__gt=F("treatment__spacing_max_days")), BooleanField()),
+        "f_last_of_course": ExpressionWrapper(last, output_field=BooleanField()),
+        "f_course_done": Case(When(last, then=F("course_done")), default=None, output_field=IntegerField()),
+        "f_closes_on": Case(When(last & unfinished, then=F("window_closes")), default=None, output_field=DateField()),
+    }
 
 
 def _insert(rows: QuerySet) -> None:
