@@ -5,7 +5,9 @@ reports, worked out once rather than on every report.
 (``StaleClient``) and recomputes the facts of those clients (every fact for a row without a
 client, or when more clients are queued than ``FULL_REBUILD_CLIENTS``), in one transaction under
 an advisory lock: two refreshes never interleave, and a report that waited for another's refresh
-reads its committed facts. On SQLite (``make run``'s embedded default, a demo of a few hundred
+reads its committed facts. A page waits at most ``PAGE_WAIT_SECONDS`` for the lock (a change of
+set-up makes beat work out every fact, minutes on a chain): then it reads the facts as they are
+and says they are being brought up to date (``facts_behind()``). On SQLite (``make run``'s embedded default, a demo of a few hundred
 sessions) there are no triggers: every refresh recomputes every fact.
 
 The facts are one ``INSERT … SELECT`` of the ORM queryset ``fact_rows()``, so both databases
@@ -14,14 +16,17 @@ share one definition; each figure is defined as the reports used to work it out 
 - ``local_day``, ``local_hour``: the arrival on the wall clock of the session's location;
 - ``rebooked_same_day`` (completed sessions): a later session of the same client and treatment
   was booked on the session's local day, after its arrival;
-- ``next_active_day``: the local day, on this session's clock, of the next active session of the
-  same client and treatment (the report compares it with the course window, so a change of the
-  treatment's window needs no refresh);
-- ``gap_days``: local days (the later session's clock) since the course's previous completed one;
-- ``last_of_course`` and ``course_done``: the course's last active session and, on it, how many of
-  the course's sessions are completed (lapsed courses).
+- ``rebooked_in_window`` (completed sessions): the next active session of the same client and
+  treatment falls, on this session's clock, on or before this session's local day plus the
+  treatment's maximum days (so a change of a treatment's window queues every fact);
+- ``gap_days``, ``gap_early``, ``gap_late``: local days (the later session's clock) since the
+  course's previous completed session, and whether under or over the treatment's window;
+- ``last_of_course``, ``course_done`` and ``closes_on``: the course's last active session and, on
+  it, how many of the course's sessions are completed and, for an open unfinished course, the day
+  its window closes (lapsed courses and the call list).
 """
 
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -217,7 +222,14 @@ def _insert(rows: QuerySet) -> None:
     table = connection.ops.quote_name(SessionFact._meta.db_table)
     with connection.cursor() as cursor:
         # Names from the model and the compiled queryset, never from input.
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {chosen} FROM ({sql}) AS facts", params)  # noqa: S608
+        # ON CONFLICT: an appointment moved to one of the pass's clients after its DELETE is
+        # written over, not refused ("WHERE true": SQLite's parser needs it before ON CONFLICT).
+        update = ", ".join(f"{name} = EXCLUDED.{name}" for name in (connection.ops.quote_name(c) for c in COLUMNS[1:]))
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {chosen} FROM ({sql}) AS facts WHERE true "  # noqa: S608
+            f"ON CONFLICT (appointment_id) DO UPDATE SET {update}",
+            params,
+        )
 
 
 def facts_rebuild() -> None:
@@ -237,21 +249,37 @@ def _rebuild_all() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(SessionFact._meta.db_table)}")
 
 
-def _lock() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+def _lock(wait: float | None = None) -> bool:
+    """The refresh's lock (held to the end of the transaction): waits for it, or at most ``wait``
+    seconds; False when it did not get it."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait is None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            return True
+        give_up = time.monotonic() + wait
+        while True:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+            if cursor.fetchone()[0]:
+                return True
+            if time.monotonic() >= give_up:
+                return False
+            time.sleep(0.05)
 
 
-def facts_refresh() -> int:
+def facts_refresh(wait: float | None = None) -> int | None:
     """Bring the facts up to date with every change committed so far; the number of clients whose
-    facts were worked out again (-1: every client). Two queries when nothing changed."""
+    facts were worked out again (-1: every client). Two queries when nothing changed. With
+    ``wait``, None when another refresh held the lock for longer than that many seconds (the
+    facts are then those of the last refresh)."""
     if connection.vendor != "postgresql":
         facts_rebuild()
         return -1
     table = connection.ops.quote_name(StaleClient._meta.db_table)
     with transaction.atomic():
-        _lock()
+        if not _lock(wait):
+            return None
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table} RETURNING client_id")  # noqa: S608 (the model's table)
             queued = {client for (client,) in cursor.fetchall()}
@@ -272,18 +300,22 @@ _refreshed: ContextVar[bool] = ContextVar("insights_facts_refreshed", default=Fa
 _memo: ContextVar[dict | None] = ContextVar("insights_report_memo", default=None)
 
 
+# How long a page waits for another refresh to end before it reads the facts as they are.
+PAGE_WAIT_SECONDS = 3.0
+
+
 def facts_fresh() -> None:
     """Facts up to date for a report about to read them: refreshed now, unless the report runs
     inside ``facts_refreshed()`` (the page's ``report_queries``), which did it once for all."""
     if not _refreshed.get():
-        facts_refresh()
+        facts_refresh(wait=PAGE_WAIT_SECONDS)
 
 
 @contextmanager
 def facts_refreshed() -> Iterator[None]:
     """One refresh for every report read in the block."""
-    facts_refresh()
-    token, memo = _refreshed.set(True), _memo.set({})
+    done = facts_refresh(wait=PAGE_WAIT_SECONDS)
+    token, memo = _refreshed.set(True), _memo.set({"behind": done is None})
     try:
         yield
     finally:
@@ -295,3 +327,10 @@ def report_memo() -> dict | None:
     """A dict that lives as long as the ``facts_refreshed()`` block (a page): reads shared by
     several sections are made once. None outside one."""
     return _memo.get()
+
+
+def facts_behind() -> bool:
+    """Whether the report in progress reads facts that another refresh (a long one: every fact,
+    after a change of set-up) is still bringing up to date."""
+    memo = _memo.get()
+    return bool(memo and memo.get("behind"))

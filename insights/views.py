@@ -15,6 +15,7 @@ from clinic.dates import date_label
 from clinic.errors import error_show
 from clinic.locations import locations_for, several_locations
 
+from .facts import facts_behind
 from .forms import InsightsFilterForm
 from .periods import PERIODS, period_days
 from .sections import SECTIONS
@@ -70,6 +71,7 @@ def insights_page(request):
     form, scope, period_label = _scope(request, own)
     with report_queries():
         sections = _shown_sections(scope, own, request)
+        behind = facts_behind()
     return render(
         request,
         "insights/page.html",
@@ -83,6 +85,7 @@ def insights_page(request):
             "own": own,
             "query": request.GET.urlencode(),
             "several_locations": several_locations(),
+            "behind": behind,
         },
     )
 

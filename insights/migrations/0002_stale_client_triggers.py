@@ -41,6 +41,8 @@ CREATE TRIGGER insights_stale_update AFTER UPDATE ON bookings_appointment
     FOR EACH STATEMENT EXECUTE FUNCTION insights_stale_both_clients();
 CREATE TRIGGER insights_stale_delete AFTER DELETE ON bookings_appointment
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION insights_stale_old_clients();
+CREATE TRIGGER insights_stale_truncate AFTER TRUNCATE ON bookings_appointment
+    FOR EACH STATEMENT EXECUTE FUNCTION insights_stale_everything();
 CREATE TRIGGER insights_stale_course AFTER UPDATE OF status, planned_sessions ON bookings_course
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.planned_sessions IS DISTINCT FROM NEW.planned_sessions)
     EXECUTE FUNCTION insights_stale_course_client();
@@ -77,6 +79,7 @@ DROP STATISTICS IF EXISTS fact_groups;
 DROP TRIGGER IF EXISTS insights_stale_insert ON bookings_appointment;
 DROP TRIGGER IF EXISTS insights_stale_update ON bookings_appointment;
 DROP TRIGGER IF EXISTS insights_stale_delete ON bookings_appointment;
+DROP TRIGGER IF EXISTS insights_stale_truncate ON bookings_appointment;
 DROP TRIGGER IF EXISTS insights_stale_course ON bookings_course;
 DROP TRIGGER IF EXISTS insights_stale_room ON bookings_room;
 DROP TRIGGER IF EXISTS insights_stale_treatment_window ON bookings_treatment;

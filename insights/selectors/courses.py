@@ -138,10 +138,13 @@ def courses_with_window_closing(first_day: date, last_day: date, scope: Scope | 
 def lapsed_courses(scope: Scope, limit: int = 50) -> dict:
     """Courses whose window closed in the period (and before today) without a next booking: the
     count and the first ``limit`` of them (one query: the count rides on the list's rows as a
-    window over all of them, not a second pass over the courses)."""
+    window over all of them, not a second pass over the courses; with no rows wanted, a count)."""
     yesterday = clinic_today().toordinal() - 1
     last_day = min(scope.last_day, date.fromordinal(yesterday))
-    rows = courses_with_window_closing(scope.first_day, last_day, scope).annotate(total=Window(Count("pk")))
+    rows = courses_with_window_closing(scope.first_day, last_day, scope)
+    if limit <= 0:
+        return {"count": rows.count(), "courses": []}
+    rows = rows.annotate(total=Window(Count("pk")))
     listed = list(rows.select_related("client", "treatment").order_by("closes_on", "pk")[:limit])
     return {"count": listed[0].total if listed else 0, "courses": listed}
 

@@ -3,14 +3,16 @@ Whatever the interleaving, once the writers stop, one more refresh leaves the fa
 from nothing would make."""
 
 import random
+import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from bookings.models import Appointment
 from bookings.tests.factories import RoomFactory, bookable_clinic
 from bookings.tests.test_concurrency import run_in_threads
 from clinic.models import Location
+from clinic.tests.factories import ManagerFactory, log_in
 from insights.facts import COLUMNS, facts_rebuild, facts_refresh
 from insights.models import SessionFact, StaleClient
 
@@ -69,3 +71,34 @@ def test_refreshes_racing_writers_lose_no_change():
     assert _facts() == refreshed
     moved = Appointment.objects.filter(room=elsewhere).values_list("pk", flat=True)
     assert set(SessionFact.objects.filter(location__name="Second").values_list("pk", flat=True)) == set(moved)
+
+
+def test_a_page_does_not_wait_for_a_long_refresh_and_says_its_figures_are_behind(client, clinic_profile, monkeypatch):
+    """While another refresh holds the lock (beat working out every fact after a change of
+    set-up), the page waits a moment, then shows the facts as they are and says so."""
+    from insights import facts
+
+    monkeypatch.setattr(facts, "PAGE_WAIT_SECONDS", 0.2)
+    log_in(client, ManagerFactory())
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [facts._LOCK_KEY])
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        page = client.get("/insights/")
+    finally:
+        release.set()
+        holder.join(10)
+    assert page.status_code == 200
+    assert "The figures are being brought up to date" in page.content.decode()
+    assert "The figures are being brought up to date" not in client.get("/insights/").content.decode()

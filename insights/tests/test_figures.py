@@ -131,6 +131,8 @@ def test_lapsed_courses_are_those_whose_window_closed_in_the_period(hand_built):
     assert figures["count"] == 1
     assert [course.pk for course in figures["courses"]] == [hand_built.courses["C1"].pk]
     assert figures["courses"][0].closes_on == datetime(2026, 10, 13).date()
+    # The weekly summary asks for the count alone.
+    assert lapsed_courses(OCT, limit=0) == {"count": 1, "courses": []}
 
 
 @pytest.fixture
