@@ -15,7 +15,7 @@ from clinic.dates import date_label
 from clinic.errors import error_show
 from clinic.locations import locations_for, several_locations
 
-from .facts import facts_behind
+from .facts import facts_behind, facts_refreshed
 from .forms import InsightsFilterForm
 from .periods import PERIODS, period_days
 from .sections import SECTIONS
@@ -143,13 +143,17 @@ def _desk_locations(user) -> list[int] | None:
 def call_list(request):
     roles.require(request.user, roles.Capability.WORK_CALL_LIST)
     locations = _desk_locations(request.user)
+    with facts_refreshed():  # the course windows are read off the session facts
+        courses = call_list_courses(locations)
+        behind = facts_behind()
     return render(
         request,
         "insights/call_list.html",
         {
-            "courses": call_list_courses(locations),
+            "courses": courses,
             "clearances": call_list_clearances(locations),
             "today": clinic_today(),
+            "behind": behind,
         },
     )
 

@@ -96,9 +96,13 @@ def test_a_page_does_not_wait_for_a_long_refresh_and_says_its_figures_are_behind
     assert holding.wait(10)
     try:
         page = client.get("/insights/")
+        calls = client.get("/insights/call-list/")
     finally:
         release.set()
         holder.join(10)
     assert page.status_code == 200
     assert "The figures are being brought up to date" in page.content.decode()
     assert "The figures are being brought up to date" not in client.get("/insights/").content.decode()
+    assert calls.status_code == 200
+    assert "The course windows are being brought up to date" in calls.content.decode()
+    assert "being brought up to date" not in client.get("/insights/call-list/").content.decode()
